@@ -1,0 +1,1 @@
+"""The Flask API (built in the serving-path issue)."""

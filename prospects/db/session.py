@@ -1,0 +1,88 @@
+"""One engine per process and database URL, with pooled connections and short sessions."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from prospects import config
+from prospects.db.models import Base
+
+_lock = threading.Lock()
+_engines: dict[str, Engine] = {}
+_makers: dict[str, sessionmaker[Session]] = {}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """WAL lets the API read while a worker writes; foreign keys are off by default in SQLite."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process's engine for ``url`` (default: ``$DATABASE_URL``), created on first use."""
+    url = url or config.database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            if url.startswith("sqlite"):
+                engine = create_engine(url, connect_args={"timeout": 10})
+                event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = create_engine(
+                    url,
+                    pool_size=5,
+                    max_overflow=10,
+                    pool_pre_ping=True,  # survive a database restart without a process restart
+                    pool_recycle=1800,
+                    connect_args={"connect_timeout": 5},
+                )
+            _engines[url] = engine
+            _makers[url] = sessionmaker(engine, expire_on_commit=False)
+        return engine
+
+
+def reset_engine(url: str | None = None) -> None:
+    """Dispose pooled connections (after a fork, or between tests)."""
+    with _lock:
+        urls = [url] if url else list(_engines)
+        for key in urls:
+            engine = _engines.pop(key, None)
+            _makers.pop(key, None)
+            if engine is not None:
+                engine.dispose()
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    get_engine(url)
+    maker = _makers[url or config.database_url()]
+    session = maker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def init_db(url: str | None = None) -> Engine:
+    """Create every table that does not exist yet; safe to run again."""
+    engine = get_engine(url)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def drop_db(url: str | None = None) -> None:
+    """Drop every Callup table (tests and ``callup db reset``)."""
+    Base.metadata.drop_all(get_engine(url))

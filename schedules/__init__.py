@@ -1,0 +1,1 @@
+"""The Celery Beat schedule (built in the model-lifecycle issue)."""
