@@ -49,7 +49,7 @@ def db_reset() -> None:
 def seed(n_prospects: int, first_season: int, last_season: int, seed: int, replace: bool) -> None:
     """Generate a deterministic synthetic league into the database."""
     from prospects.db.session import init_db, session_scope
-    from prospects.league.generator import generate_league, league_is_empty, clear_league
+    from prospects.league.generator import clear_league, generate_league, league_is_empty
 
     if last_season < first_season:
         raise click.BadParameter("must not be before --first-season", param_hint="--last-season")
@@ -103,6 +103,66 @@ def import_csv_cmd(directory: Path) -> None:
         sys.exit(2)
     for table, n in counts.items():
         click.echo(f"{table}: {n} rows")
+
+
+@main.command()
+@click.option("--n-estimators", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--max-depth", default=6, show_default=True, type=click.IntRange(1, 16))
+@click.option("--learning-rate", default=0.01, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--subsample", default=0.8, show_default=True, type=click.FloatRange(0.05, 1))
+@click.option("--colsample-bytree", default=0.8, show_default=True, type=click.FloatRange(0.05, 1))
+@click.option(
+    "--early-stopping-rounds",
+    default=100,
+    show_default=True,
+    type=click.IntRange(0),
+    help="0 disables early stopping.",
+)
+@click.option("--seed", default=42, show_default=True, type=int)
+def train(
+    n_estimators: int,
+    max_depth: int,
+    learning_rate: float,
+    subsample: float,
+    colsample_bytree: float,
+    early_stopping_rounds: int,
+    seed: int,
+) -> None:
+    """Train on the league, log to MLflow, register; promote to champion if better."""
+    from prospects.training.model import TrainParams
+    from prospects.training.service import train_and_register
+
+    params = TrainParams(
+        n_estimators=n_estimators,
+        max_depth=max_depth,
+        learning_rate=learning_rate,
+        subsample=subsample,
+        colsample_bytree=colsample_bytree,
+        early_stopping_rounds=early_stopping_rounds or None,
+        seed=seed,
+    )
+    try:
+        outcome = train_and_register(params, progress=TerminalProgress())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(outcome.describe())
+
+
+class TerminalProgress:
+    """Renders ``(stage, done, total)`` reports as one updating line per stage."""
+
+    def __init__(self) -> None:
+        self._stage: str | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._stage and self._stage is not None:
+            click.echo(err=True)
+        self._stage = stage
+        pct = 100 * done / total if total else 100
+        click.echo(f"\r{stage}: {done}/{total} ({pct:.0f}%)", nl=False, err=True)
+        if done >= total:
+            click.echo(err=True)
+            self._stage = None
 
 
 def _safe_url(url: str) -> str:

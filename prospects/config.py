@@ -15,7 +15,7 @@ HORIZON_YEARS = 4  # success must come within this many years of the reference d
 
 
 def var_dir() -> Path:
-    """Where embedded state lives (SQLite, MLflow store, local Redis): ``$CALLUP_VAR_DIR`` or ./var."""
+    """Where embedded state lives (SQLite, MLflow, a local Redis): ``$CALLUP_VAR_DIR`` or ./var."""
     path = Path(os.environ.get("CALLUP_VAR_DIR", "var")).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path

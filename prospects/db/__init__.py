@@ -2,23 +2,31 @@
 
 from prospects.db.models import (
     LEVELS,
+    ROLES,
+    ApiKey,
     Base,
     BattingLine,
     Outcome,
     PitchingLine,
+    Prediction,
     Prospect,
     ScoutingReport,
+    User,
 )
 from prospects.db.session import get_engine, init_db, reset_engine, session_scope
 
 __all__ = [
     "LEVELS",
+    "ROLES",
+    "ApiKey",
     "Base",
     "BattingLine",
     "Outcome",
     "PitchingLine",
+    "Prediction",
     "Prospect",
     "ScoutingReport",
+    "User",
     "get_engine",
     "init_db",
     "reset_engine",

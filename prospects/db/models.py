@@ -6,11 +6,13 @@ features for a reference date can use only what was known on that date.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -24,6 +26,10 @@ LEVELS: tuple[str, ...] = ("Rk", "A", "A+", "AA", "AAA")
 PITCHER_POSITIONS: tuple[str, ...] = ("SP", "RP")
 HITTER_POSITIONS: tuple[str, ...] = ("C", "1B", "2B", "3B", "SS", "LF", "CF", "RF", "DH")
 POSITIONS: tuple[str, ...] = HITTER_POSITIONS + PITCHER_POSITIONS
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -166,3 +172,55 @@ class Outcome(Base):
         UniqueConstraint("prospect_id", "season", name="uq_outcome_season"),
         Index("ix_outcomes_prospect_known", "prospect_id", "known_on"),
     )
+
+
+ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
+
+
+class User(Base):
+    """Someone who calls the API; the role gates what they may do."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer','analyst','admin')", name="ck_users_role"),
+    )
+
+
+class ApiKey(Base):
+    """An API key, stored only as its SHA-256 hash; the key itself is shown once at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # first characters, to tell keys apart in logs
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Prediction(Base):
+    """One prediction as served: who asked, which model answered, what it said, how fast."""
+
+    __tablename__ = "predictions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    prospect_id: Mapped[int] = mapped_column(Integer, index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    model_name: Mapped[str] = mapped_column(String(120))
+    model_version: Mapped[int] = mapped_column(Integer)
+    variant: Mapped[str] = mapped_column(String(16), default="champion")
+    probability: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[str] = mapped_column(String(8))
+    top_factors: Mapped[dict] = mapped_column(JSON)
+    requested_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    data_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)

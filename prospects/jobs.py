@@ -1,0 +1,147 @@
+"""The contract between the API and the workers: task names, job records and Redis keys.
+
+Needs only ``redis``: the API imports it without loading any ML library. Job
+records live beside Celery's own result so that an unknown id is a clear 404
+(Celery reports any id it has never seen as PENDING) and so the API can wake
+a waiting request the moment a worker finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import redis
+
+PREFIX = "callup"
+TASK_PREDICT = "callup.predict"
+TASK_RANK = "callup.rank"
+TASK_RETRAIN = "callup.retrain"
+QUEUE_PREDICT, QUEUE_RANK, QUEUE_TRAIN = "predict", "rank", "train"
+JOB_TTL_SECONDS = 24 * 3600  # as long as Celery keeps results (result_expires)
+PREDICTION_CACHE_TTL_SECONDS = 24 * 3600
+ALIAS_TTL_SECONDS = 30  # an alias moved outside Callup (MLflow UI) is noticed within this
+
+
+class JobStatus(StrEnum):
+    """A job's state as clients see it."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+_CELERY_STATES = {
+    "PENDING": JobStatus.QUEUED,
+    "RECEIVED": JobStatus.QUEUED,
+    "RETRY": JobStatus.QUEUED,
+    "STARTED": JobStatus.RUNNING,
+    "PROGRESS": JobStatus.RUNNING,
+    "SUCCESS": JobStatus.SUCCEEDED,
+    "FAILURE": JobStatus.FAILED,
+    "REVOKED": JobStatus.FAILED,
+}
+
+
+def status_from_celery(state: str) -> JobStatus:
+    """Map a Celery state to the public status enum."""
+    return _CELERY_STATES.get(state, JobStatus.RUNNING)
+
+
+def job_key(job_id: str) -> str:
+    return f"{PREFIX}:job:{job_id}"
+
+
+def done_key(job_id: str) -> str:
+    return f"{PREFIX}:job:{job_id}:done"
+
+
+def alias_key(alias: str) -> str:
+    return f"{PREFIX}:alias:{alias}"
+
+
+def idempotency_key(user: str, key: str) -> str:
+    return f"{PREFIX}:idem:{user}:{key}"
+
+
+def prediction_cache_key(
+    model_version: int, data_version: str, as_of: date, prospect_id: int
+) -> str:
+    """Same prospect, model version, data and day → the same answer."""
+    return f"{PREFIX}:pred:v{model_version}:{data_version}:{as_of.isoformat()}:{prospect_id}"
+
+
+DATA_VERSION_KEY = f"{PREFIX}:data_version"
+ALIAS_CHANNEL = f"{PREFIX}:aliases"
+
+
+class JobStore:
+    """Job records, completion wake-ups and small caches in Redis."""
+
+    def __init__(self, client: redis.Redis):
+        self.redis = client
+
+    def create(self, job_id: str, kind: str, user: str | None, params: dict[str, Any]) -> None:
+        """Record a job before it is enqueued, so it is known from the first poll."""
+        record = {
+            "job_id": job_id,
+            "kind": kind,
+            "user": user or "",
+            "params": json.dumps(params, sort_keys=True),
+            "created_at": f"{time.time():.3f}",
+        }
+        pipe = self.redis.pipeline()
+        pipe.hset(job_key(job_id), mapping=record)
+        pipe.expire(job_key(job_id), JOB_TTL_SECONDS)
+        pipe.execute()
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        """The job's record, or None for an id that was never accepted (or has expired)."""
+        raw = self.redis.hgetall(job_key(job_id))
+        if not raw:
+            return None
+        record = {k.decode(): v.decode() for k, v in raw.items()}
+        record["params"] = json.loads(record.get("params") or "{}")
+        return record
+
+    def notify_done(self, job_id: str) -> None:
+        """Wake anyone waiting on the job (called by the worker after the result is stored)."""
+        pipe = self.redis.pipeline()
+        pipe.rpush(done_key(job_id), "1")
+        pipe.expire(done_key(job_id), JOB_TTL_SECONDS)
+        pipe.execute()
+
+    def wait_done(self, job_id: str, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for the job to finish; True when it has."""
+        if timeout <= 0:
+            return bool(self.redis.exists(done_key(job_id)))
+        popped = self.redis.blpop([done_key(job_id)], timeout=timeout)
+        if popped is None:
+            return False
+        # Put the token back so other waiters on the same job (idempotent retries) wake too.
+        self.notify_done(job_id)
+        return True
+
+    def cached_prediction(self, key: str) -> dict[str, Any] | None:
+        raw = self.redis.get(key)
+        return json.loads(raw) if raw else None
+
+    def cache_prediction(self, key: str, result: dict[str, Any]) -> None:
+        self.redis.set(key, json.dumps(result), ex=PREDICTION_CACHE_TTL_SECONDS)
+
+    def alias_version(self, alias: str) -> int | None:
+        """The model version an alias points at, as last published; None when not known."""
+        raw = self.redis.get(alias_key(alias))
+        return int(raw) if raw and raw.strip().isdigit() else None
+
+    def publish_alias(self, alias: str, version: int | None) -> None:
+        """Tell the API and every worker that an alias moved (or was removed)."""
+        if version is None:
+            self.redis.delete(alias_key(alias))
+        else:
+            self.redis.set(alias_key(alias), str(version), ex=ALIAS_TTL_SECONDS)
+        self.redis.publish(ALIAS_CHANNEL, json.dumps({"alias": alias, "version": version}))

@@ -1,0 +1,1 @@
+"""Training: time-based splits, the XGBoost fit, metrics, baselines and MLflow logging."""

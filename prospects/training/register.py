@@ -1,0 +1,140 @@
+"""Logging a training run to MLflow, registering its model, and deciding on the champion."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mlflow
+import mlflow.xgboost
+import numpy as np
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+from prospects import config, registry
+from prospects.training import plots
+from prospects.training.metrics import classification_metrics
+from prospects.training.model import booster_from_bytes, predict_proba
+from prospects.training.pipeline import TrainingResult
+
+VERSION_TAG_METRICS = (
+    "holdout_auc",
+    "holdout_brier",
+    "holdout_log_loss",
+    "holdout_ece",
+    "holdout_accuracy",
+    "grades_baseline_holdout_auc",
+    "grades_baseline_holdout_brier",
+)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What happened to a freshly trained model in the registry."""
+
+    version: int
+    run_id: str
+    promoted: bool
+    reason: str
+    previous_champion: int | None
+    champion_holdout: dict[str, float] | None
+
+
+def _finite(metrics: dict[str, float]) -> dict[str, float]:
+    """MLflow rejects NaN on some stores; drop what could not be computed."""
+    return {k: float(v) for k, v in metrics.items() if not math.isnan(float(v))}
+
+
+def log_training_run(result: TrainingResult, data_version: str, name: str) -> tuple[str, int]:
+    """Log params, metrics, features, plots and the UBJ model; register it → (run, version)."""
+    with mlflow.start_run(run_name=f"train-{data_version[:8]}") as run:
+        mlflow.log_params({**result.params.as_dict(), **result.split.as_params(), **result.counts})
+        mlflow.log_metrics(_finite(result.metrics))
+        mlflow.set_tags({"data_version": data_version, "callup.kind": "training"})
+        mlflow.log_dict({"features": result.feature_names}, "features.json")
+        mlflow.log_dict(result.importance.to_dict(), "feature_importance.json")
+        for fig, path in (
+            (plots.calibration_figure(result.holdout_y, result.holdout_p), "plots/calibration.png"),
+            (plots.importance_figure(result.importance), "plots/feature_importance.png"),
+        ):
+            mlflow.log_figure(fig, path)
+            plots.close(fig)
+        example = result.holdout_X.head(5).astype("float64")
+        signature = infer_signature(example, predict_proba(result.booster, example))
+        info = mlflow.xgboost.log_model(
+            result.booster,
+            name=registry.MODEL_ARTIFACT,
+            model_format="ubj",
+            signature=signature,
+            input_example=example.fillna(0.0),
+            registered_model_name=name,
+        )
+        return run.info.run_id, int(info.registered_model_version)
+
+
+def champion_on_holdout(
+    mlflow_client: MlflowClient, result: TrainingResult, name: str
+) -> tuple[registry.ModelRef | None, dict[str, float] | None]:
+    """The current champion scored on the new model's holdout (None when not comparable)."""
+    champion = registry.get_alias(mlflow_client, registry.CHAMPION, name)
+    if champion is None:
+        return None, None
+    booster = booster_from_bytes(registry.fetch_model_bytes(mlflow_client, champion))
+    names = booster.feature_names or []
+    if not set(names) <= set(result.holdout_X.columns):
+        return champion, None
+    p = predict_proba(booster, result.holdout_X[names])
+    return champion, classification_metrics(result.holdout_y, np.asarray(p))
+
+
+def log_and_register(
+    result: TrainingResult,
+    data_version: str,
+    mlflow_client: MlflowClient | None = None,
+    name: str | None = None,
+) -> Registration:
+    """Register the model; make it champion if it is the first or beats the champion.
+
+    "Beats" means a higher AUC and a Brier score no worse on the same holdout.
+    A champion whose features no longer exist cannot be compared and is kept.
+    """
+    mlflow_client = mlflow_client or registry.client()
+    name = name or config.model_name()
+    mlflow.set_experiment(experiment_id=registry.ensure_experiment(mlflow_client))
+    champion, champ_metrics = champion_on_holdout(mlflow_client, result, name)
+    run_id, version = log_training_run(result, data_version, name)
+    for key in VERSION_TAG_METRICS:
+        if key in result.metrics:
+            mlflow_client.set_model_version_tag(
+                name, str(version), key, f"{result.metrics[key]:.6f}"
+            )
+    mlflow_client.set_model_version_tag(name, str(version), "data_version", data_version)
+
+    new_auc, new_brier = result.metrics["holdout_auc"], result.metrics["holdout_brier"]
+    if champion is None:
+        promoted, reason = True, "first registered version"
+    elif champ_metrics is None:
+        promoted, reason = False, f"champion v{champion.version} uses other features; not compared"
+    elif new_auc > champ_metrics["auc"] and new_brier <= champ_metrics["brier"]:
+        promoted = True
+        reason = (
+            f"beats v{champion.version} on the holdout: AUC {new_auc:.4f} > "
+            f"{champ_metrics['auc']:.4f}, Brier {new_brier:.4f} <= {champ_metrics['brier']:.4f}"
+        )
+    else:
+        promoted = False
+        reason = (
+            f"does not beat v{champion.version}: AUC {new_auc:.4f} vs "
+            f"{champ_metrics['auc']:.4f}, Brier {new_brier:.4f} vs {champ_metrics['brier']:.4f}"
+        )
+    if promoted:
+        registry.set_alias(mlflow_client, registry.CHAMPION, version, name)
+    mlflow_client.set_model_version_tag(name, str(version), "registration_decision", reason)
+    return Registration(
+        version=version,
+        run_id=run_id,
+        promoted=promoted,
+        reason=reason,
+        previous_champion=champion.version if champion else None,
+        champion_holdout=champ_metrics,
+    )
