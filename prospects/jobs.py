@@ -106,7 +106,13 @@ class JobStore:
             return None
         record = {k.decode(): v.decode() for k, v in raw.items()}
         record["params"] = json.loads(record.get("params") or "{}")
+        if "error" in record:
+            record["error"] = json.loads(record["error"])
         return record
+
+    def record_error(self, job_id: str, error: dict[str, str]) -> None:
+        """Keep a failed job's reason as ``{code, message}`` JSON, not a traceback."""
+        self.redis.hset(job_key(job_id), "error", json.dumps(error))
 
     def notify_done(self, job_id: str) -> None:
         """Wake anyone waiting on the job (called by the worker after the result is stored)."""

@@ -1,0 +1,78 @@
+"""The Celery app, configured for not losing work. No I/O happens at import."""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Queue
+
+from prospects import config
+from prospects.jobs import (
+    QUEUE_PREDICT,
+    QUEUE_RANK,
+    QUEUE_TRAIN,
+    TASK_PREDICT,
+    TASK_RANK,
+    TASK_RETRAIN,
+)
+
+TASK_MODULES = ["tasks.predict"]
+
+
+def celery_settings(redis_url: str) -> dict[str, object]:
+    """Every setting in one mapping, each with why it is set."""
+    return {
+        "broker_url": redis_url,
+        "result_backend": redis_url,
+        # JSON only: a pickle on the broker would let anyone who can write to Redis run code.
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        # Acknowledge after the task ran, so a worker dying mid-task leaves the message to redo.
+        "task_acks_late": True,
+        # A child process killed (OOM, SIGKILL) requeues its task instead of failing it.
+        "task_reject_on_worker_lost": True,
+        # One message per process at a time: long rank/train tasks never hide short ones
+        # behind them; predict-only workers may raise it with --prefetch-multiplier.
+        "worker_prefetch_multiplier": 1,
+        # Unacked messages are redelivered after this; longer than any task (train ≤ 1 h).
+        "broker_transport_options": {"visibility_timeout": 2 * 3600},
+        "result_backend_transport_options": {"retry_policy": {"timeout": 5.0}},
+        # Results (and their job records) are kept a day, then Redis reclaims them.
+        "result_expires": 24 * 3600,
+        # Report "running" as soon as a worker starts a task, not only when it ends.
+        "task_track_started": True,
+        # Keep retrying the broker at start-up instead of exiting when Redis is late.
+        "broker_connection_retry_on_startup": True,
+        # Queues declared up front; each kind of work has its own, so it can be scaled apart.
+        "task_queues": [Queue(QUEUE_PREDICT), Queue(QUEUE_RANK), Queue(QUEUE_TRAIN)],
+        "task_default_queue": QUEUE_PREDICT,
+        "task_routes": {
+            TASK_PREDICT: {"queue": QUEUE_PREDICT},
+            TASK_RANK: {"queue": QUEUE_RANK},
+            "callup.rank_chunk": {"queue": QUEUE_RANK},
+            TASK_RETRAIN: {"queue": QUEUE_TRAIN},
+        },
+        # A stuck task is killed instead of holding a process forever (tasks may set lower).
+        "task_time_limit": 3600,
+        # Fail fast on a dead broker when publishing, so the API answers 503 instead of hanging.
+        "task_publish_retry": False,
+        "broker_connection_timeout": 3,
+        "redis_socket_timeout": 5,
+        "redis_socket_connect_timeout": 3,
+        "redis_retry_on_timeout": False,
+        # Workers log through our JSON-friendly root logger instead of hijacking it.
+        "worker_hijack_root_logger": False,
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "include": TASK_MODULES,
+    }
+
+
+def make_celery(redis_url: str | None = None) -> Celery:
+    """A Celery app for ``redis_url`` (default ``$REDIS_URL``)."""
+    app = Celery("callup")
+    app.conf.update(celery_settings(redis_url or config.redis_url()))
+    return app
+
+
+celery_app = make_celery()
