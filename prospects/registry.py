@@ -18,6 +18,7 @@ from prospects import config
 
 CHAMPION = "champion"
 MODEL_ARTIFACT = "model"  # name the booster is logged under in a run
+DIGEST_TAG = "artifact_sha256"  # model version tag: the digest a cached artifact must match
 
 
 @dataclass(frozen=True)

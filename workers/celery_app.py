@@ -15,7 +15,8 @@ from prospects.jobs import (
     TASK_RETRAIN,
 )
 
-TASK_MODULES = ["tasks.predict"]
+# Imported by worker processes only (the API sends tasks by name and never loads these).
+TASK_MODULES = ["workers.signals", "tasks.predict"]
 
 
 def celery_settings(redis_url: str) -> dict[str, object]:

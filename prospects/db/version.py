@@ -31,3 +31,22 @@ def data_version(session: Session) -> str:
         ).one()
         parts.append(f"{model.__tablename__}:{row[0]}:{row[1]}:{row[2]}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+DATA_VERSION_TTL_SECONDS = 10  # data written outside Callup's commands is noticed within this
+
+
+def cached_data_version(redis_client, session: Session) -> str:  # type: ignore[no-untyped-def]
+    """The data version from Redis when fresh, else computed and cached for a few seconds.
+
+    Callup's own writers (seed, import, simulate) delete the key, so their
+    changes count at once; the TTL bounds how stale anything else can be.
+    """
+    from prospects.jobs import DATA_VERSION_KEY
+
+    raw = redis_client.get(DATA_VERSION_KEY)
+    if raw:
+        return raw.decode() if isinstance(raw, bytes) else str(raw)
+    version = data_version(session)
+    redis_client.set(DATA_VERSION_KEY, version, ex=DATA_VERSION_TTL_SECONDS)
+    return version

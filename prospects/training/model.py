@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+RANGES_ATTR = "feature_ranges"  # booster attribute: training-time [low, high] per feature
+
 
 @dataclass(frozen=True)
 class TrainParams:

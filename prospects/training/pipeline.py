@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,10 +15,17 @@ from prospects.features.data import LeagueData
 from prospects.features.examples import build_examples
 from prospects.training.baselines import base_rate_predictions, grades_baseline_predictions
 from prospects.training.metrics import classification_metrics, prefixed
-from prospects.training.model import TrainParams, fit_booster, importance, predict_proba
+from prospects.training.model import (
+    RANGES_ATTR,
+    TrainParams,
+    fit_booster,
+    importance,
+    predict_proba,
+)
 from prospects.training.split import TimeSplit, time_split
 
 Progress = Callable[[str, int, int], None]
+RANGE_QUANTILES = (0.005, 0.995)
 GRADE_COLUMNS: tuple[str, ...] = tuple(f.name for f in FEATURES if f.family == "scouting")
 
 
@@ -39,6 +47,17 @@ class TrainingResult:
     @property
     def best_iteration(self) -> int:
         return int(self.booster.attr("best_iteration") or 0)
+
+
+def feature_ranges(X: pd.DataFrame) -> dict[str, list[float]]:
+    """The central 99% of each feature in training: outside it, an input is unusual."""
+    low, high = RANGE_QUANTILES
+    q = X.quantile([low, high])
+    return {
+        name: [float(q.at[low, name]), float(q.at[high, name])]
+        for name in X.columns
+        if not (np.isnan(q.at[low, name]) or np.isnan(q.at[high, name]))
+    }
 
 
 def _noop(_stage: str, _done: int, _total: int) -> None:
@@ -70,6 +89,7 @@ def train(
         params,
         progress=lambda d, t: report("boosting", d, t),
     )
+    booster.set_attr(**{RANGES_ATTR: json.dumps(feature_ranges(X[train_mask]))})
     X_hold, y_hold = X[holdout_mask], y[holdout_mask]
     p_hold = predict_proba(booster, X_hold)
     metrics = {

@@ -40,6 +40,25 @@ class Registration:
     champion_holdout: dict[str, float] | None
 
 
+def announce_alias(alias: str, version: int | None) -> bool:
+    """Tell running workers at once that an alias moved; False when Redis is unreachable.
+
+    Best effort: workers also re-read aliases from the registry every
+    ``ALIAS_TTL_SECONDS``, so a missed announcement only delays the swap.
+    """
+    import redis
+
+    from prospects.jobs import JobStore
+
+    try:
+        JobStore(redis.Redis.from_url(config.redis_url(), socket_timeout=2)).publish_alias(
+            alias, version
+        )
+        return True
+    except redis.RedisError:
+        return False
+
+
 def _finite(metrics: dict[str, float]) -> dict[str, float]:
     """MLflow rejects NaN on some stores; drop what could not be computed."""
     return {k: float(v) for k, v in metrics.items() if not math.isnan(float(v))}
@@ -109,6 +128,12 @@ def log_and_register(
                 name, str(version), key, f"{result.metrics[key]:.6f}"
             )
     mlflow_client.set_model_version_tag(name, str(version), "data_version", data_version)
+    raw = registry.fetch_model_bytes(
+        mlflow_client, registry.get_version(mlflow_client, version, name)
+    )
+    mlflow_client.set_model_version_tag(
+        name, str(version), registry.DIGEST_TAG, registry.digest(raw)
+    )
 
     new_auc, new_brier = result.metrics["holdout_auc"], result.metrics["holdout_brier"]
     if champion is None:
@@ -129,6 +154,7 @@ def log_and_register(
         )
     if promoted:
         registry.set_alias(mlflow_client, registry.CHAMPION, version, name)
+        announce_alias(registry.CHAMPION, version)
     mlflow_client.set_model_version_tag(name, str(version), "registration_decision", reason)
     return Registration(
         version=version,

@@ -1,0 +1,1 @@
+"""Scoring, explaining and describing predictions: the code the workers (and rankings) run."""

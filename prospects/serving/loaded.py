@@ -1,0 +1,40 @@
+"""A model version held in memory, ready to score: the booster and what it was trained on."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import xgboost as xgb
+
+from prospects.training.model import RANGES_ATTR, booster_from_bytes
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """An immutable, warm model version; swapping models swaps the whole object."""
+
+    name: str
+    version: int
+    booster: xgb.Booster
+    digest: str
+    feature_names: tuple[str, ...]
+    low: np.ndarray = field(repr=False)
+    high: np.ndarray = field(repr=False)
+
+    @classmethod
+    def from_bytes(cls, name: str, version: int, raw: bytes, digest: str) -> LoadedModel:
+        booster = booster_from_bytes(raw)
+        booster.set_param({"nthread": 1})  # one row at a time: threads cost more than they give
+        names = tuple(booster.feature_names or ())
+        ranges = json.loads(booster.attr(RANGES_ATTR) or "{}")
+        low = np.array([ranges.get(n, [-np.inf, np.inf])[0] for n in names], dtype=float)
+        high = np.array([ranges.get(n, [-np.inf, np.inf])[1] for n in names], dtype=float)
+        return cls(name, version, booster, digest, names, low, high)
+
+    def unusual_counts(self, X: np.ndarray) -> np.ndarray:
+        """Per row, how many features fall outside the training range (missing values don't)."""
+        with np.errstate(invalid="ignore"):
+            outside = (X < self.low) | (X > self.high)
+        return np.nansum(outside, axis=1).astype(int)

@@ -1,0 +1,87 @@
+"""One prediction end to end: the prospect's rows → features → score → stored record."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from prospects.db.models import Prediction
+from prospects.errors import UnknownProspectError
+from prospects.features.build import build_features
+from prospects.features.context import LeagueContext
+from prospects.features.data import load_league
+from prospects.serving.loaded import LoadedModel
+from prospects.serving.scoring import evidence, score
+
+
+class ContextCache:
+    """League-wide feature context per (data version, day), built once from the whole league.
+
+    Building it reads every row, so a worker does it once and reuses it for
+    every prediction until the data or the day changes.
+    """
+
+    def __init__(self, max_entries: int = 2):
+        self._entries: OrderedDict[tuple[str, date], LeagueContext] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, session: Session, data_version: str, as_of: date) -> LeagueContext:
+        key = (data_version, as_of)
+        with self._lock:
+            context = self._entries.get(key)
+            if context is not None:
+                self._entries.move_to_end(key)
+                return context
+            context = LeagueContext.build(load_league(session, as_of=as_of), as_of)
+            self._entries[key] = context
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+            return context
+
+
+def predict_one(
+    session: Session,
+    model: LoadedModel,
+    contexts: ContextCache,
+    prospect_id: int,
+    as_of: date,
+    data_version: str,
+    variant: str = "champion",
+) -> dict[str, object]:
+    """Features as of ``as_of`` for one prospect, scored and explained by ``model``."""
+    started = time.perf_counter()
+    context = contexts.get(session, data_version, as_of)
+    data = load_league(session, prospect_ids=[prospect_id], as_of=as_of)
+    if data.prospects.empty:
+        raise UnknownProspectError(f"prospect {prospect_id} does not exist (as of {as_of})")
+    features = build_features(data, as_of, [prospect_id], context=context)
+    result = score(model, features, evidence(data), as_of, data_version, variant)[0]
+    result["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    return result
+
+
+def record_prediction(
+    session: Session, result: dict, job_id: str | None, requested_by: str | None
+) -> None:
+    """Store what was served (prospect, model version, probability, factors, who, how fast)."""
+    session.add(
+        Prediction(
+            job_id=job_id,
+            prospect_id=result["prospect_id"],
+            as_of=date.fromisoformat(result["as_of"]),
+            model_name=result["model"]["name"],
+            model_version=result["model"]["version"],
+            variant=result["model"]["variant"],
+            probability=result["probability"],
+            confidence=result["confidence"],
+            top_factors=result["top_factors"],
+            requested_by=requested_by,
+            latency_ms=result.get("latency_ms", 0.0),
+            data_version=result["data_version"],
+        )
+    )

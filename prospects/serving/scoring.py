@@ -1,0 +1,103 @@
+"""Score, explain and describe a frame of feature rows in one vectorised pass.
+
+Single predictions and ranking chunks both come through here, so a prospect
+gets the same answer whichever way it is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+
+from prospects.errors import ModelUnavailableError
+from prospects.features.catalog import FEATURES
+from prospects.features.data import LeagueData
+from prospects.serving import confidence as confidence_rule
+from prospects.serving.explain import contributions, top_factors
+from prospects.serving.loaded import LoadedModel
+from prospects.serving.narrative import narrate
+
+LABELS: dict[str, str] = {f.name: f.name.replace("_", " ") for f in FEATURES}
+PITCHER_POSITIONS = ("SP", "RP")
+
+
+def evidence(data: LeagueData) -> pd.DataFrame:
+    """Per prospect: name, position, and the sample behind its numbers (PA or BF)."""
+    people = data.prospects.set_index("id")[["name", "position"]]
+    pa = data.batting.groupby("prospect_id")["pa"].sum() if len(data.batting) else pd.Series()
+    bf = data.pitching.groupby("prospect_id")["bf"].sum() if len(data.pitching) else pd.Series()
+    is_pitcher = people["position"].isin(PITCHER_POSITIONS)
+    sample = np.where(
+        is_pitcher,
+        bf.reindex(people.index).fillna(0).to_numpy(),
+        pa.reindex(people.index).fillna(0).to_numpy(),
+    )
+    return people.assign(
+        is_pitcher=is_pitcher, sample=sample.astype(int), unit=np.where(is_pitcher, "BF", "PA")
+    )
+
+
+def feature_matrix(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
+    """The columns the model was trained on, in its order."""
+    missing = [n for n in model.feature_names if n not in features.columns]
+    if missing:
+        raise ModelUnavailableError(
+            f"model v{model.version} expects features this code no longer builds: {missing[:5]}"
+        )
+    return features[list(model.feature_names)].to_numpy(dtype=np.float32)
+
+
+def probabilities(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
+    """Probabilities only: the cheap path for ordering a board."""
+    matrix = xgb.DMatrix(
+        feature_matrix(model, features), feature_names=list(model.feature_names), missing=np.nan
+    )
+    return model.booster.predict(matrix)
+
+
+def score(
+    model: LoadedModel,
+    features: pd.DataFrame,
+    people: pd.DataFrame,
+    as_of: date,
+    data_version: str,
+    variant: str = "champion",
+    labels: Mapping[str, str] = LABELS,
+) -> list[dict[str, object]]:
+    """One result dict per row of ``features`` (indexed by prospect id)."""
+    X = feature_matrix(model, features)
+    contrib = contributions(model.booster, X, model.feature_names)
+    logits = contrib.sum(axis=1)
+    probs = 1.0 / (1.0 + np.exp(-logits))
+    unusual = model.unusual_counts(X)
+    names = list(model.feature_names)
+    results = []
+    for row, prospect_id in enumerate(features.index):
+        who = people.loc[prospect_id]
+        p = float(probs[row])
+        conf = confidence_rule.assess(p, int(who["sample"]), str(who["unit"]), int(unusual[row]))
+        pro, con = top_factors(contrib[row], X[row].astype(float), names, dict(labels))
+        role = f"{who['position']}, {'pitcher' if who['is_pitcher'] else 'hitter'}"
+        results.append(
+            {
+                "prospect_id": int(prospect_id),
+                "prospect_name": str(who["name"]),
+                "as_of": as_of.isoformat(),
+                "model": {"name": model.name, "version": model.version, "variant": variant},
+                "probability": round(p, 6),
+                "confidence": conf.level,
+                "confidence_reasons": list(conf.reasons),
+                "top_factors": {
+                    "for": [f.as_dict() for f in pro],
+                    "against": [f.as_dict() for f in con],
+                },
+                "narrative": narrate(str(who["name"]), role, p, conf, pro, con),
+                "base_value": round(float(contrib[row, -1]), 6),
+                "data_version": data_version,
+            }
+        )
+    return results

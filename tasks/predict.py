@@ -1,0 +1,41 @@
+"""The predict task: thin — ids in, a plain dict out; the work is in ``prospects.serving``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from celery import Task
+
+from prospects.db.session import session_scope
+from prospects.db.version import cached_data_version
+from prospects.errors import CallupError
+from prospects.jobs import TASK_PREDICT, prediction_cache_key
+from prospects.serving.predict import predict_one, record_prediction
+from workers.celery_app import celery_app
+from workers.runtime import runtime
+
+
+@celery_app.task(name=TASK_PREDICT, bind=True, time_limit=60, soft_time_limit=50)
+def predict(
+    self: Task,
+    prospect_id: int,
+    as_of: str | None = None,
+    requested_by: str | None = None,
+    request_id: str | None = None,
+) -> dict:
+    """Score one prospect with the warm champion; store the prediction and cache the answer."""
+    rt = runtime()
+    day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    try:
+        model = rt.models.get()
+        with session_scope() as session:
+            version = cached_data_version(rt.redis, session)
+            result = predict_one(session, model, rt.contexts, prospect_id, day, version)
+            record_prediction(session, result, self.request.id, requested_by)
+    except CallupError as exc:
+        if self.request.id:
+            rt.jobs.record_error(self.request.id, exc.as_dict())
+        raise
+    key = prediction_cache_key(model.version, result["data_version"], day, prospect_id)
+    rt.jobs.cache_prediction(key, result)
+    return result

@@ -1,0 +1,65 @@
+"""What each worker process holds: its Redis client, warm models and feature context.
+
+Created after the fork (``worker_process_init``), never in the prefork parent:
+XGBoost's thread pool and the database connections do not survive a fork.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis
+
+from prospects import config
+from prospects.db.session import session_scope
+from prospects.db.version import cached_data_version
+from prospects.errors import CallupError
+from prospects.jobs import JobStore
+from prospects.serving.predict import ContextCache
+from workers.models import ModelHolder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The per-process state every task uses."""
+
+    redis: redis.Redis
+    jobs: JobStore
+    models: ModelHolder
+    contexts: ContextCache
+    pid: int
+
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    """This process's runtime, created on first use (and again after a fork)."""
+    global _runtime
+    if _runtime is None or _runtime.pid != os.getpid():
+        client = redis.Redis.from_url(
+            config.redis_url(), socket_timeout=5, socket_connect_timeout=3, health_check_interval=30
+        )
+        _runtime = Runtime(
+            client, JobStore(client), ModelHolder(client), ContextCache(), os.getpid()
+        )
+    return _runtime
+
+
+def warm() -> None:
+    """Load the champion and the feature context now, so the first request is not slow."""
+    rt = runtime()
+    try:
+        rt.models.get()
+        with session_scope() as session:
+            today = datetime.now(UTC).date()
+            rt.contexts.get(session, cached_data_version(rt.redis, session), today)
+    except (CallupError, redis.RedisError) as exc:
+        log.warning("worker started cold: %s", exc)
+    except Exception:  # a broken database must not stop the worker from starting
+        log.exception("worker started cold")

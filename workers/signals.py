@@ -1,0 +1,30 @@
+"""Worker signal handlers: warm up after the fork, wake waiting requests after each job."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from celery.signals import task_postrun, worker_process_init
+
+from prospects.db.session import reset_engine
+from workers.runtime import runtime, warm
+
+log = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def _on_process_init(**_kwargs) -> None:  # type: ignore[no-untyped-def]
+    reset_engine()  # connections inherited from the prefork parent must not be shared
+    warm()
+
+
+@task_postrun.connect
+def _on_task_done(task_id: str | None = None, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Celery has stored the result by now: wake any API process waiting on this job."""
+    if not task_id:
+        return
+    try:
+        runtime().jobs.notify_done(task_id)
+    except redis.RedisError:
+        log.warning("could not announce completion of job %s", task_id)
