@@ -1,0 +1,180 @@
+"""The CSV schema: one file per table, columns from the models plus the rules they cannot state.
+
+Names, order, types, nullability and string lengths come from the models, so
+the files cannot drift from the tables; allowed values, ranges and the
+consistency between columns of one row are declared here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import String, UniqueConstraint
+
+from prospects.db.models import (
+    LEVELS,
+    POSITIONS,
+    Base,
+    BattingLine,
+    Outcome,
+    PitchingLine,
+    Prospect,
+    ScoutingReport,
+)
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER; SQLite would take more, silently
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: how to parse a cell and which values are allowed."""
+
+    name: str
+    kind: type  # int, float, str or datetime.date
+    required: bool  # the header must name it
+    nullable: bool  # an empty cell is allowed
+    choices: tuple[str, ...] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A rule across required columns of one row, run once all of ``needs`` parsed."""
+
+    needs: tuple[str, ...]
+    column: str
+    test: Callable[[Row], str | None]  # the reason the row breaks the rule, or None
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One file: the table it loads, its columns in file order, its keys and row rules."""
+
+    model: type[Base]
+    columns: tuple[Column, ...]
+    natural_key: tuple[str, ...]  # must be unique across the file and the database
+    checks: tuple[RowCheck, ...] = ()
+
+    @property
+    def table(self) -> str:
+        return self.model.__tablename__
+
+    @property
+    def filename(self) -> str:
+        return f"{self.table}.csv"
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @cached_property
+    def references_prospect(self) -> bool:
+        """Child tables carry ``prospect_id`` and a surrogate ``id`` the database may assign."""
+        return "prospect_id" in self.names
+
+
+_ID = {"minimum": 1}
+_COUNT = {"minimum": 0}
+_GRADE = {"minimum": 20, "maximum": 80}
+_GRADES = ("hit", "power", "run", "arm", "field", "fastball", "breaking", "changeup", "control")
+_BATTING_COUNTS = ("pa", "ab", "h", "doubles", "triples", "hr", "bb", "so", "sb", "cs", "hbp", "sf")
+_PITCHING_COUNTS = ("outs", "bf", "h", "er", "hr", "bb", "so", "hbp")
+_STINT = {"id": _ID, "prospect_id": _ID, "level": {"choices": LEVELS}, "age": {"minimum": 0}}
+
+_RULES: dict[str, dict[str, dict[str, Any]]] = {
+    "prospects": {
+        "id": _ID,
+        "position": {"choices": POSITIONS},
+        "bats": {"choices": ("L", "R", "S")},
+        "throws": {"choices": ("L", "R")},
+        "draft_round": {"minimum": 1},
+    },
+    "batting_lines": _STINT | {c: _COUNT for c in _BATTING_COUNTS},
+    "pitching_lines": _STINT | {c: _COUNT for c in _PITCHING_COUNTS},
+    "scouting_reports": {"id": _ID, "prospect_id": _ID, "fv": _GRADE}
+    | {c: _GRADE for c in _GRADES},
+    "outcomes": {"id": _ID, "prospect_id": _ID, "mlb_pa": _COUNT, "mlb_outs": _COUNT},
+}
+
+
+def _dates_in_order(row: Row) -> str | None:
+    if row["end_date"] < row["start_date"]:
+        return f"end_date {row['end_date']} is before start_date {row['start_date']}"
+    return None
+
+
+def _batting_pa_adds_up(row: Row) -> str | None:
+    total = row["ab"] + row["bb"] + row["hbp"] + row["sf"]
+    if total > row["pa"]:
+        return f"AB+BB+HBP+SF = {total} exceeds PA = {row['pa']}"
+    return None
+
+
+def _batting_hits_cover_extra_bases(row: Row) -> str | None:
+    extra = row["doubles"] + row["triples"] + row["hr"]
+    if row["h"] < extra:
+        return f"H = {row['h']} is less than 2B+3B+HR = {extra}"
+    return None
+
+
+def _batting_hits_within_ab(row: Row) -> str | None:
+    if row["h"] > row["ab"]:
+        return f"H = {row['h']} exceeds AB = {row['ab']}"
+    return None
+
+
+def _pitching_hits_within_bf(row: Row) -> str | None:
+    if row["h"] > row["bf"]:
+        return f"H = {row['h']} exceeds BF = {row['bf']}"
+    return None
+
+
+_DATES = RowCheck(("start_date", "end_date"), "end_date", _dates_in_order)
+_CHECKS: dict[str, tuple[RowCheck, ...]] = {
+    "batting_lines": (
+        _DATES,
+        RowCheck(("ab", "bb", "hbp", "sf", "pa"), "ab", _batting_pa_adds_up),
+        RowCheck(("h", "doubles", "triples", "hr"), "h", _batting_hits_cover_extra_bases),
+        RowCheck(("h", "ab"), "h", _batting_hits_within_ab),
+    ),
+    "pitching_lines": (_DATES, RowCheck(("h", "bf"), "h", _pitching_hits_within_bf)),
+}
+
+
+def _file_spec(model: type[Base]) -> FileSpec:
+    """A file's spec from its model, so a new column reaches the CSV without edits here."""
+    table = model.__table__
+    rules = _RULES.get(table.name, {})
+    child = "prospect_id" in table.columns
+    columns = []
+    for col in table.columns:
+        assigned = child and col.name == "id"  # the database can number child rows itself
+        columns.append(
+            Column(
+                name=col.name,
+                kind=col.type.python_type,
+                required=not col.nullable and not assigned,
+                nullable=bool(col.nullable) or assigned,
+                max_length=col.type.length if isinstance(col.type, String) else None,
+                **rules.get(col.name, {}),
+            )
+        )
+    uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    key = tuple(uniques[0].columns.keys()) if uniques else ("id",)
+    checks = _CHECKS.get(table.name, ())
+    required = {c.name for c in columns if c.required and not c.nullable}
+    assert all(required.issuperset(check.needs) for check in checks), table.name
+    return FileSpec(model, tuple(columns), key, checks)
+
+
+# Load order: prospects first, since every other file references them.
+FILES: tuple[FileSpec, ...] = tuple(
+    _file_spec(m) for m in (Prospect, BattingLine, PitchingLine, ScoutingReport, Outcome)
+)
