@@ -148,6 +148,49 @@ def train(
     click.echo(outcome.describe())
 
 
+@main.group()
+def keys() -> None:
+    """Create and revoke API keys."""
+
+
+@keys.command("create")
+@click.option("--user", "user_name", required=True, help="Created if it does not exist.")
+@click.option(
+    "--role",
+    type=click.Choice(["viewer", "analyst", "admin"]),
+    default=None,
+    help="Role of a new user (default viewer); must match an existing user's.",
+)
+def keys_create(user_name: str, role: str | None) -> None:
+    """Print a new key for USER once: only its hash is stored."""
+    from prospects.db.session import init_db, session_scope
+    from prospects.keys import ApiKeyError, create_key
+
+    init_db()
+    try:
+        with session_scope() as session:
+            key, record = create_key(session, user_name, role)
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"prefix {record.prefix} for {user_name}; store this key now:", err=True)
+    click.echo(key)
+
+
+@keys.command("revoke")
+@click.argument("prefix")
+def keys_revoke(prefix: str) -> None:
+    """Revoke the key with PREFIX (as printed at creation)."""
+    from prospects.db.session import session_scope
+    from prospects.keys import ApiKeyError, revoke_key
+
+    try:
+        with session_scope() as session:
+            record = revoke_key(session, prefix)
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"revoked {record.prefix}")
+
+
 class TerminalProgress:
     """Renders ``(stage, done, total)`` reports as one updating line per stage."""
 

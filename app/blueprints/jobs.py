@@ -1,0 +1,81 @@
+"""``GET /api/ml/jobs/<id>``: a job's public status, read from Celery's backend, never waited on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery.result import AsyncResult
+
+from app.auth import current_principal
+from app.blueprints import api_blueprint
+from app.errors import ApiError
+from app.extensions import celery_client, limiter, redis_clients
+from app.limits import poll_limit
+from app.schemas import valid_job_id
+from prospects.jobs import JobStatus, status_from_celery
+
+bp = api_blueprint("jobs", __name__)
+
+_GENERIC_FAILURE = {"code": "job_failed", "message": "the job failed"}
+_REVOKED = {"code": "job_revoked", "message": "the job was cancelled"}
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "job_not_found", "no such job")
+
+
+def load_job(job_id: str) -> dict[str, Any]:
+    """The caller's job record; 404 for garbage ids, unknown ids and other users' jobs."""
+    if not valid_job_id(job_id):
+        raise _not_found()
+    record = redis_clients.jobs().get(job_id)
+    if record is None:
+        raise _not_found()
+    principal = current_principal()
+    if record.get("user") != principal.name and not principal.has_role("admin"):
+        raise _not_found()  # not 403: whether someone else's job exists is not ours to say
+    return record
+
+
+def _progress(info: Any) -> dict[str, int] | None:
+    if not isinstance(info, dict):
+        return None
+    done, total = info.get("done"), info.get("total")
+    if isinstance(done, int) and isinstance(total, int):
+        return {"done": done, "total": total}
+    return None
+
+
+def describe_job(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """``{job_id, kind, status, result?, error?, progress?}`` from the record and Celery's state.
+
+    Reads the state and stored result only: ``AsyncResult.get()`` would block and
+    re-raise the task's exception inside the web process.
+    """
+    result = AsyncResult(job_id, app=celery_client.app)
+    state = result.state
+    status = status_from_celery(state)
+    if record.get("error") and status is not JobStatus.SUCCEEDED:
+        status = JobStatus.FAILED  # the worker's reason is stored before Celery's FAILURE
+    body: dict[str, Any] = {"job_id": job_id, "kind": record.get("kind"), "status": status.value}
+    if status is JobStatus.SUCCEEDED:
+        body["result"] = result.result
+    elif status is JobStatus.FAILED:
+        error = record.get("error")
+        if isinstance(error, dict) and error.get("code"):
+            body["error"] = {"code": str(error["code"]), "message": str(error.get("message", ""))}
+        else:
+            body["error"] = dict(_REVOKED if state == "REVOKED" else _GENERIC_FAILURE)
+    elif state == "PROGRESS":
+        progress = _progress(result.info)
+        if progress is not None:
+            body["progress"] = progress
+    return body
+
+
+@bp.get("/jobs/<job_id>")
+@limiter.limit(poll_limit)
+def get_job(job_id: str) -> tuple[dict[str, Any], int]:
+    """The job's status; poll it until ``succeeded`` or ``failed``."""
+    record = load_job(job_id)
+    return describe_job(job_id, record), 200

@@ -1,0 +1,268 @@
+"""``POST /api/ml/predict``: validate, deduplicate, answer from cache, or enqueue (and maybe wait).
+
+Checks run cheapest-to-refuse first and nothing is enqueued until every one
+has passed: auth → rate limit → body → prospect exists → Idempotency-Key →
+prediction cache → job record + task message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import uuid
+from datetime import date
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask.wrappers import Response
+
+from app.auth import current_principal
+from app.blueprints import api_blueprint
+from app.blueprints.jobs import describe_job
+from app.errors import ApiError, domain_error
+from app.extensions import celery_client, database, limiter, redis_clients
+from app.limits import predict_limit
+from app.schemas import PredictRequest, parse_json_body, today_utc
+from prospects.db.models import Prospect
+from prospects.db.version import data_version
+from prospects.errors import error_from_dict
+from prospects.jobs import (
+    DATA_VERSION_KEY,
+    JOB_TTL_SECONDS,
+    QUEUE_PREDICT,
+    TASK_PREDICT,
+    JobStatus,
+    idempotency_key,
+    job_key,
+    prediction_cache_key,
+)
+
+bp = api_blueprint("predict", __name__)
+
+DATA_VERSION_TTL_SECONDS = 10  # data changes by batch loads; a 10 s stale fingerprint is fine
+IDEMPOTENCY_TTL_SECONDS = JOB_TTL_SECONDS  # a replay finds its job for as long as the job lives
+SETTLE_SECONDS = 2.0  # after the worker's wake-up, how long Celery may take to store the state
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as in Stripe's keys
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_WAIT_VALUE = re.compile(r"^[0-9]{1,9}$")
+
+
+@bp.post("/predict")
+@limiter.limit(predict_limit)
+def predict() -> Response:
+    """Queue a prediction (202), or answer it (200) from cache or within ``Prefer: wait``."""
+    payload = parse_json_body(PredictRequest)
+    as_of = payload.as_of or today_utc()
+    wait = requested_wait()
+    _require_prospect(payload.prospect_id)
+
+    job_id, claim = str(uuid.uuid4()), None
+    if "Idempotency-Key" in request.headers:
+        claim = IdempotencyClaim.take(_idempotency_key(), _fingerprint(payload), job_id)
+        job_id = claim.job_id
+        record = redis_clients.jobs().get(job_id)
+        if record is not None:
+            return answer_for_job(job_id, record, wait)
+
+    try:
+        cached = _cached_prediction(payload.prospect_id, as_of)
+        if cached is not None:
+            body = {"job_id": None, "status": "succeeded", "result": cached, "cached": True}
+            return _respond(body, 200, wait)
+        record = _enqueue(job_id, payload.prospect_id, as_of)
+    except BaseException:
+        if claim is not None and claim.is_new:
+            claim.release()  # let the client retry with the same key once we are healthy
+        raise
+    return answer_for_job(job_id, record, wait, fresh=True)
+
+
+def requested_wait() -> int | None:
+    """Seconds asked for by ``Prefer: wait=N`` (RFC 7240), clamped; None when not asked.
+
+    A malformed value is ignored, as RFC 7240 asks of preferences a server cannot honour.
+    """
+    limit = int(current_app.config["CALLUP_MAX_WAIT_SECONDS"])
+    for header in request.headers.getlist("Prefer"):
+        for preference in header.split(","):
+            token = preference.split(";", 1)[0]
+            name, _, value = token.partition("=")
+            if name.strip().lower() != "wait":
+                continue
+            value = value.strip().strip('"')
+            if not _WAIT_VALUE.fullmatch(value):
+                return None
+            return min(int(value), limit)
+    return None
+
+
+def answer_for_job(
+    job_id: str, record: dict[str, Any], wait: int | None, *, fresh: bool = False
+) -> Response:
+    """200 with the result once the job has succeeded, its error if it failed, else 202."""
+    if fresh:
+        view = {"job_id": job_id, "status": JobStatus.QUEUED.value}
+    else:
+        view = describe_job(job_id, record)
+    if wait is not None and not _finished(view):
+        if redis_clients.jobs(blocking=True).wait_done(job_id, wait):
+            view = _settled(job_id, record)
+    if view["status"] == JobStatus.SUCCEEDED:
+        body = {"job_id": job_id, "status": view["status"], "result": view["result"]}
+        return _respond({**body, "cached": False}, 200, wait)
+    if view["status"] == JobStatus.FAILED:
+        error = domain_error(error_from_dict(view["error"]), job_id=job_id)
+        if wait is not None:
+            error.headers["Preference-Applied"] = f"wait={wait}"
+        raise error
+    status_url = url_for("jobs.get_job", job_id=job_id)
+    body = {"job_id": job_id, "status": view["status"], "status_url": status_url}
+    response = _respond(body, 202, wait)
+    response.headers["Location"] = status_url
+    return response
+
+
+def _finished(view: dict[str, Any]) -> bool:
+    return view["status"] in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+def _settled(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The job's view once the worker said it is done; Celery may store the state a beat later."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        view = describe_job(job_id, redis_clients.jobs().get(job_id) or record)
+        if _finished(view) or time.monotonic() >= deadline:
+            return view
+        time.sleep(0.05)
+
+
+def _respond(body: dict[str, Any], status: int, wait: int | None) -> Response:
+    response = current_app.json.response(body)
+    response.status_code = status
+    if wait is not None:
+        response.headers["Preference-Applied"] = f"wait={wait}"
+    return response
+
+
+def _require_prospect(prospect_id: int) -> None:
+    """404 before anything is recorded or enqueued, rather than a job that fails later."""
+    with database.session() as session:
+        exists = session.get(Prospect, prospect_id) is not None
+    if not exists:
+        raise ApiError(
+            404, "unknown_prospect", f"no prospect with id {prospect_id}", field="prospect_id"
+        )
+
+
+def _idempotency_key() -> str:
+    key = request.headers.get("Idempotency-Key", "")
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(
+            400,
+            "invalid_header",
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            field="Idempotency-Key",
+        )
+    return key
+
+
+def _fingerprint(payload: PredictRequest) -> str:
+    """The request as sent (defaults not filled in), canonicalised and hashed."""
+    canonical = json.dumps(payload.model_dump(mode="json", exclude_unset=True), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class IdempotencyClaim:
+    """``Idempotency-Key`` → the job id reserved for it and the hash of the body it came with.
+
+    The first request reserves a job id with SET NX (24 h); a replay gets that
+    id back (and so the same job), a replay with another body gets 422.
+    """
+
+    def __init__(self, redis_key: str, job_id: str, is_new: bool):
+        self.redis_key = redis_key
+        self.job_id = job_id
+        self.is_new = is_new
+
+    @classmethod
+    def take(cls, key: str, fingerprint: str, job_id: str) -> IdempotencyClaim:
+        client = redis_clients.client
+        # Hash the client's key: bounded length, and no ':' to blur the user/key boundary.
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        redis_key = idempotency_key(current_principal().name, digest)
+        value = json.dumps({"job_id": job_id, "body": fingerprint})
+        for _ in range(2):  # a claim may expire between SET NX and GET: claim again once
+            if client.set(redis_key, value, nx=True, ex=IDEMPOTENCY_TTL_SECONDS):
+                return cls(redis_key, job_id, is_new=True)
+            raw = client.get(redis_key)
+            if raw is not None:
+                break
+        else:
+            raise ApiError(409, "conflict", "Idempotency-Key is busy; retry")
+        stored = json.loads(raw)
+        if stored.get("body") != fingerprint:
+            raise ApiError(
+                422,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different request body",
+                field="Idempotency-Key",
+            )
+        return cls(redis_key, str(stored["job_id"]), is_new=False)
+
+    def release(self) -> None:
+        """Best effort: forget the claim after a failure, so a retry is not stuck on it."""
+        try:
+            redis_clients.client.delete(self.redis_key)
+        except Exception:  # noqa: BLE001 - Redis is likely the reason we are here
+            current_app.logger.warning("could not release idempotency claim %s", self.redis_key)
+
+
+def _current_data_version() -> str:
+    """The league data's fingerprint: shared in Redis for 10 s, recomputed on a miss."""
+    client = redis_clients.client
+    raw = client.get(DATA_VERSION_KEY)
+    if raw:
+        return raw.decode()
+    with database.session() as session:
+        version = data_version(session)
+    client.set(DATA_VERSION_KEY, version, ex=DATA_VERSION_TTL_SECONDS)
+    return version
+
+
+def _cached_prediction(prospect_id: int, as_of: date) -> dict[str, Any] | None:
+    """The champion's stored answer for this prospect, day and data, if a worker made one."""
+    store = redis_clients.jobs()
+    version = store.alias_version("champion")
+    if version is None:
+        return None  # no champion published yet: let a worker decide (it may load one)
+    key = prediction_cache_key(version, _current_data_version(), as_of, prospect_id)
+    return store.cached_prediction(key)
+
+
+def _request_id() -> str:
+    supplied = request.headers.get("X-Request-ID", "")
+    return supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
+
+
+def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any]:
+    """Record the job, then send the task by name; a failed send leaves no job behind."""
+    user = current_principal().name
+    params = {"prospect_id": prospect_id, "as_of": as_of.isoformat()}
+    store = redis_clients.jobs()
+    store.create(job_id, "predict", user, params)
+    try:
+        celery_client.app.send_task(
+            TASK_PREDICT,
+            kwargs={**params, "requested_by": user, "request_id": _request_id()},
+            task_id=job_id,
+            queue=QUEUE_PREDICT,
+        )
+    except BaseException:
+        try:
+            store.redis.delete(job_key(job_id))
+        except Exception:  # noqa: BLE001 - best effort; the broker error is what matters
+            pass
+        raise
+    return {"job_id": job_id, "kind": "predict", "user": user, "params": params}

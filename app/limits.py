@@ -1,0 +1,103 @@
+"""Per-user rate limits on Redis (flask-limiter), checked after authentication.
+
+The limiter runs with ``auto_check=False``: each API blueprint calls
+``check_rate_limit`` after ``authenticate``, so limits are keyed by the user,
+not the client address, and an unauthenticated flood costs one 401 each.
+Counters live in Redis, so a limit holds across every API process.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import redis
+from flask import Flask, current_app, g
+from flask.wrappers import Response
+from flask_limiter import Limiter
+from flask_limiter.wrappers import RequestLimit
+from kombu.exceptions import OperationalError as KombuOperationalError
+from limits.errors import StorageError
+from limits.storage import Storage
+from limits.strategies import RateLimiter
+
+_UNREACHABLE = (redis.exceptions.RedisError, StorageError, KombuOperationalError, OSError)
+
+
+class AppLimiter(Limiter):
+    """A Limiter whose storage belongs to the app, not to the (module-level) extension.
+
+    flask-limiter keeps one storage per extension object and the last ``init_app``
+    wins; keeping it in ``app.extensions`` lets two apps in one process use two
+    Redis servers, as tests do.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+        timeout = float(app.config["CALLUP_REDIS_TIMEOUT_SECONDS"])
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        )
+        app.config.setdefault("RATELIMIT_KEY_PREFIX", "callup")
+        app.config.setdefault("RATELIMIT_DEFAULT", default_limit)
+        super().init_app(app)
+        app.extensions["callup.ratelimit"] = (self._storage, self._limiter)
+        app.after_request(inject_headers)
+
+    @property
+    def storage(self) -> Storage:
+        return current_app.extensions["callup.ratelimit"][0]
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return current_app.extensions["callup.ratelimit"][1]
+
+
+def rate_limit_key() -> str:
+    """Limits are per user; authentication has run before any check."""
+    principal = g.get("principal")
+    return f"user:{principal.user_id}" if principal is not None else ""
+
+
+def predict_limit() -> str:
+    return current_app.config["CALLUP_PREDICT_RATE_LIMIT"]
+
+
+def poll_limit() -> str:
+    return current_app.config["CALLUP_POLL_RATE_LIMIT"]
+
+
+def default_limit() -> str:
+    return current_app.config["CALLUP_DEFAULT_RATE_LIMIT"]
+
+
+def check_rate_limit() -> None:
+    """Count this request against its user's limit; raises RateLimitExceeded (429)."""
+    from app.extensions import limiter
+
+    limiter.check()
+
+
+def inject_headers(response: Response) -> Response:
+    """X-RateLimit-* on every limited response, and Retry-After on a 429.
+
+    Done here rather than by flask-limiter, which would also put Retry-After on
+    a 202 and there read as "come back in a minute".
+    """
+    from app.extensions import limiter
+
+    try:
+        current: RequestLimit | None = limiter.current_limit
+        if current is None:
+            return response
+        reset_at = current.window[0]  # epoch seconds when the window's count resets
+        response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
+        response.headers["X-RateLimit-Remaining"] = str(max(0, current.remaining))
+        response.headers["X-RateLimit-Reset"] = str(math.ceil(reset_at))
+    except _UNREACHABLE:
+        # Headers are advisory; a Redis hiccup after the check must not turn into a 500.
+        return response
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
+    return response

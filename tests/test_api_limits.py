@@ -1,0 +1,99 @@
+"""Rate limits: per user, in Redis (so across API processes), polling counted apart."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from app import create_app
+from prospects.jobs import JobStore
+
+pytest_plugins = ["tests.api_fixtures"]
+
+PREDICT = "/api/ml/predict"
+
+
+@pytest.fixture
+def limited_config(app_config):
+    return {
+        **app_config,
+        "CALLUP_PREDICT_RATE_LIMIT": "10/minute",
+        "CALLUP_POLL_RATE_LIMIT": "30/minute",
+        "CALLUP_DEFAULT_RATE_LIMIT": "5/minute",
+    }
+
+
+def test_eleventh_prediction_in_a_minute_is_429_across_two_apps(
+    limited_config, headers, prospects, redis_client
+):
+    one = create_app(limited_config).test_client()
+    two = create_app(limited_config).test_client()  # a second API process, same Redis
+    body = {"prospect_id": 999}  # unknown: counted, then 404, nothing enqueued
+
+    statuses = [
+        (one if i % 2 else two).post(PREDICT, json=body, headers=headers) for i in range(10)
+    ]
+    assert [r.status_code for r in statuses] == [404] * 10
+    assert [r.headers["X-RateLimit-Remaining"] for r in statuses] == [
+        str(n) for n in range(9, -1, -1)
+    ]
+
+    eleventh = one.post(PREDICT, json=body, headers=headers)
+
+    assert eleventh.status_code == 429
+    assert eleventh.get_json()["error"]["code"] == "rate_limited"
+    assert 0 < int(eleventh.headers["Retry-After"]) <= 60
+    assert eleventh.headers["X-RateLimit-Limit"] == "10"
+    assert eleventh.headers["X-RateLimit-Remaining"] == "0"
+    assert int(eleventh.headers["X-RateLimit-Reset"]) > time.time()
+    assert two.post(PREDICT, json=body, headers=headers).status_code == 429
+
+
+def test_limits_are_per_user(limited_config, headers, make_key, prospects):
+    client = create_app(limited_config).test_client()
+    for _ in range(10):
+        client.post(PREDICT, json={"prospect_id": 999}, headers=headers)
+    assert client.post(PREDICT, json={"prospect_id": 999}, headers=headers).status_code == 429
+
+    bob = {"Authorization": f"Bearer {make_key('bob', 'viewer')}"}
+    assert client.post(PREDICT, json={"prospect_id": 999}, headers=bob).status_code == 404
+
+
+def test_unauthenticated_requests_are_not_counted(limited_config, headers, prospects):
+    client = create_app(limited_config).test_client()
+    for _ in range(15):
+        assert client.post(PREDICT, json={"prospect_id": 999}).status_code == 401
+
+    assert client.post(PREDICT, json={"prospect_id": 999}, headers=headers).status_code == 404
+
+
+def test_polling_has_its_own_more_generous_limit(limited_config, headers, redis_client):
+    client = create_app(limited_config).test_client()
+    job_id = str(uuid.uuid4())
+    JobStore(redis_client).create(job_id, "predict", "alice", {})
+    for _ in range(10):
+        client.post(PREDICT, json={"prospect_id": 999}, headers=headers)
+
+    polls = [client.get(f"/api/ml/jobs/{job_id}", headers=headers) for _ in range(30)]
+
+    assert {r.status_code for r in polls} == {200}
+    assert polls[0].headers["X-RateLimit-Limit"] == "30"
+    assert client.get(f"/api/ml/jobs/{job_id}", headers=headers).status_code == 429
+
+
+def test_other_endpoints_use_the_default_limit(limited_config, headers):
+    client = create_app(limited_config).test_client()
+    responses = [client.get("/api/ml/prospects", headers=headers) for _ in range(6)]
+
+    assert [r.status_code for r in responses] == [200] * 5 + [429]
+    assert responses[0].headers["X-RateLimit-Limit"] == "5"
+
+
+def test_health_is_not_limited(limited_config):
+    client = create_app(limited_config).test_client()
+    responses = [client.get("/healthz") for _ in range(20)]
+
+    assert {r.status_code for r in responses} == {200}
+    assert "X-RateLimit-Limit" not in responses[0].headers
