@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, text
 
 from prospects.db.session import init_db, reset_engine
 
+pytest_plugins = ["tests.api_fixtures"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "CALLUP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -75,4 +77,3 @@ def postgres_url() -> Iterator[str]:
 def db_url(request) -> str:
     """Run the test once on SQLite and once on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_url")
-

@@ -14,8 +14,6 @@ from prospects.db.models import ApiKey, User
 from prospects.db.session import session_scope
 from prospects.keys import ApiKeyError, create_key, hash_key, revoke_key, verify_key
 
-pytest_plugins = ["tests.api_fixtures"]
-
 URL = "/api/ml/prospects"
 
 

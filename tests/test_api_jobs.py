@@ -8,8 +8,6 @@ import pytest
 
 from prospects.jobs import JobStore
 
-pytest_plugins = ["tests.api_fixtures"]
-
 
 @pytest.fixture
 def job_id(redis_client) -> str:

@@ -10,8 +10,6 @@ import pytest
 from app import create_app
 from prospects.jobs import JobStore
 
-pytest_plugins = ["tests.api_fixtures"]
-
 PREDICT = "/api/ml/predict"
 
 

@@ -13,8 +13,6 @@ from prospects.db.session import session_scope
 from prospects.db.version import data_version
 from prospects.jobs import DATA_VERSION_KEY, JobStore, prediction_cache_key
 
-pytest_plugins = ["tests.api_fixtures"]
-
 URL = "/api/ml/predict"
 RESULT = {
     "prospect_id": 101,

@@ -8,8 +8,6 @@ from app import create_app
 from prospects.db.session import session_scope
 from prospects.keys import create_key
 
-pytest_plugins = ["tests.api_fixtures"]
-
 URL = "/api/ml/prospects"
 
 

@@ -18,8 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from prospects.db.session import reset_engine
 
-pytest_plugins = ["tests.api_fixtures"]
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
