@@ -17,6 +17,7 @@ from mlflow.tracking import MlflowClient
 from prospects import config
 
 CHAMPION = "champion"
+_MISSING = {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"}
 MODEL_ARTIFACT = "model"  # name the booster is logged under in a run
 DIGEST_TAG = "artifact_sha256"  # model version tag: the digest a cached artifact must match
 
@@ -64,11 +65,17 @@ def _ref(mv) -> ModelRef:  # type: ignore[no-untyped-def]
 
 
 def get_alias(mlflow_client: MlflowClient, alias: str, name: str | None = None) -> ModelRef | None:
-    """The version an alias points at, or None when the alias or the model does not exist."""
+    """The version an alias points at, or None when the alias or the model does not exist.
+
+    Any other failure (the registry unreachable) propagates: "no champion" and
+    "cannot tell" must not look the same.
+    """
     try:
         return _ref(mlflow_client.get_model_version_by_alias(name or config.model_name(), alias))
-    except MlflowException:
-        return None
+    except MlflowException as exc:
+        if exc.error_code in _MISSING:
+            return None
+        raise
 
 
 def get_version(mlflow_client: MlflowClient, version: int, name: str | None = None) -> ModelRef:

@@ -59,6 +59,19 @@ def announce_alias(alias: str, version: int | None) -> bool:
         return False
 
 
+def _model_requirements() -> list[str]:
+    """What serving this model needs, pinned to the versions that trained it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = []
+    for dist in ("xgboost-cpu", "xgboost", "numpy", "pandas"):
+        try:
+            pins.append(f"{dist}=={version(dist)}")
+        except PackageNotFoundError:
+            continue
+    return pins
+
+
 def _finite(metrics: dict[str, float]) -> dict[str, float]:
     """MLflow rejects NaN on some stores; drop what could not be computed."""
     return {k: float(v) for k, v in metrics.items() if not math.isnan(float(v))}
@@ -87,6 +100,8 @@ def log_training_run(result: TrainingResult, data_version: str, name: str) -> tu
             signature=signature,
             input_example=example.fillna(0.0),
             registered_model_name=name,
+            # Stated, not inferred: inference imports the world in a subprocess (seconds).
+            pip_requirements=_model_requirements(),
         )
         return run.info.run_id, int(info.registered_model_version)
 
