@@ -26,10 +26,9 @@ from app.extensions import celery_client, database, limiter, redis_clients
 from app.limits import predict_limit
 from app.schemas import PredictRequest, parse_json_body, today_utc
 from prospects.db.models import Prospect
-from prospects.db.version import data_version
+from prospects.db.version import cached_data_version
 from prospects.errors import error_from_dict
 from prospects.jobs import (
-    DATA_VERSION_KEY,
     JOB_TTL_SECONDS,
     QUEUE_PREDICT,
     TASK_PREDICT,
@@ -41,7 +40,6 @@ from prospects.jobs import (
 
 bp = api_blueprint("predict", __name__)
 
-DATA_VERSION_TTL_SECONDS = 10  # data changes by batch loads; a 10 s stale fingerprint is fine
 IDEMPOTENCY_TTL_SECONDS = JOB_TTL_SECONDS  # a replay finds its job for as long as the job lives
 SETTLE_SECONDS = 2.0  # after the worker's wake-up, how long Celery may take to store the state
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as in Stripe's keys
@@ -220,15 +218,9 @@ class IdempotencyClaim:
 
 
 def _current_data_version() -> str:
-    """The league data's fingerprint: shared in Redis for 10 s, recomputed on a miss."""
-    client = redis_clients.client
-    raw = client.get(DATA_VERSION_KEY)
-    if raw:
-        return raw.decode()
+    """The league data's fingerprint, shared with the workers through Redis."""
     with database.session() as session:
-        version = data_version(session)
-    client.set(DATA_VERSION_KEY, version, ex=DATA_VERSION_TTL_SECONDS)
-    return version
+        return cached_data_version(redis_clients.client, session)
 
 
 def _cached_prediction(prospect_id: int, as_of: date) -> dict[str, Any] | None:
