@@ -13,23 +13,34 @@ from sqlalchemy.orm import Session
 
 from prospects.db.models import BattingLine, Outcome, PitchingLine, Prospect, ScoutingReport
 
-_FINGERPRINTED = (
-    (Prospect, Prospect.signed_on),
-    (BattingLine, BattingLine.end_date),
-    (PitchingLine, PitchingLine.end_date),
-    (ScoutingReport, ScoutingReport.report_date),
-    (Outcome, Outcome.known_on),
-)
+# Per table, the columns of its newest row that go into the fingerprint.
+_FINGERPRINTED = {
+    Prospect: ("birth_date", "signed_on", "position", "draft_round"),
+    BattingLine: ("prospect_id", "season", "end_date", "pa", "h", "so"),
+    PitchingLine: ("prospect_id", "season", "end_date", "bf", "h", "so"),
+    ScoutingReport: ("prospect_id", "report_date", "fv"),
+    Outcome: ("prospect_id", "season", "known_on", "mlb_pa", "mlb_outs"),
+}
 
 
 def data_version(session: Session) -> str:
-    """Row count, largest id and latest date of each league table, hashed to 16 hex digits."""
+    """Per table the row count, the max id and the newest row's key columns, hashed.
+
+    All index lookups, well under a millisecond a table. It changes whenever a
+    row is added or deleted and when the league is regenerated with another
+    seed; an in-place edit of an older row is not seen (the league only grows:
+    corrections arrive as new rows).
+    """
     parts = []
-    for model, dated in _FINGERPRINTED:
+    for model, columns in _FINGERPRINTED.items():
+        newest = select(func.max(model.id)).scalar_subquery()
+        count = select(func.count()).select_from(model).scalar_subquery()
         row = session.execute(
-            select(func.count(), func.max(model.id), func.max(dated)).select_from(model)
-        ).one()
-        parts.append(f"{model.__tablename__}:{row[0]}:{row[1]}:{row[2]}")
+            select(count, model.id, *(getattr(model, c) for c in columns)).where(model.id == newest)
+        ).first()
+        parts.append(
+            f"{model.__tablename__}:" + ("empty" if row is None else ",".join(map(str, row)))
+        )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
