@@ -31,6 +31,7 @@ class Stack:
     env: dict[str, str]
     redis_db: int
     workers: list[subprocess.Popen] = field(default_factory=list)
+    logs: list = field(default_factory=list)
 
     @property
     def redis_url(self) -> str:
@@ -80,6 +81,7 @@ class Stack:
             start_new_session=True,
         )
         self.workers.append(proc)
+        self.logs.append(log)
         app = make_celery(self.redis_url)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -101,6 +103,9 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
         self.workers.clear()
+        for log in self.logs:
+            log.close()
+        self.logs.clear()
 
 
 def seed_and_train(n_prospects: int = 700, n_estimators: int = 80, seed: int = 11) -> None:

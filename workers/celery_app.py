@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from prospects import config
 from prospects.jobs import (
@@ -45,13 +45,18 @@ def celery_settings(redis_url: str) -> dict[str, object]:
         # Keep retrying the broker at start-up instead of exiting when Redis is late.
         "broker_connection_retry_on_startup": True,
         # Queues declared up front; each kind of work has its own, so it can be scaled apart.
-        "task_queues": [Queue(QUEUE_PREDICT), Queue(QUEUE_RANK), Queue(QUEUE_TRAIN)],
+        # Each queue on its own direct exchange: a bare Queue(name) would bind all three
+        # to the default exchange and key, and every message would land in every queue.
+        "task_queues": [
+            Queue(name, Exchange(name, type="direct"), routing_key=name)
+            for name in (QUEUE_PREDICT, QUEUE_RANK, QUEUE_TRAIN)
+        ],
         "task_default_queue": QUEUE_PREDICT,
         "task_routes": {
-            TASK_PREDICT: {"queue": QUEUE_PREDICT},
-            TASK_RANK: {"queue": QUEUE_RANK},
-            "callup.rank_chunk": {"queue": QUEUE_RANK},
-            TASK_RETRAIN: {"queue": QUEUE_TRAIN},
+            TASK_PREDICT: {"queue": QUEUE_PREDICT, "routing_key": QUEUE_PREDICT},
+            TASK_RANK: {"queue": QUEUE_RANK, "routing_key": QUEUE_RANK},
+            "callup.rank_chunk": {"queue": QUEUE_RANK, "routing_key": QUEUE_RANK},
+            TASK_RETRAIN: {"queue": QUEUE_TRAIN, "routing_key": QUEUE_TRAIN},
         },
         # A stuck task is killed instead of holding a process forever (tasks may set lower).
         "task_time_limit": 3600,

@@ -1,0 +1,197 @@
+"""The serving path end to end: the real API (in-process), the real Redis and a real worker.
+
+One stack for the module: a small seeded league, a trained champion, and a
+``celery -A workers worker`` subprocess. Tests that move the champion put it back.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from prospects import registry
+from prospects.db.models import Prediction, Prospect
+from prospects.db.session import session_scope
+from prospects.keys import create_key
+from prospects.training.register import announce_alias
+from tests.stack import stack
+
+pytestmark = pytest.mark.integration
+REDIS_DB = 13
+OPEN = "10000/minute"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    with stack(tmp_path_factory.mktemp("serving"), REDIS_DB) as s:
+        s.start_worker(concurrency=1)
+        yield s
+
+
+@pytest.fixture
+def client(live):
+    app = create_app(
+        {
+            "REDIS_URL": live.redis_url,
+            "DATABASE_URL": live.env["DATABASE_URL"],
+            "CALLUP_PREDICT_RATE_LIMIT": OPEN,
+            "CALLUP_POLL_RATE_LIMIT": OPEN,
+            "CALLUP_DEFAULT_RATE_LIMIT": OPEN,
+        }
+    )
+    return app.test_client()
+
+
+@pytest.fixture
+def auth(live):
+    with session_scope() as session:
+        key, _ = create_key(session, f"user-{time.monotonic_ns()}", "analyst")
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def prospect_ids(live) -> list[int]:
+    with session_scope() as session:
+        return list(session.scalars(select(Prospect.id).order_by(Prospect.id).limit(40)))
+
+
+def _poll(client, auth, job_id: str, timeout: float = 30.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/ml/jobs/{job_id}", headers=auth).get_json()
+        if body["status"] in ("succeeded", "failed"):
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+def _wait(client, auth, prospect_id: int, seconds: int = 20, **headers):
+    return client.post(
+        "/api/ml/predict",
+        json={"prospect_id": prospect_id},
+        headers={**auth, "Prefer": f"wait={seconds}", **headers},
+    )
+
+
+def test_async_predict_then_poll_returns_an_explained_result(client, auth, prospect_ids):
+    accepted = client.post("/api/ml/predict", json={"prospect_id": prospect_ids[0]}, headers=auth)
+    assert accepted.status_code == 202
+    job_id = accepted.get_json()["job_id"]
+    assert accepted.get_json()["status_url"] == f"/api/ml/jobs/{job_id}"
+
+    body = _poll(client, auth, job_id)
+    assert body["status"] == "succeeded"
+    result = body["result"]
+    assert result["prospect_id"] == prospect_ids[0]
+    assert 0.0 <= result["probability"] <= 1.0
+    assert result["confidence"] in ("high", "medium", "low")
+    assert result["confidence_reasons"]
+    assert result["model"]["version"] == 1 and result["model"]["variant"] == "champion"
+    assert result["prospect_name"] in result["narrative"]
+    factors = result["top_factors"]["for"] + result["top_factors"]["against"]
+    assert factors and all(f["feature"] and f["contribution"] != 0 for f in factors)
+
+
+def test_each_prediction_is_stored_with_its_model_and_requester(client, auth, prospect_ids):
+    response = _wait(client, auth, prospect_ids[1])
+    assert response.status_code == 200
+    job_id = response.get_json()["job_id"]
+    with session_scope() as session:
+        stored = session.scalars(select(Prediction).where(Prediction.job_id == job_id)).one()
+    assert stored.prospect_id == prospect_ids[1]
+    assert stored.model_version == 1
+    assert stored.probability == pytest.approx(response.get_json()["result"]["probability"])
+    assert stored.requested_by.startswith("user-")
+    assert stored.latency_ms > 0
+
+
+def test_sync_wait_answers_200_with_the_result(client, auth, prospect_ids):
+    response = _wait(client, auth, prospect_ids[2])
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "succeeded" and body["cached"] is False
+    assert body["result"]["prospect_id"] == prospect_ids[2]
+    assert response.headers["Preference-Applied"] == "wait=20"
+
+
+def test_second_request_is_answered_from_the_cache(client, auth, prospect_ids, live):
+    first = _wait(client, auth, prospect_ids[3])
+    assert first.status_code == 200
+    queued_before = live.redis().llen("predict")
+    second = client.post("/api/ml/predict", json={"prospect_id": prospect_ids[3]}, headers=auth)
+    assert second.status_code == 200
+    assert second.get_json()["cached"] is True and second.get_json()["job_id"] is None
+    assert second.get_json()["result"] == first.get_json()["result"]
+    assert live.redis().llen("predict") == queued_before
+
+
+def test_same_idempotency_key_returns_the_same_job(client, auth, prospect_ids):
+    headers = {**auth, "Idempotency-Key": f"k-{time.monotonic_ns()}"}
+    one = client.post("/api/ml/predict", json={"prospect_id": prospect_ids[4]}, headers=headers)
+    two = client.post("/api/ml/predict", json={"prospect_id": prospect_ids[4]}, headers=headers)
+    assert one.get_json()["job_id"] == two.get_json()["job_id"]
+    assert _poll(client, auth, one.get_json()["job_id"])["status"] == "succeeded"
+
+
+def test_unknown_prospect_is_404_and_enqueues_nothing(client, auth, live):
+    before = live.redis().llen("predict")
+    response = _wait(client, auth, 987654)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "unknown_prospect"
+    assert live.redis().llen("predict") == before
+
+
+def test_a_predicted_date_in_the_past_uses_only_what_was_known(client, auth, prospect_ids):
+    response = client.post(
+        "/api/ml/predict",
+        json={"prospect_id": prospect_ids[5], "as_of": "2015-10-01"},
+        headers={**auth, "Prefer": "wait=20"},
+    )
+    assert response.status_code == 200
+    assert response.get_json()["result"]["as_of"] == date(2015, 10, 1).isoformat()
+
+
+def test_running_worker_serves_a_new_champion_within_two_seconds(client, auth, prospect_ids):
+    from prospects.training.model import TrainParams
+    from prospects.training.service import train_and_register
+
+    outcome = train_and_register(
+        TrainParams(n_estimators=30, max_depth=3, learning_rate=0.2, early_stopping_rounds=None)
+    )
+    new = outcome.registration.version
+    mlflow = registry.client()
+    old = registry.get_alias(mlflow, registry.CHAMPION).version
+    try:
+        registry.set_alias(mlflow, registry.CHAMPION, new)
+        assert announce_alias(registry.CHAMPION, new)
+        moved_at = time.monotonic()
+        response = _wait(client, auth, prospect_ids[6])
+        served_within = time.monotonic() - moved_at
+        assert response.status_code == 200
+        assert response.get_json()["result"]["model"]["version"] == new
+        assert served_within < 2.0
+    finally:
+        registry.set_alias(mlflow, registry.CHAMPION, old)
+        announce_alias(registry.CHAMPION, old)
+
+
+def test_no_champion_is_a_clear_409_not_a_crash(client, auth, prospect_ids):
+    mlflow = registry.client()
+    champion = registry.get_alias(mlflow, registry.CHAMPION)
+    assert champion is not None
+    mlflow.delete_registered_model_alias(champion.name, registry.CHAMPION)
+    announce_alias(registry.CHAMPION, None)
+    try:
+        response = _wait(client, auth, prospect_ids[7])
+        assert response.status_code == 409
+        assert response.get_json()["error"]["code"] == "no_champion"
+        assert "callup train" in response.get_json()["error"]["message"]
+    finally:
+        registry.set_alias(mlflow, registry.CHAMPION, champion.version)
+        announce_alias(registry.CHAMPION, champion.version)
+    after = _wait(client, auth, prospect_ids[7])
+    assert after.status_code == 200
