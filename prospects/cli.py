@@ -119,6 +119,7 @@ def import_csv_cmd(directory: Path) -> None:
     help="0 disables early stopping.",
 )
 @click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--device", default="cpu", show_default=True, help='"cuda" on a GPU host.')
 def train(
     n_estimators: int,
     max_depth: int,
@@ -127,6 +128,7 @@ def train(
     colsample_bytree: float,
     early_stopping_rounds: int,
     seed: int,
+    device: str,
 ) -> None:
     """Train on the league, log to MLflow, register; promote to champion if better."""
     from prospects.training.model import TrainParams
@@ -140,6 +142,7 @@ def train(
         colsample_bytree=colsample_bytree,
         early_stopping_rounds=early_stopping_rounds or None,
         seed=seed,
+        device=device,
     )
     try:
         outcome = train_and_register(params, progress=TerminalProgress())

@@ -25,6 +25,7 @@ class TrainParams:
     early_stopping_rounds: int | None = 100
     seed: int = 42
     nthread: int = 0  # 0: all cores
+    device: str = "cpu"  # "cuda" on a GPU host with the full xgboost wheel (see README)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -35,6 +36,7 @@ class TrainParams:
             "objective": "binary:logistic",
             "eval_metric": "logloss",
             "tree_method": "hist",
+            "device": self.device,
             "max_depth": self.max_depth,
             "eta": self.learning_rate,
             "subsample": self.subsample,

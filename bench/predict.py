@@ -1,0 +1,310 @@
+"""Benchmark the prediction hot path: the real API + a real worker against an in-process baseline.
+
+Both run under the same gunicorn settings on this machine. Figures:
+
+* explained cache-miss latency (sync wait, one client): p50 / p99, queue vs baseline;
+* sustained predictions per second with several concurrent clients, both;
+* cache-hit latency p50 (the API answers from Redis without a job).
+
+Requests to the two servers are interleaved so machine noise hits both alike.
+Usage: ``python bench/predict.py [--prospects 3000] [--requests 400] [--clients 4] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_DB = 15
+GUNICORN_FLAGS = ["-w", "2", "-k", "gthread", "--threads", "4", "--timeout", "60"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def prepare(workdir: Path, n_prospects: int, env: dict[str, str]) -> None:
+    """Seed a league and train a champion with the product defaults (unless already there)."""
+    os.environ.update(env)
+    from prospects.db.session import init_db, session_scope
+    from prospects.league.generator import generate_league, league_is_empty
+    from prospects.training.service import train_and_register
+
+    init_db()
+    with session_scope() as session:
+        empty = league_is_empty(session)
+    if empty:
+        with session_scope() as session:
+            generate_league(
+                session, n_prospects=n_prospects, first_season=2008, last_season=2026, seed=7
+            )
+        outcome = train_and_register()
+        print(
+            f"trained champion v{outcome.registration.version} "
+            f"({outcome.result.best_iteration + 1} trees)",
+            file=sys.stderr,
+        )
+
+
+def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    handle = open(log, "w")  # noqa: SIM115 - lives as long as the process
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+class Target:
+    """One server under test and how to ask it for a sync prediction."""
+
+    def __init__(self, name: str, url: str, headers: dict[str, str]):
+        self.name, self.url, self.headers = name, url, headers
+
+    def call(self, session: requests.Session, prospect_id: int) -> tuple[float, int]:
+        started = time.perf_counter()
+        response = session.post(
+            self.url, json={"prospect_id": prospect_id}, headers=self.headers, timeout=30
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        return elapsed, response.status_code
+
+
+def clear_prediction_cache(client: redis.Redis) -> None:
+    keys = list(client.scan_iter("callup:pred:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def sequential(api: Target, base: Target, ids: list[int], client: redis.Redis) -> dict:
+    """Interleaved single-client cache-miss latencies."""
+    lat: dict[str, list[float]] = {api.name: [], base.name: []}
+    bad = {api.name: 0, base.name: 0}
+    with requests.Session() as s_api, requests.Session() as s_base:
+        for pid in ids:
+            clear_prediction_cache(client)
+            for target, session in ((api, s_api), (base, s_base)):
+                ms, status = target.call(session, pid)
+                if status == 200:
+                    lat[target.name].append(ms)
+                else:
+                    bad[target.name] += 1
+    return {name: summary(values, bad[name]) for name, values in lat.items()}
+
+
+def summary(values: list[float], errors: int = 0) -> dict:
+    return {
+        "n": len(values),
+        "errors": errors,
+        "p50_ms": round(statistics.median(values), 2) if values else None,
+        "p99_ms": round(percentile(values, 99), 2) if values else None,
+        "mean_ms": round(statistics.fmean(values), 2) if values else None,
+    }
+
+
+def concurrent(target: Target, ids: list[int], clients: int, seconds: float) -> dict:
+    """``clients`` threads hammering distinct prospects for ``seconds``; cache misses mostly."""
+    lat: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def run(offset: int) -> None:
+        with requests.Session() as session:
+            i = offset
+            while time.monotonic() < stop:
+                ms, status = target.call(session, ids[i % len(ids)])
+                with lock:
+                    if status == 200:
+                        lat.append(ms)
+                    else:
+                        errors[0] += 1
+                i += clients
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    return {**summary(lat, errors[0]), "per_second": round(len(lat) / elapsed, 1)}
+
+
+def cache_hits(api: Target, pid: int, n: int) -> dict:
+    with requests.Session() as session:
+        api.call(session, pid)  # make sure it is cached
+        values = [api.call(session, pid)[0] for _ in range(n)]
+    return summary(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prospects", type=int, default=3000)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workdir", type=Path, help="reuse a league + registry from a folder")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="callup-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'callup.db'}",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{workdir / 'mlflow.db'}",
+        "MLFLOW_ARTIFACT_ROOT": (workdir / "mlartifacts").as_uri(),
+        "CALLUP_VAR_DIR": str(workdir / "var"),
+        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        "CALLUP_PREDICT_RATE_LIMIT": "1000000/minute",
+        "CALLUP_POLL_RATE_LIMIT": "1000000/minute",
+        "CALLUP_DEFAULT_RATE_LIMIT": "1000000/minute",
+    }
+    prepare(workdir, args.prospects, env)
+    client = redis.Redis.from_url(env["REDIS_URL"])
+    client.flushdb()
+
+    from sqlalchemy import select
+
+    from prospects.db.models import Prospect
+    from prospects.db.session import session_scope
+    from prospects.keys import create_key
+
+    with session_scope() as session:
+        key, _ = create_key(session, f"bench-{int(time.time())}", "analyst")
+        ids = list(session.scalars(select(Prospect.id)))
+    random.Random(1).shuffle(ids)
+
+    api_port, base_port = free_port(), free_port()
+    procs = [
+        start(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers",
+                "worker",
+                "-Q",
+                "predict",
+                "-c",
+                "2",
+                "--loglevel",
+                "WARNING",
+                "-n",
+                "bench@localhost",
+            ],
+            env,
+            workdir / "worker.log",
+        ),
+        start(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                *GUNICORN_FLAGS,
+                "-b",
+                f"127.0.0.1:{api_port}",
+                "app:create_app()",
+            ],
+            env,
+            workdir / "api.log",
+        ),
+        start(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                *GUNICORN_FLAGS,
+                "-b",
+                f"127.0.0.1:{base_port}",
+                "--pythonpath",
+                str(ROOT / "bench"),
+                "baseline_app:create_app()",
+            ],
+            env,
+            workdir / "baseline.log",
+        ),
+    ]
+    try:
+        wait_http(f"http://127.0.0.1:{api_port}/healthz")
+        wait_http(f"http://127.0.0.1:{base_port}/")
+        api = Target(
+            "queue",
+            f"http://127.0.0.1:{api_port}/api/ml/predict",
+            {"Authorization": f"Bearer {key}", "Prefer": "wait=30"},
+        )
+        base = Target("baseline", f"http://127.0.0.1:{base_port}/baseline/predict", {})
+        sequential(api, base, ids[:40], client)  # warm-up: models, contexts, connections
+        seq = sequential(api, base, ids[40 : 40 + args.requests], client)
+        clear_prediction_cache(client)
+        conc_base = concurrent(base, ids, args.clients, args.seconds)
+        clear_prediction_cache(client)
+        conc_api = concurrent(api, ids, args.clients, args.seconds)
+        hits = cache_hits(api, ids[0], 300)
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=30)
+        client.flushdb()
+
+    report = {
+        "prospects": len(ids),
+        "cache_miss_single_client": seq,
+        "ratio_p50": round(seq["queue"]["p50_ms"] / seq["baseline"]["p50_ms"], 3),
+        "ratio_p99": round(seq["queue"]["p99_ms"] / seq["baseline"]["p99_ms"], 3),
+        f"concurrent_{args.clients}_clients": {"queue": conc_api, "baseline": conc_base},
+        "cache_hit": hits,
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"league: {len(ids)} prospects; gunicorn {' '.join(GUNICORN_FLAGS)}; worker -c 2")
+    print(f"{'':28}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>8}")
+    for name in ("queue", "baseline"):
+        row = seq[name]
+        print(f"cache miss, 1 client {name:>7}{row['p50_ms']:>9}{row['p99_ms']:>9}")
+    for name, row in (("queue", conc_api), ("baseline", conc_base)):
+        print(
+            f"{args.clients} clients {name:>17}{row['p50_ms']:>9}{row['p99_ms']:>9}"
+            f"{row['per_second']:>8}"
+        )
+    print(f"cache hit (queue API){'':7}{hits['p50_ms']:>9}{hits['p99_ms']:>9}")
+    print(f"ratio queue/baseline: p50 {report['ratio_p50']}  p99 {report['ratio_p99']}")
+
+
+if __name__ == "__main__":
+    main()
