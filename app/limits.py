@@ -91,9 +91,10 @@ def inject_headers(response: Response) -> Response:
         current: RequestLimit | None = limiter.current_limit
         if current is None:
             return response
-        reset_at = current.window[0]  # epoch seconds when the window's count resets
+        # One storage round trip: ``current.remaining`` would read the window again.
+        reset_at, remaining = current.window  # epoch seconds of the reset, hits left
         response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
-        response.headers["X-RateLimit-Remaining"] = str(max(0, current.remaining))
+        response.headers["X-RateLimit-Remaining"] = str(max(0, remaining))
         response.headers["X-RateLimit-Reset"] = str(math.ceil(reset_at))
     except _UNREACHABLE:
         # Headers are advisory; a Redis hiccup after the check must not turn into a 500.

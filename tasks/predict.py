@@ -15,7 +15,11 @@ from workers.celery_app import celery_app
 from workers.runtime import runtime
 
 
-@celery_app.task(name=TASK_PREDICT, bind=True, time_limit=60, soft_time_limit=50)
+# track_started off: a predict runs in milliseconds, and reporting "running" would cost a
+# Redis write and publish per call on the hot path; rank and train jobs do report it.
+@celery_app.task(
+    name=TASK_PREDICT, bind=True, time_limit=60, soft_time_limit=50, track_started=False
+)
 def predict(
     self: Task,
     prospect_id: int,

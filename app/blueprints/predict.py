@@ -29,10 +29,12 @@ from prospects.db.models import Prospect
 from prospects.db.version import cached_data_version
 from prospects.errors import error_from_dict
 from prospects.jobs import (
+    DATA_VERSION_KEY,
     JOB_TTL_SECONDS,
     QUEUE_PREDICT,
     TASK_PREDICT,
     JobStatus,
+    alias_key,
     idempotency_key,
     job_key,
     prediction_cache_key,
@@ -54,6 +56,11 @@ def predict() -> Response:
     payload = parse_json_body(PredictRequest)
     as_of = payload.as_of or today_utc()
     wait = requested_wait()
+    # A cached answer exists only for a real prospect, so it can skip the database.
+    cached = _cached_prediction(payload.prospect_id, as_of)
+    if cached is not None:
+        body = {"job_id": None, "status": "succeeded", "result": cached, "cached": True}
+        return _respond(body, 200, wait)
     _require_prospect(payload.prospect_id)
 
     job_id, claim = str(uuid.uuid4()), None
@@ -65,10 +72,6 @@ def predict() -> Response:
             return answer_for_job(job_id, record, wait)
 
     try:
-        cached = _cached_prediction(payload.prospect_id, as_of)
-        if cached is not None:
-            body = {"job_id": None, "status": "succeeded", "result": cached, "cached": True}
-            return _respond(body, 200, wait)
         record = _enqueue(job_id, payload.prospect_id, as_of)
     except BaseException:
         if claim is not None and claim.is_new:
@@ -217,20 +220,22 @@ class IdempotencyClaim:
             current_app.logger.warning("could not release idempotency claim %s", self.redis_key)
 
 
-def _current_data_version() -> str:
-    """The league data's fingerprint, shared with the workers through Redis."""
-    with database.session() as session:
-        return cached_data_version(redis_clients.client, session)
-
-
 def _cached_prediction(prospect_id: int, as_of: date) -> dict[str, Any] | None:
-    """The champion's stored answer for this prospect, day and data, if a worker made one."""
-    store = redis_clients.jobs()
-    version = store.alias_version("champion")
-    if version is None:
+    """The champion's stored answer for this prospect, day and data, if a worker made one.
+
+    The champion version and the data version come back in one round trip.
+    """
+    client = redis_clients.client
+    champion, fingerprint = client.mget(alias_key("champion"), DATA_VERSION_KEY)
+    if not champion or not champion.strip().isdigit():
         return None  # no champion published yet: let a worker decide (it may load one)
-    key = prediction_cache_key(version, _current_data_version(), as_of, prospect_id)
-    return store.cached_prediction(key)
+    if fingerprint is None:
+        with database.session() as session:
+            version = cached_data_version(client, session)
+    else:
+        version = fingerprint.decode()
+    key = prediction_cache_key(int(champion), version, as_of, prospect_id)
+    return redis_clients.jobs().cached_prediction(key)
 
 
 def _request_id() -> str:

@@ -26,19 +26,40 @@ PITCHER_POSITIONS = ("SP", "RP")
 
 
 def evidence(data: LeagueData) -> pd.DataFrame:
-    """Per prospect: name, position, and the sample behind its numbers (PA or BF)."""
-    people = data.prospects.set_index("id")[["name", "position"]]
-    pa = data.batting.groupby("prospect_id")["pa"].sum() if len(data.batting) else pd.Series()
-    bf = data.pitching.groupby("prospect_id")["bf"].sum() if len(data.pitching) else pd.Series()
-    is_pitcher = people["position"].isin(PITCHER_POSITIONS)
-    sample = np.where(
-        is_pitcher,
-        bf.reindex(people.index).fillna(0).to_numpy(),
-        pa.reindex(people.index).fillna(0).to_numpy(),
+    """Per prospect: name, position, and the sample behind its numbers (PA or BF).
+
+    Plain numpy group sums: this runs on every single prediction.
+    """
+    ids = data.prospects["id"].to_numpy()
+    position = data.prospects["position"].to_numpy()
+    is_pitcher = np.isin(position, PITCHER_POSITIONS)
+    pa = _sum_by(ids, data.batting, "pa")
+    bf = _sum_by(ids, data.pitching, "bf")
+    return pd.DataFrame(
+        {
+            "name": data.prospects["name"].to_numpy(),
+            "position": position,
+            "is_pitcher": is_pitcher,
+            "sample": np.where(is_pitcher, bf, pa).astype(int),
+            "unit": np.where(is_pitcher, "BF", "PA"),
+        },
+        index=pd.Index(ids, name="id"),
     )
-    return people.assign(
-        is_pitcher=is_pitcher, sample=sample.astype(int), unit=np.where(is_pitcher, "BF", "PA")
-    )
+
+
+def _sum_by(ids: np.ndarray, lines: pd.DataFrame, column: str) -> np.ndarray:
+    """Sum of ``column`` per prospect id in ``ids`` (0 where it has no lines)."""
+    if lines.empty:
+        return np.zeros(len(ids))
+    owners = lines["prospect_id"].to_numpy()
+    values = lines[column].to_numpy(dtype=float)
+    position = np.searchsorted(np.sort(ids), owners)
+    order = np.argsort(ids)
+    valid = (position < len(ids)) & (np.sort(ids)[np.minimum(position, len(ids) - 1)] == owners)
+    sums_sorted = np.bincount(position[valid], weights=values[valid], minlength=len(ids))
+    sums = np.empty(len(ids))
+    sums[order] = sums_sorted
+    return sums
 
 
 def feature_matrix(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
