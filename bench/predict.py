@@ -81,7 +81,7 @@ def wait_http(url: str, timeout: float = 60) -> None:
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up")
 
