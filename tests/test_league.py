@@ -1,0 +1,404 @@
+"""The synthetic league: published figures it must reproduce, determinism, consistency, writing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from prospects.cli import main
+from prospects.db.models import (
+    LEVELS,
+    Base,
+    BattingLine,
+    Outcome,
+    PitchingLine,
+    Prospect,
+    ScoutingReport,
+)
+from prospects.db.session import init_db, reset_engine, session_scope
+from prospects.league import figures
+from prospects.league.careers import simulate_careers
+from prospects.league.generator import clear_league, generate_league, league_is_empty
+from prospects.league.stats import batting_counts, pitching_counts
+from prospects.league.talent import draw_population
+
+# The league the published figures are measured on: big enough that bucket noise stays well
+# inside the tolerances, generated once for the module.
+FIGURES_LEAGUE = {"n_prospects": 20_000, "first_season": 2000, "last_season": 2026, "seed": 7}
+SMALL_LEAGUE = {"n_prospects": 300, "first_season": 2016, "last_season": 2024, "seed": 3}
+TABLES = (Prospect, BattingLine, PitchingLine, ScoutingReport, Outcome)
+
+
+@pytest.fixture(scope="module")
+def league_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('league') / 'league.db'}"
+    init_db(url)
+    with session_scope(url) as session:
+        generate_league(session, **FIGURES_LEAGUE)
+    yield url
+    reset_engine(url)
+
+
+@pytest.fixture(scope="module")
+def frames(league_url) -> figures.LeagueFrames:
+    with session_scope(league_url) as session:
+        return figures.load_frames(session)
+
+
+@pytest.fixture(scope="module")
+def tables(league_url) -> dict[str, pd.DataFrame]:
+    """Every league table as a DataFrame, for consistency checks."""
+    with session_scope(league_url) as session:
+        return {model.__tablename__: _frame(session, model) for model in TABLES}
+
+
+def _frame(session: Session, model: type[Base]) -> pd.DataFrame:
+    columns = list(model.__table__.columns)
+    rows = session.execute(select(*columns).order_by(model.id)).all()
+    return pd.DataFrame(rows, columns=[c.key for c in columns])
+
+
+def _dump(url: str) -> dict[str, list[tuple]]:
+    with session_scope(url) as session:
+        return {
+            model.__tablename__: [
+                tuple(row) for row in session.execute(select(model.__table__).order_by(model.id))
+            ]
+            for model in TABLES
+        }
+
+
+def _small_league(url: str, **overrides: int) -> None:
+    with session_scope(url) as session:
+        generate_league(session, **{**SMALL_LEAGUE, **overrides})
+
+
+# -- published figures ---------------------------------------------------------------------------
+
+LAST = FIGURES_LEAGUE["last_season"]
+
+
+@pytest.mark.parametrize(
+    ("bucket", "published", "tolerance"),
+    [("1", 0.73, 0.08), ("3-5", 0.35, 0.06), ("21+", 0.07, 0.04)],
+)
+def test_share_reaching_mlb_by_draft_round_matches_baseball_america(
+    frames, bucket, published, tolerance
+) -> None:
+    """Baseball America draft study, 1987-2008: share of picks who ever played in MLB."""
+    assert figures.reach_rate_by_round(frames, LAST)[bucket] == pytest.approx(
+        published, abs=tolerance
+    )
+
+
+@pytest.mark.parametrize(
+    ("bucket", "published", "tolerance"),
+    [
+        ("<=21", 0.75, 0.10),
+        ("23", 0.55, 0.10),
+        ("25", 0.40, 0.10),
+        ("27", 0.25, 0.10),
+        ("overall", 0.46, 0.06),
+    ],
+)
+def test_success_within_four_years_of_debut_by_debut_age_matches_lahman(
+    frames, bucket, published, tolerance
+) -> None:
+    """Lahman debutants 1990-2019: >500 PA or >100 IP over the debut season and next three."""
+    assert figures.success_by_debut_age(frames, LAST)[bucket] == pytest.approx(
+        published, abs=tolerance
+    )
+
+
+def test_most_prospects_graded_fv_60_or_better_succeed(frames) -> None:
+    assert figures.success_by_first_fv(frames, LAST)["60+"] > 0.50
+
+
+def test_few_prospects_graded_fv_40_or_worse_succeed(frames) -> None:
+    assert figures.success_by_first_fv(frames, LAST)["<=40"] < 0.10
+
+
+def test_success_rate_does_not_fall_as_first_fv_rises(frames) -> None:
+    rates = list(figures.success_by_first_fv(frames, LAST).values())
+    assert all(later >= earlier - 0.03 for earlier, later in zip(rates, rates[1:], strict=False))
+
+
+def test_positive_label_share_over_training_examples_is_plausible(frames) -> None:
+    share = figures.label_share(frames, FIGURES_LEAGUE["first_season"], LAST)
+    assert 0.08 <= share <= 0.25
+
+
+# -- determinism ---------------------------------------------------------------------------------
+
+
+def test_same_seed_writes_identical_rows(tmp_path) -> None:
+    urls = [f"sqlite:///{tmp_path / name}" for name in ("a.db", "b.db")]
+    for url in urls:
+        init_db(url)
+        _small_league(url)
+    try:
+        assert _dump(urls[0]) == _dump(urls[1])
+    finally:
+        for url in urls:
+            reset_engine(url)
+
+
+def test_different_seed_writes_different_rows(tmp_path) -> None:
+    urls = [f"sqlite:///{tmp_path / name}" for name in ("a.db", "b.db")]
+    for url, seed in zip(urls, (3, 4), strict=True):
+        init_db(url)
+        _small_league(url, seed=seed)
+    try:
+        first, second = _dump(urls[0]), _dump(urls[1])
+        assert first["prospects"] != second["prospects"]
+        assert first["batting_lines"] != second["batting_lines"]
+    finally:
+        for url in urls:
+            reset_engine(url)
+
+
+# -- the shape of the league ---------------------------------------------------------------------
+
+
+def test_draft_class_has_many_more_late_rounders_than_first_rounders(tables) -> None:
+    rounds = tables["prospects"]["draft_round"]
+    assert (rounds >= 21).sum() > 5 * (rounds == 1).sum()
+
+
+def test_about_a_fifth_sign_internationally_at_16_or_17(tables) -> None:
+    p = tables["prospects"]
+    international = p[p["draft_round"].isna()]
+    age = pd.to_datetime(international["signed_on"]) - pd.to_datetime(international["birth_date"])
+    assert len(international) / len(p) == pytest.approx(0.20, abs=0.03)
+    assert age.dt.days.between(16 * 365, 18 * 365).all()
+
+
+def test_organizations_are_thirty_three_letter_codes(tables) -> None:
+    orgs = tables["prospects"]["organization"].unique()
+    assert len(orgs) == 30
+    assert all(len(org) == 3 for org in orgs)
+
+
+def test_hitters_bat_and_pitchers_pitch(tables) -> None:
+    p = tables["prospects"].set_index("id")
+    pitcher = p["position"].isin(["SP", "RP"])
+    assert not pitcher[tables["batting_lines"]["prospect_id"]].any()
+    assert pitcher[tables["pitching_lines"]["prospect_id"]].all()
+
+
+# -- stat lines ----------------------------------------------------------------------------------
+
+
+def test_batting_lines_add_up(tables) -> None:
+    b = tables["batting_lines"]
+    assert (b["ab"] + b["bb"] + b["hbp"] + b["sf"] == b["pa"]).all()
+    assert (b["h"] >= b["doubles"] + b["triples"] + b["hr"]).all()
+    assert (b["so"] + b["h"] <= b["ab"]).all()
+    assert (b[["ab", "h", "doubles", "triples", "hr", "bb", "so", "sb", "cs"]] >= 0).all().all()
+
+
+def test_pitching_lines_add_up(tables) -> None:
+    p = tables["pitching_lines"]
+    assert (p["outs"] + p["h"] + p["bb"] + p["hbp"] <= p["bf"]).all()
+    assert (p["hr"] <= p["h"]).all()
+    assert (p["so"] <= p["outs"]).all()
+    assert (p[["outs", "h", "er", "hr", "bb", "so", "hbp"]] >= 0).all().all()
+
+
+def test_hitters_get_50_to_650_plate_appearances_a_season(tables) -> None:
+    season_pa = tables["batting_lines"].groupby(["prospect_id", "season"])["pa"].sum()
+    assert season_pa.between(50, 650).all()
+
+
+@pytest.mark.parametrize("table", ["batting_lines", "pitching_lines"])
+def test_lines_fall_inside_the_season_at_a_real_level(tables, table) -> None:
+    lines = tables[table]
+    start, end = pd.to_datetime(lines["start_date"]), pd.to_datetime(lines["end_date"])
+    assert lines["level"].isin(LEVELS).all()
+    assert (end >= start).all()
+    assert (start.dt.year == lines["season"]).all() and (end.dt.year == lines["season"]).all()
+    assert (start.dt.month >= 4).all() and (end.dt.month <= 9).all()
+
+
+def test_line_age_is_age_on_july_first(tables) -> None:
+    b = tables["batting_lines"].merge(
+        tables["prospects"][["id", "birth_date"]], left_on="prospect_id", right_on="id"
+    )
+    july1 = pd.to_datetime(b["season"].astype(str) + "-07-01")
+    exact = (july1 - pd.to_datetime(b["birth_date"])).dt.days / 365.25
+    assert np.allclose(b["age"], exact, atol=0.051)
+
+
+def test_a_promotion_splits_a_season_into_consecutive_stints(tables) -> None:
+    b = tables["batting_lines"].sort_values(["prospect_id", "season", "start_date"])
+    order = {level: i for i, level in enumerate(LEVELS)}
+    b["rank"] = b["level"].map(order)
+    pairs = b.groupby(["prospect_id", "season"]).filter(lambda g: len(g) == 2)
+    assert len(pairs) > 100
+    first, second = pairs.iloc[::2].reset_index(), pairs.iloc[1::2].reset_index()
+    assert (second["rank"] == first["rank"] + 1).all()
+    assert (pd.to_datetime(second["start_date"]) > pd.to_datetime(first["end_date"])).all()
+
+
+def test_the_same_hitter_hits_worse_a_level_up() -> None:
+    """Quality is skill over the level's bar, so a higher level (lower quality) is harder."""
+    rng = np.random.default_rng(0)
+    pa = np.full(2, 200_000)
+    lines = batting_counts(rng, pa, np.array([0.5, -0.5]), np.zeros((2, 6)))
+    on_base = (lines["h"] + lines["bb"] + lines["hbp"]) / lines["pa"]
+    assert on_base[0] > on_base[1]
+    assert lines["so"][0] / pa[0] < lines["so"][1] / pa[1]
+
+
+def test_the_same_pitcher_allows_more_a_level_up() -> None:
+    rng = np.random.default_rng(0)
+    bf = np.full(2, 200_000)
+    lines = pitching_counts(rng, bf, np.array([0.5, -0.5]), np.zeros((2, 6)))
+    era = lines["er"] * 27 / lines["outs"]
+    assert era[0] < era[1]
+
+
+def test_released_prospects_never_play_again() -> None:
+    rng = np.random.default_rng(11)
+    pop = draw_population(rng, 3000, 2000, 2020)
+    careers = simulate_careers(pop, rng, 2000, 2020)
+    released = careers.released_in[careers.stints.prospect]
+    after_release = (released > 0) & (careers.stints.season > released)
+    assert careers.released_in.any()
+    assert not after_release.any()
+    assert not (careers.released_in[careers.mlb.prospect] > 0).any()
+
+
+# -- scouting and outcomes -----------------------------------------------------------------------
+
+
+def test_grades_are_on_the_20_80_scale_in_steps_of_5(tables) -> None:
+    grades = tables["scouting_reports"].drop(columns=["id", "prospect_id", "report_date"])
+    values = grades.stack()
+    assert values.between(20, 80).all()
+    assert (values % 5 == 0).all()
+
+
+def test_reports_carry_the_tools_of_the_players_role(tables) -> None:
+    r = tables["scouting_reports"].merge(
+        tables["prospects"][["id", "position"]], left_on="prospect_id", right_on="id"
+    )
+    pitcher = r["position"].isin(["SP", "RP"])
+    hitter_tools, pitcher_tools = ["hit", "power", "run", "arm", "field"], ["fastball", "control"]
+    assert r.loc[pitcher, hitter_tools].isna().all().all()
+    assert r.loc[~pitcher, pitcher_tools].isna().all().all()
+    assert r.loc[pitcher, pitcher_tools].notna().all().all()
+    assert r["fv"].notna().all()
+
+
+def test_reports_are_filed_on_signing_day_march_1_or_july_15(tables) -> None:
+    r = tables["scouting_reports"].merge(
+        tables["prospects"][["id", "signed_on"]], left_on="prospect_id", right_on="id"
+    )
+    day = pd.to_datetime(r["report_date"])
+    usual = ((day.dt.month == 3) & (day.dt.day == 1)) | ((day.dt.month == 7) & (day.dt.day == 15))
+    assert (usual | (r["report_date"] == r["signed_on"])).all()
+
+
+def test_each_debutant_has_one_debut_row_in_his_first_mlb_season(tables) -> None:
+    o = tables["outcomes"]
+    first_season = o.groupby("prospect_id")["season"].min()
+    debuts = o.dropna(subset=["debut_date"]).set_index("prospect_id")
+    assert debuts.index.is_unique
+    assert set(debuts.index) == set(first_season.index)
+    assert (debuts["season"] == first_season[debuts.index]).all()
+    assert (pd.to_datetime(debuts["debut_date"]).dt.year == debuts["season"]).all()
+
+
+def test_outcomes_are_known_on_october_1_and_end_with_the_last_season(tables) -> None:
+    o = tables["outcomes"]
+    assert (o["known_on"] == [date(s, 10, 1) for s in o["season"]]).all()
+    assert o["season"].max() <= LAST
+    assert ((o["mlb_pa"] > 0) | (o["mlb_outs"] > 0)).all()
+
+
+def test_pitchers_log_outs_and_hitters_plate_appearances(tables) -> None:
+    o = tables["outcomes"].merge(
+        tables["prospects"][["id", "position"]], left_on="prospect_id", right_on="id"
+    )
+    pitcher = o["position"].isin(["SP", "RP"])
+    assert (o.loc[pitcher, "mlb_pa"] == 0).all()
+    assert (o.loc[~pitcher, "mlb_outs"] == 0).all()
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def test_progress_reports_every_prospect_once(sqlite_url) -> None:
+    steps: list[int] = []
+    with session_scope(sqlite_url) as session:
+        generate_league(session, **{**SMALL_LEAGUE, "n_prospects": 2500}, progress=steps.append)
+    assert sum(steps) == 2500
+    assert len(steps) > 1
+
+
+def test_summary_counts_match_the_rows_written(sqlite_url) -> None:
+    with session_scope(sqlite_url) as session:
+        summary = generate_league(session, **SMALL_LEAGUE)
+    with session_scope(sqlite_url) as session:
+        count = {
+            m.__tablename__: session.scalar(select(func.count()).select_from(m)) for m in TABLES
+        }
+    assert count["prospects"] == summary.prospects == summary.hitters + summary.pitchers
+    assert count["batting_lines"] == summary.batting_lines
+    assert count["pitching_lines"] == summary.pitching_lines
+    assert count["scouting_reports"] == summary.scouting_reports
+    assert count["outcomes"] == summary.outcomes
+    assert "300 prospects" in summary.describe()
+
+
+def test_clear_league_empties_every_table(sqlite_url) -> None:
+    _small_league(sqlite_url)
+    with session_scope(sqlite_url) as session:
+        assert not league_is_empty(session)
+        clear_league(session)
+    with session_scope(sqlite_url) as session:
+        assert league_is_empty(session)
+
+
+def test_generate_refuses_a_database_that_holds_a_league(sqlite_url) -> None:
+    _small_league(sqlite_url)
+    with pytest.raises(ValueError, match="already holds a league"):
+        _small_league(sqlite_url)
+
+
+@pytest.mark.postgres
+def test_generator_writes_to_postgresql(postgres_url) -> None:
+    with session_scope(postgres_url) as session:
+        summary = generate_league(session, **SMALL_LEAGUE)
+    with session_scope(postgres_url) as session:
+        assert session.scalar(select(func.count()).select_from(Prospect)) == 300
+        written = session.scalar(select(func.count()).select_from(BattingLine))
+    assert written == summary.batting_lines > 0
+
+
+def test_cli_seed_generates_then_refuses_to_overwrite_without_replace(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {"DATABASE_URL": url}
+    args = ["seed", "--prospects", "200", "--first-season", "2018", "--last-season", "2022"]
+    runner = CliRunner()
+    try:
+        first = runner.invoke(main, args, env=env)
+        assert first.exit_code == 0, first.output
+        assert "200 prospects" in first.output
+        again = runner.invoke(main, args, env=env)
+        assert again.exit_code != 0
+        assert "--replace" in again.output
+        replaced = runner.invoke(main, [*args, "--replace", "--seed", "8"], env=env)
+        assert replaced.exit_code == 0, replaced.output
+        with session_scope(url) as session:
+            assert session.scalar(select(func.count()).select_from(Prospect)) == 200
+    finally:
+        reset_engine(url)
