@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from celery import Celery
 from kombu import Exchange, Queue
 
@@ -14,9 +16,15 @@ from prospects.jobs import (
     TASK_RANK,
     TASK_RETRAIN,
 )
+from workers import tracing  # noqa: F401 - JSON logs, request ids on task messages
 
 # Imported by worker processes only (the API sends tasks by name and never loads these).
-TASK_MODULES = ["workers.signals", "tasks.predict"]
+TASK_MODULES = ["workers.signals", "tasks.predict", "tasks.rank"]
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else raw.strip().lower() in ("1", "true", "yes")
 
 
 def celery_settings(redis_url: str) -> dict[str, object]:
@@ -56,6 +64,7 @@ def celery_settings(redis_url: str) -> dict[str, object]:
             TASK_PREDICT: {"queue": QUEUE_PREDICT, "routing_key": QUEUE_PREDICT},
             TASK_RANK: {"queue": QUEUE_RANK, "routing_key": QUEUE_RANK},
             "callup.rank_chunk": {"queue": QUEUE_RANK, "routing_key": QUEUE_RANK},
+            "callup.rank_finalize": {"queue": QUEUE_RANK, "routing_key": QUEUE_RANK},
             TASK_RETRAIN: {"queue": QUEUE_TRAIN, "routing_key": QUEUE_TRAIN},
         },
         # A stuck task is killed instead of holding a process forever (tasks may set lower).
@@ -68,8 +77,10 @@ def celery_settings(redis_url: str) -> dict[str, object]:
         "redis_retry_on_timeout": False,
         # Workers log through our JSON-friendly root logger instead of hijacking it.
         "worker_hijack_root_logger": False,
-        "worker_send_task_events": True,
-        "task_send_sent_event": True,
+        # Task events feed Flower; each is a Redis publish on the hot path, so operators
+        # may switch them off (CALLUP_TASK_EVENTS=0). "sent" events add nothing Flower needs.
+        "worker_send_task_events": _flag("CALLUP_TASK_EVENTS", True),
+        "task_send_sent_event": False,
         "include": TASK_MODULES,
     }
 
