@@ -384,6 +384,22 @@ def test_generator_writes_to_postgresql(postgres_url) -> None:
     assert written == summary.batting_lines > 0
 
 
+@pytest.mark.postgres
+def test_rows_added_after_a_seed_on_postgresql_get_fresh_ids(postgres_url) -> None:
+    with session_scope(postgres_url) as session:
+        generate_league(session, **SMALL_LEAGUE)
+    with session_scope(postgres_url) as session:
+        top = session.scalar(select(func.max(BattingLine.id)))
+        line = session.scalars(select(BattingLine).limit(1)).one()
+        added = BattingLine(
+            **{c: getattr(line, c) for c in BattingLine.__table__.columns.keys() if c != "id"}
+            | {"season": 1990}
+        )
+        session.add(added)
+        session.flush()
+        assert added.id == top + 1
+
+
 def test_cli_seed_generates_then_refuses_to_overwrite_without_replace(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     env = {"DATABASE_URL": url}

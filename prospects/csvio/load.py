@@ -13,20 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from prospects.csvio.dbcheck import check_against_db
 from prospects.csvio.errors import CsvError, CsvValidationError
 from prospects.csvio.schema import FILES, FileSpec
 from prospects.csvio.validate import FileScan, RowReader, scan_file
+from prospects.db.session import advance_id_sequences
 
 BATCH = 5000  # rows per insert or COPY: big enough to be fast, small enough to bound memory
-
-_ADVANCE_SEQUENCE = text(
-    "SELECT setval(CAST(pg_get_serial_sequence(:table, 'id') AS regclass), GREATEST(:top,"
-    " COALESCE(pg_sequence_last_value(CAST(pg_get_serial_sequence(:table, 'id') AS regclass)), 0)))"
-)
 
 
 def import_csv(session: Session, directory: Path | str) -> dict[str, int]:
@@ -78,7 +74,7 @@ def _load(session: Session, path: Path, scan: FileScan) -> int:
         count += len(batch)
     if spec.references_prospect and top and session.get_bind().dialect.name == "postgresql":
         # Explicit ids do not move a PostgreSQL sequence; later inserts would collide.
-        session.execute(_ADVANCE_SEQUENCE, {"table": table.name, "top": top})
+        advance_id_sequences(session, [spec.model])
     return count
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from prospects import config
@@ -89,3 +89,22 @@ def init_db(url: str | None = None) -> Engine:
 def drop_db(url: str | None = None) -> None:
     """Drop every Callup table (tests and ``callup db reset``)."""
     Base.metadata.drop_all(get_engine(url))
+
+
+def advance_id_sequences(session: Session, models: Iterable[type[Base]]) -> None:
+    """Move each table's PostgreSQL id sequence past its largest id.
+
+    Bulk loads (the league generator, CSV imports) insert explicit ids, which do
+    not advance a sequence; without this the next ORM insert would collide.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__table__.name
+        session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence(:table, 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            ),
+            {"table": table},
+        )

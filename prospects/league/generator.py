@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from prospects.db.models import BattingLine, Outcome, PitchingLine, Prospect, ScoutingReport
+from prospects.db.session import advance_id_sequences
 from prospects.league.careers import Careers, simulate_careers
 from prospects.league.scouting import GRADE_COLUMNS, grade_reports
 from prospects.league.stats import (
@@ -89,6 +90,7 @@ def generate_league(
     careers = simulate_careers(pop, rng, first_season, last_season)
     tables = _build_tables(rng, pop, careers)
     _write(session, tables, pop.n, progress)
+    advance_id_sequences(session, _TABLES_CHILDREN_FIRST)
     pitcher = pop.is_pitcher
     return LeagueSummary(
         prospects=pop.n,
