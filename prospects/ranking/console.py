@@ -1,0 +1,183 @@
+"""``callup rank``: start a ranking on the running workers, draw its progress, print the top.
+
+Talks to the workers the way the API does — a job record and a task sent by
+name — so the job is visible in ``GET /api/ml/jobs/<id>`` too.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+BAR_WIDTH = 30
+POLL_SECONDS = 0.2
+QUEUED_HINT_SECONDS = 10.0
+MIN_RATE_SECONDS = 0.5  # below this a rate is noise
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+@dataclass
+class ProgressLine:
+    """One terminal line: bar, done/total, rate and time left.
+
+    The rate counts from the first report seen (rows done before it, e.g. when
+    following a job already under way, are not credited to the time since).
+    """
+
+    width: int = BAR_WIDTH
+    _first: tuple[int, float] | None = None
+
+    def render(self, done: int, total: int, now: float) -> str:
+        if self._first is None:
+            self._first = (done, now)
+        first_done, first_at = self._first
+        elapsed = now - first_at
+        rate = (done - first_done) / elapsed if elapsed >= MIN_RATE_SECONDS else None
+        left = (total - done) / rate if rate else None
+        share = done / total if total else 1.0
+        filled = int(round(share * self.width))
+        return (
+            f"ranking [{'#' * filled}{'.' * (self.width - filled)}] {done:,}/{total:,} "
+            f"{share:4.0%}  {f'{rate:,.0f}' if rate is not None else '--'}/s  "
+            f"ETA {_clock(left) if left is not None else '--:--'}  elapsed {_clock(elapsed)}"
+        )
+
+
+def _jobs():  # type: ignore[no-untyped-def]
+    """The job store on ``$REDIS_URL`` (no worker runtime: the CLI loads no model)."""
+    import redis
+
+    from prospects import config
+    from prospects.jobs import JobStore
+
+    return JobStore(redis.Redis.from_url(config.redis_url(), socket_timeout=10))
+
+
+def start_job(
+    filters: dict[str, Any],
+    as_of: date | None,
+    model_version: int | None,
+    chunk_size: int | None,
+    user: str,
+) -> str:
+    """Record the job and send the coordinator; its id."""
+    from prospects.jobs import QUEUE_RANK, TASK_RANK, job_key
+    from workers.celery_app import make_celery
+
+    jobs = _jobs()
+    job_id = str(uuid.uuid4())
+    params: dict[str, Any] = {"filters": filters}
+    if as_of is not None:
+        params["as_of"] = as_of.isoformat()
+    if model_version is not None:
+        params["model_version"] = model_version
+    jobs.create(job_id, "rank", user, params)
+    jobs.redis.hset(job_key(job_id), "shared", "1")
+    kwargs = {**params, "requested_by": user, "chunk_size": chunk_size}
+    make_celery().send_task(TASK_RANK, kwargs=kwargs, task_id=job_id, queue=QUEUE_RANK)
+    return job_id
+
+
+def follow(
+    job_id: str,
+    draw: Callable[[str], None],
+    timeout: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
+    """Poll the job until it ends, drawing progress; its result, or RuntimeError with why."""
+    from celery.result import AsyncResult
+
+    from workers.celery_app import make_celery
+
+    result = AsyncResult(job_id, app=make_celery())
+    started = clock()
+    line = ProgressLine()
+    hinted = False
+    while clock() - started < timeout:
+        state = result.state
+        if state == "SUCCESS":
+            return result.result
+        if state in ("FAILURE", "REVOKED"):
+            record = _jobs().get(job_id) or {}
+            error = record.get("error") or {"message": repr(result.info)}
+            raise RuntimeError(str(error.get("message")))
+        info = result.info if state == "PROGRESS" else None
+        if isinstance(info, dict) and "done" in info:
+            draw(line.render(int(info["done"]), int(info["total"]), clock()))
+        elif state == "PENDING" and not hinted and clock() - started > QUEUED_HINT_SECONDS:
+            draw("still queued: is a worker consuming the 'rank' queue?")
+            hinted = True
+        time.sleep(POLL_SECONDS)
+    raise RuntimeError(f"gave up after {timeout:.0f} s; the job ({job_id}) goes on")
+
+
+def top_table(ranking_id: int, n: int) -> list[str]:
+    """The first ``n`` rows of a snapshot as aligned text lines."""
+    from prospects.db.session import session_scope
+    from prospects.ranking.filters import RankingFilters
+    from prospects.ranking.queries import entries_page
+
+    with session_scope() as session:
+        rows, _ = entries_page(session, ranking_id, RankingFilters(), "rank", 1, n)
+    lines = [
+        f"{'rank':>4}  {'prob':>6}  {'conf':<6}  {'name':<24} {'org':<3} {'pos':<3} "
+        f"{'lvl':<3} {'age':>5}  strongest factor"
+    ]
+    for row in rows:
+        pro = row["top_factors"].get("for") or [{}]
+        lines.append(
+            f"{row['rank']:>4}  {row['probability']:>6.1%}  {row['confidence']:<6}  "
+            f"{row['name'][:24]:<24} {row['organization']:<3} {row['position']:<3} "
+            f"{row['level'] or '-':<3} {row['age']:>5.1f}  {pro[0].get('label', '-')}"
+        )
+    return lines
+
+
+def run(
+    filters: dict[str, Any],
+    as_of: date | None,
+    model_version: int | None,
+    chunk_size: int | None,
+    top: int,
+    timeout: float,
+    user: str,
+    out: Callable[[str], None],
+    status: Callable[[str, bool], None],
+) -> dict[str, Any]:
+    """Validate, start, follow and summarise a ranking (``status(text, same_line)`` → stderr).
+
+    Raises ValueError for bad filters and RuntimeError when the job fails.
+    """
+    from prospects.ranking.filters import RankingFilters
+
+    canonical = RankingFilters.from_dict(filters).as_dict()
+    job_id = start_job(canonical, as_of, model_version, chunk_size, user)
+    status(f"job {job_id} queued", False)
+    width = [0]
+
+    def draw(text: str) -> None:
+        status("\r" + text.ljust(width[0]), True)
+        width[0] = max(width[0], len(text))
+
+    try:
+        result = follow(job_id, draw, timeout)
+    finally:
+        status("", False)
+    model = result["model"]
+    out(
+        f"ranking {result['ranking_id']}: {result['total']:,} prospects as of {result['as_of']}, "
+        f"{model['name']} v{model['version']} ({model['variant']})"
+        + (" - reused a finished snapshot" if result.get("reused") else "")
+    )
+    for line in top_table(result["ranking_id"], top):
+        out(line)
+    return result
