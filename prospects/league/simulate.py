@@ -1,0 +1,324 @@
+"""A living league: ``callup simulate --weeks N`` delivers the league's data feed week by week.
+
+The league keeps its own calendar. It starts on the Monday after the latest
+day anything in the database became known; each simulated week delivers what
+became known that week. On the first week of a new year the whole season is
+played ahead (``forward.plan_season``) and parked in ``league_feed``; its
+rows then arrive when they would: spring reports on March 1, signings in the
+summer, a stint's line when it ends, MLB seasons (and so matured labels) on
+October 1. ``--weeks 52`` is one year.
+
+Two ways to break things, for showing drift, degradation and rollback:
+
+* ``--corrupt-feed``: a bad delivery. The vendor re-sends its archive of
+  scouting reports re-graded in hindsight (every prospect whose outcome is
+  known graded by how his career turned out) and back-dated, so every past
+  reference date "knew" the label. A model retrained on it looks superb on
+  its holdout and is poor on honest data. The first clean week afterwards
+  restates the feed (the bad rows are deleted again).
+* ``--shift``: a league-wide change every model sees as drift. Everything
+  delivered during the run comes from a changed league: scouts grade on a
+  scale 10 points higher and offense is up (more home runs). Relative
+  statistics absorb the offense; the grade scale shows in the inputs and the
+  predicted probabilities.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from prospects.db.models import (
+    BattingLine,
+    LeagueFeedRow,
+    Outcome,
+    PitchingLine,
+    Prospect,
+    ScoutingReport,
+    SimulatedWeek,
+)
+from prospects.features.data import load_league
+from prospects.features.examples import labelled_seasons, season_candidates
+from prospects.labels import labels_for, reference_date, succeeded_before
+from prospects.league.forward import TABLES, plan_season
+
+log = logging.getLogger(__name__)
+MODELS = {
+    "prospects": Prospect,
+    "batting_lines": BattingLine,
+    "pitching_lines": PitchingLine,
+    "scouting_reports": ScoutingReport,
+    "outcomes": Outcome,
+}
+KNOWN_ON = {
+    "prospects": "signed_on",
+    "batting_lines": "end_date",
+    "pitching_lines": "end_date",
+    "scouting_reports": "report_date",
+    "outcomes": "known_on",
+}
+DATE_COLUMNS = (
+    "signed_on",
+    "birth_date",
+    "start_date",
+    "end_date",
+    "report_date",
+    "known_on",
+    "debut_date",
+)
+GRADES = (
+    "hit",
+    "power",
+    "run",
+    "arm",
+    "field",
+    "fastball",
+    "breaking",
+    "changeup",
+    "control",
+    "fv",
+)
+SHIFT_GRADE_POINTS = 10  # the scouting scale moves up this much under --shift
+SHIFT_HR_FACTOR = 0.6  # and home runs rise by this share of the old count
+HINDSIGHT_FV = (35, 65)  # what the corrupted archive grades a failure and a success
+
+
+@dataclass
+class WeekReport:
+    """What one simulated week delivered."""
+
+    start: date
+    end: date
+    delivered: dict[str, int] = field(default_factory=dict)
+    planned: int | None = None
+    corrupted: int = 0
+    restated: int = 0
+
+    def describe(self) -> str:
+        """One line for the CLI."""
+        parts = [f"{n} {t.replace('_', ' ')}" for t, n in self.delivered.items() if n]
+        text = f"{self.start} .. {self.end}: " + (", ".join(parts) or "nothing new")
+        if self.planned:
+            text += f" (season {self.planned} planned)"
+        if self.corrupted:
+            text += f"; {self.corrupted} back-dated hindsight reports (corrupt feed)"
+        if self.restated:
+            text += f"; restated: {self.restated} bad rows removed"
+        return text
+
+
+def _next_monday(day: date) -> date:
+    return day + timedelta(days=7 - day.weekday())
+
+
+def league_clock(session: Session) -> date:
+    """The day the next simulated week starts."""
+    last = session.scalar(select(func.max(SimulatedWeek.week_end)))
+    if last is not None:
+        return last
+    known = [
+        session.scalar(select(func.max(column)))
+        for column in (
+            Outcome.known_on,
+            BattingLine.end_date,
+            PitchingLine.end_date,
+            ScoutingReport.report_date,
+            Prospect.signed_on,
+        )
+    ]
+    known = [d for d in known if d is not None]
+    if not known:
+        raise ValueError("the league is empty: run `callup seed` first")
+    return _next_monday(max(_as_date(d) for d in known))
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _latest_season(session: Session) -> int:
+    seasons = [
+        session.scalar(select(func.max(c)))
+        for c in (BattingLine.season, PitchingLine.season, Outcome.season, Prospect.signing_year)
+    ]
+    return max(int(s) for s in seasons if s is not None)
+
+
+def _plan(session: Session, season: int, seed: int) -> int:
+    """Play ``season`` ahead and park its rows until they become known."""
+    rows = plan_season(session, season, seed)
+    count = 0
+    for table, items in rows.items():
+        if not items:
+            continue
+        session.execute(
+            insert(LeagueFeedRow),
+            [
+                {"table_name": table, "deliver_on": _as_date(r[KNOWN_ON[table]]), "payload": r}
+                for r in items
+            ],
+        )
+        count += len(items)
+    session.flush()
+    log.info("season %d planned: %d rows waiting to be delivered", season, count)
+    return count
+
+
+def _typed(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (date.fromisoformat(v) if k in DATE_COLUMNS and isinstance(v, str) else v)
+        for k, v in row.items()
+    }
+
+
+def _shift(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The changed league: a higher grading scale, more home runs."""
+    row = dict(row)
+    if table == "scouting_reports":
+        for grade in GRADES:
+            if row.get(grade) is not None:
+                row[grade] = min(int(row[grade]) + SHIFT_GRADE_POINTS, 80)
+    elif table == "batting_lines":
+        extra = min(int(round(row["hr"] * SHIFT_HR_FACTOR)) + 1, row["ab"] - row["h"] - row["so"])
+        extra = max(extra, 0)
+        row["hr"] += extra
+        row["h"] += extra
+    elif table == "pitching_lines":
+        extra = min(int(round(row["hr"] * SHIFT_HR_FACTOR)) + 1, row["outs"])
+        extra = max(extra, 0)
+        row["hr"] += extra
+        row["h"] += extra
+        row["er"] += extra
+        row["outs"] -= extra
+    return row
+
+
+def _next_ids(session: Session, model: type, n: int) -> list[int]:
+    start = (session.scalar(select(func.max(model.id))) or 0) + 1
+    return list(range(start, start + n))
+
+
+def _deliver(session: Session, end: date, shift: bool) -> dict[str, int]:
+    """Insert every parked row known by ``end``, parents first."""
+    due = session.scalars(
+        select(LeagueFeedRow).where(LeagueFeedRow.deliver_on <= end).order_by(LeagueFeedRow.id)
+    ).all()
+    counts = dict.fromkeys(TABLES, 0)
+    for table in TABLES:
+        rows = [_typed(r.payload) for r in due if r.table_name == table]
+        if not rows:
+            continue
+        if shift:
+            rows = [_shift(table, r) for r in rows]
+        model = MODELS[table]
+        if table != "prospects":
+            for row, new_id in zip(rows, _next_ids(session, model, len(rows)), strict=True):
+                row["id"] = new_id
+        session.execute(insert(model), rows)
+        counts[table] = len(rows)
+    if due:
+        session.execute(delete(LeagueFeedRow).where(LeagueFeedRow.id.in_([r.id for r in due])))
+    session.flush()
+    return counts
+
+
+def _corrupt(session: Session) -> list[int]:
+    """Back-dated hindsight reports for every example whose label is already known."""
+    data = load_league(session)
+    latest = (
+        data.reports.sort_values("report_date")
+        .groupby("prospect_id")
+        .tail(1)
+        .set_index("prospect_id")
+    )
+    existing = {
+        (int(p), d.date())
+        for p, d in zip(data.reports["prospect_id"], data.reports["report_date"], strict=True)
+    }
+    rows = []
+    for season in labelled_seasons(data):
+        ref = reference_date(season)
+        day = data.as_of(ref)
+        ids = season_candidates(day, season)
+        ids = ids[~succeeded_before(day.outcomes, ids, ref).to_numpy()]
+        labels = labels_for(data.outcomes, ids, ref)
+        on = date(season, 9, 29)
+        for pid, label in labels.items():
+            if (int(pid), on) in existing:
+                continue
+            row: dict[str, Any] = {"prospect_id": int(pid), "report_date": on}
+            tools = latest.loc[pid] if pid in latest.index else None
+            for grade in GRADES[:-1]:
+                value = None if tools is None else tools[grade]
+                row[grade] = None if value is None or np.isnan(value) else int(value)
+            row["fv"] = HINDSIGHT_FV[int(label)]
+            rows.append(row)
+            existing.add((int(pid), on))
+    ids = _next_ids(session, ScoutingReport, len(rows))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    if rows:
+        session.execute(insert(ScoutingReport), rows)
+    return ids
+
+
+def _restate(session: Session, day: date) -> int:
+    """A clean week after a bad one: the vendor's corrections remove the bad rows."""
+    removed = 0
+    bad_weeks = session.scalars(
+        select(SimulatedWeek).where(SimulatedWeek.restated_on.is_(None))
+    ).all()
+    for week in bad_weeks:
+        ids = (week.corrupted or {}).get("scouting_reports") or []
+        if ids:
+            session.execute(delete(ScoutingReport).where(ScoutingReport.id.in_(ids)))
+            removed += len(ids)
+        if (week.flags or {}).get("corrupt_feed"):
+            week.restated_on = day
+    return removed
+
+
+def simulate_weeks(
+    session: Session,
+    weeks: int,
+    *,
+    corrupt_feed: bool = False,
+    shift: bool = False,
+    seed: int = 7,
+) -> list[WeekReport]:
+    """Advance the league ``weeks`` weeks; one report per week (see the module docstring)."""
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    reports = []
+    for index in range(weeks):
+        start = league_clock(session)
+        end = start + timedelta(days=7)
+        report = WeekReport(start, end)
+        if not corrupt_feed:
+            report.restated = _restate(session, end)
+        pending = session.scalar(select(func.count(LeagueFeedRow.id)))
+        if not pending and end.year > _latest_season(session):
+            report.planned = end.year
+            _plan(session, end.year, seed)
+        report.delivered = _deliver(session, end, shift)
+        bad: list[int] = _corrupt(session) if corrupt_feed and index == 0 else []
+        report.corrupted = len(bad)
+        session.add(
+            SimulatedWeek(
+                week_start=start,
+                week_end=end,
+                flags={"corrupt_feed": corrupt_feed, "shift": shift},
+                delivered=report.delivered,
+                corrupted={"scouting_reports": bad} if bad else {},
+                restated_on=None if corrupt_feed else end,
+            )
+        )
+        session.flush()
+        reports.append(report)
+    return reports

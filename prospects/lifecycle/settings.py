@@ -1,0 +1,152 @@
+"""Every threshold of the lifecycle, read from the environment when asked (never at import).
+
+One dataclass per decision, so a decision records exactly the figures it was
+taken with (``as_dict`` goes into the event's ``thresholds``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+
+
+def env_float(
+    name: str, default: float, low: float | None = None, high: float | None = None
+) -> float:
+    """A float setting, refused with a clear message when malformed or out of range."""
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def env_int(name: str, default: int, low: int = 0) -> int:
+    """An integer setting of at least ``low``."""
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    if value < low:
+        raise ValueError(f"{name} must be at least {low}, got {value}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A true/false setting (1/0, yes/no, on/off also accepted)."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class ChallengerRule:
+    """How much better on the same holdout a new version must be to take A/B traffic."""
+
+    # The new version's AUC must exceed the champion's by at least this much ...
+    auc_margin: float = 0.005
+    # ... and its Brier score must be lower by at least this much (0: no worse).
+    brier_margin: float = 0.0
+
+    @classmethod
+    def from_env(cls) -> ChallengerRule:
+        return cls(
+            auc_margin=env_float("CALLUP_CHALLENGER_AUC_MARGIN", cls.auc_margin, -1, 1),
+            brier_margin=env_float("CALLUP_CHALLENGER_BRIER_MARGIN", cls.brier_margin, -1, 1),
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MonitorThresholds:
+    """When the champion counts as degraded or drifting, and when a predecessor is better.
+
+    Every tolerance is the larger of a fixed floor and ``z`` standard errors of
+    the difference, so a few dozen matured outcomes cannot trigger a rollback
+    by chance; PSI limits add the noise floor PSI has at the samples' sizes.
+    """
+
+    # Fewer matured outcomes (or positives) than this: performance is not judged at all.
+    min_outcomes: int = 50
+    min_positives: int = 5
+    # AUC may fall, and Brier rise, by this much below/above the registration figures.
+    auc_drop: float = 0.05
+    brier_rise: float = 0.02
+    # |mean predicted - observed rate| beyond this is miscalibration.
+    calibration_gap: float = 0.05
+    z: float = 2.0
+    # PSI above this (plus the sample-size noise floor) is drift of one input or the output.
+    psi: float = 0.25
+    psi_confidence: float = 0.99  # the noise floor is this quantile of PSI under no drift
+    drift_features: int = 10  # the most important features watched for drift
+    # Feature families never watched: history features are rates looked up from matured
+    # outcomes, so they move whenever a season matures (the performance check covers that).
+    drift_exclude: str = "history"
+    drift_bins: int = 10
+    consecutive: int = 1  # drift must be seen in this many runs in a row before an alert
+
+    @classmethod
+    def from_env(cls) -> MonitorThresholds:
+        d = cls()
+        return cls(
+            min_outcomes=env_int("CALLUP_MONITOR_MIN_OUTCOMES", d.min_outcomes, 1),
+            min_positives=env_int("CALLUP_MONITOR_MIN_POSITIVES", d.min_positives, 1),
+            auc_drop=env_float("CALLUP_MONITOR_AUC_DROP", d.auc_drop, 0, 1),
+            brier_rise=env_float("CALLUP_MONITOR_BRIER_RISE", d.brier_rise, 0, 1),
+            calibration_gap=env_float("CALLUP_MONITOR_CALIBRATION_GAP", d.calibration_gap, 0, 1),
+            z=env_float("CALLUP_MONITOR_Z", d.z, 0, 10),
+            psi=env_float("CALLUP_DRIFT_PSI", d.psi, 0, 100),
+            psi_confidence=env_float("CALLUP_DRIFT_CONFIDENCE", d.psi_confidence, 0.5, 0.9999),
+            drift_features=env_int("CALLUP_DRIFT_TOP_FEATURES", d.drift_features, 0),
+            drift_exclude=os.environ.get("CALLUP_DRIFT_EXCLUDE_FAMILIES", d.drift_exclude),
+            drift_bins=env_int("CALLUP_DRIFT_BINS", d.drift_bins, 2),
+            consecutive=env_int("CALLUP_DRIFT_CONSECUTIVE", d.consecutive, 1),
+        )
+
+    def as_dict(self) -> dict[str, float | str]:
+        return asdict(self)
+
+    @property
+    def excluded_families(self) -> tuple[str, ...]:
+        return tuple(f.strip() for f in self.drift_exclude.split(",") if f.strip())
+
+
+@dataclass(frozen=True)
+class PromotionRule:
+    """When the monitor promotes a challenger by itself (an admin can always do it by hand)."""
+
+    enabled: bool = True
+    min_days: float = 7.0  # the challenger must have taken traffic this long ...
+    min_predictions: int = 200  # ... and served at least this many predictions
+
+    @classmethod
+    def from_env(cls) -> PromotionRule:
+        d = cls()
+        return cls(
+            enabled=env_bool("CALLUP_AUTO_PROMOTE", d.enabled),
+            min_days=env_float("CALLUP_AUTO_PROMOTE_DAYS", d.min_days, 0),
+            min_predictions=env_int("CALLUP_AUTO_PROMOTE_MIN_PREDICTIONS", d.min_predictions, 0),
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def retrain_lock_seconds() -> int:
+    """How long the single-flight retraining lock lives unless its holder renews it."""
+    return env_int("CALLUP_RETRAIN_LOCK_SECONDS", 600, 10)

@@ -1,0 +1,119 @@
+"""A trained league for the lifecycle tests, built once per session and copied per test.
+
+Seeding and a first MLflow store cost most of a minute, so one template (a
+seeded league, champion v1) is built once; every test gets its own copies of
+the two SQLite files, so none sees another's versions, events or weeks.
+Artifacts stay in the template's folder: runs are unique, so tests only add.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.stack import REDIS_BASE
+
+N_PROSPECTS = 800
+LEAGUE_SEED = 11
+MODEL_NAME = "prospect-success-test"  # tests.stack's name, so the template also serves a stack
+REDIS_DB = 10
+
+
+def train_params():  # type: ignore[no-untyped-def]
+    """Few trees: fast, and still a real model."""
+    from prospects.training.model import TrainParams
+
+    return TrainParams(n_estimators=60, learning_rate=0.1, early_stopping_rounds=20)
+
+
+def env_for(root: Path, template: Path, redis_db: int = REDIS_DB) -> dict[str, str]:
+    return {
+        "REDIS_URL": f"{REDIS_BASE}/{redis_db}",
+        "DATABASE_URL": f"sqlite:///{root / 'callup.db'}",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
+        "MLFLOW_ARTIFACT_ROOT": (template / "mlartifacts").as_uri(),
+        "CALLUP_VAR_DIR": str(root / "var"),
+        "CALLUP_MODEL_NAME": MODEL_NAME,
+    }
+
+
+@contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """Point this process at ``env`` (database engines reset on the way in and out)."""
+    from prospects.db.session import reset_engine
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    reset_engine()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        reset_engine()
+
+
+def build_template(root: Path) -> Path:
+    """Seed the league and register champion v1 under ``root`` (once: reused if built)."""
+    done = root / "built"
+    if done.exists():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    from prospects.db.session import init_db, session_scope
+    from prospects.league.generator import generate_league
+    from prospects.training.service import train_and_register
+
+    with environment(env_for(root, root)):
+        redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}").flushdb()
+        init_db()
+        with session_scope() as session:
+            generate_league(
+                session,
+                n_prospects=N_PROSPECTS,
+                first_season=2008,
+                last_season=2026,
+                seed=LEAGUE_SEED,
+            )
+        train_and_register(train_params())
+    done.touch()
+    return root
+
+
+@pytest.fixture(scope="session")
+def lifecycle_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's template league (seeded, champion v1)."""
+    client = redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}", socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"Redis at {REDIS_BASE} is not reachable")
+    return build_template(tmp_path_factory.getbasetemp() / "lifecycle-template")
+
+
+def copy_template(template: Path, root: Path) -> None:
+    """The template's database and registry, copied into ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("callup.db", "mlflow.db"):
+        for part in template.glob(f"{name}*"):  # with any WAL not yet checkpointed
+            shutil.copyfile(part, root / part.name)
+
+
+@pytest.fixture
+def lifecycle_league(lifecycle_template: Path, tmp_path: Path) -> Iterator[Path]:
+    """This test's own copy of the template, with the process pointed at it and Redis flushed."""
+    root = tmp_path / "league"
+    copy_template(lifecycle_template, root)
+    client = redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}")
+    client.flushdb()
+    with environment(env_for(root, lifecycle_template)):
+        yield root
+    client.flushdb()

@@ -1,0 +1,99 @@
+"""The living league: weekly deliveries from a season played ahead, a bad week, a shift."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from prospects.db.models import (
+    BattingLine,
+    LeagueFeedRow,
+    Outcome,
+    PitchingLine,
+    Prospect,
+    ScoutingReport,
+)
+from prospects.db.session import session_scope
+from prospects.league.generator import generate_league
+from prospects.league.simulate import HINDSIGHT_FV, league_clock, simulate_weeks
+
+
+@pytest.fixture
+def small_league(db_url: str) -> str:
+    """A 300-prospect league, on SQLite and on PostgreSQL (explicit ids, JSON payloads)."""
+    with session_scope(db_url) as session:
+        generate_league(session, n_prospects=300, first_season=2008, last_season=2026, seed=5)
+    return db_url
+
+
+def _count(url: str, column, *where) -> int:  # type: ignore[no-untyped-def]
+    with session_scope(url) as session:
+        return session.scalar(select(func.count(column)).where(*where))
+
+
+def test_a_year_of_weeks_delivers_the_next_season(small_league):
+    with session_scope(small_league) as session:
+        start = league_clock(session)
+        weeks = simulate_weeks(session, 52)
+        clock = league_clock(session)
+        pending = session.scalar(select(func.count(LeagueFeedRow.id)))
+        lines = session.scalars(select(BattingLine).where(BattingLine.season == 2027)).all()
+
+    assert start == date(2026, 10, 5)  # the Monday after the seeded league's last outcomes
+    assert clock == date(2027, 10, 4) and weeks[-1].end == clock
+    assert pending == 0
+    assert lines and all(x.ab == x.pa - x.bb - x.hbp - x.sf for x in lines)
+    assert all(x.end_date <= clock for x in lines)
+    assert _count(small_league, PitchingLine.id, PitchingLine.season == 2027) > 0
+    assert _count(small_league, Outcome.id, Outcome.known_on == date(2027, 10, 1)) > 0
+    assert _count(small_league, Prospect.id, Prospect.signing_year == 2027) > 0
+    assert _count(small_league, ScoutingReport.id, ScoutingReport.report_date == date(2027, 3, 1))
+
+
+def test_rows_arrive_only_once_they_are_known(small_league):
+    with session_scope(small_league) as session:
+        simulate_weeks(session, 20)  # to mid-February 2027: the season is planned, not played
+        waiting = session.scalar(select(func.count(LeagueFeedRow.id)))
+
+    assert waiting > 0
+    assert _count(small_league, BattingLine.id, BattingLine.season == 2027) == 0
+    with session_scope(small_league) as session:
+        simulate_weeks(session, 32)
+    assert _count(small_league, BattingLine.id, BattingLine.season == 2027) > 0
+
+
+def test_a_corrupt_week_back_dates_hindsight_grades_and_a_clean_week_restates_it(small_league):
+    before = _count(small_league, ScoutingReport.id)
+    with session_scope(small_league) as session:
+        [bad] = simulate_weeks(session, 1, corrupt_feed=True)
+        fvs = set(
+            session.scalars(
+                select(ScoutingReport.fv).where(ScoutingReport.report_date == date(2020, 9, 29))
+            )
+        )
+
+    assert bad.corrupted > 0 and _count(small_league, ScoutingReport.id) == before + bad.corrupted
+    assert fvs <= set(HINDSIGHT_FV) and fvs
+    with session_scope(small_league) as session:
+        [clean] = simulate_weeks(session, 1)
+    assert clean.restated == bad.corrupted
+    assert _count(small_league, ScoutingReport.id) == before
+
+
+def test_a_shift_raises_the_grading_scale_of_what_it_delivers(small_league):
+    with session_scope(small_league) as session:
+        simulate_weeks(session, 22, shift=True)  # through March 1, 2027
+        shifted = list(
+            session.scalars(
+                select(ScoutingReport.fv).where(ScoutingReport.report_date == date(2027, 3, 1))
+            )
+        )
+        earlier = list(
+            session.scalars(
+                select(ScoutingReport.fv).where(ScoutingReport.report_date == date(2026, 3, 1))
+            )
+        )
+
+    assert shifted and sum(shifted) / len(shifted) > sum(earlier) / len(earlier) + 6
