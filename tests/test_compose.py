@@ -1,0 +1,332 @@
+"""docker-compose.yml and the Dockerfile, checked without Docker.
+
+Every command a Callup-image service runs must name a program, module and
+entry point that exist here; the S3 settings must reach the MLflow server;
+health checks and ``depends_on`` conditions must line up; every setting must
+come from the environment. Where ``docker compose`` is installed, it
+validates the file too.
+"""
+
+from __future__ import annotations
+
+import configparser
+import importlib
+import re
+import shlex
+import shutil
+import subprocess
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import yaml
+from celery import Celery
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+_VAR = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
+_ESCAPED = "\x00"
+CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
+CORE = {"redis", "postgres", "minio", "minio-init", "mlflow", "init", "api", "worker", "beat"}
+
+
+def resolve(value: Any) -> str:
+    """Compose's interpolation with nothing set: defaults, and ``<NAME>`` for required ones."""
+    text = str(value).replace("$$", _ESCAPED)
+    text = _VAR.sub(lambda m: m.group(3) if "-" in (m.group(2) or "") else f"<{m.group(1)}>", text)
+    return text.replace(_ESCAPED, "$")
+
+
+def argv(command: Any) -> list[str]:
+    return (
+        [resolve(part) for part in command]
+        if isinstance(command, list)
+        else shlex.split(resolve(command))
+    )
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict[str, dict[str, Any]]:
+    return compose["services"]
+
+
+@pytest.fixture(scope="module")
+def callup_services(compose, services) -> dict[str, dict[str, Any]]:
+    """The services that run the image built from ./Dockerfile."""
+    image = compose["x-callup-image"]["image"]
+    return {name: s for name, s in services.items() if s.get("image") == image}
+
+
+def _setup_cfg() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "setup.cfg")
+    return parser
+
+
+def _lines(parser: configparser.ConfigParser, section: str, key: str) -> list[str]:
+    return [line.strip() for line in parser[section][key].splitlines() if line.strip()]
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def _check_gunicorn(args: list[str]) -> None:
+    spec = next(a for a in args[1:] if not a.startswith("-") and ":" in a)
+    module_name, _, attr = spec.partition(":")
+    factory = getattr(importlib.import_module(module_name), attr.removesuffix("()"))
+    assert callable(factory), spec
+
+
+def _check_celery(args: list[str]) -> None:
+    module_name = args[args.index("-A") + 1]
+    module = importlib.import_module(module_name)
+    apps = [v for v in vars(module).values() if isinstance(v, Celery)]
+    assert apps, f"celery -A {module_name}: no Celery app in {module_name}"
+    subcommand = args[args.index("-A") + 2]
+    assert subcommand in ("worker", "beat", "flower", "inspect"), subcommand
+    if subcommand == "worker" and "-Q" in args:
+        declared = {q.name for q in apps[0].conf.task_queues}
+        wanted = set(args[args.index("-Q") + 1].split(","))
+        assert wanted <= declared, f"queues {wanted - declared} are not declared"
+    if subcommand == "flower":
+        assert any(
+            r.startswith("flower") for r in _lines(_setup_cfg(), "options.extras_require", "server")
+        )
+
+
+def _check_callup(words: list[str]) -> None:
+    from prospects.cli import main
+
+    command: click.Command = main
+    path = []
+    for word in words:
+        if word.startswith("-"):
+            break
+        assert isinstance(command, click.Group) and word in command.commands, (
+            f"`callup {' '.join([*path, word])}` does not exist"
+        )
+        command = command.commands[word]
+        path.append(word)
+    assert path and not isinstance(command, click.Group), f"`callup {' '.join(path)}` is a group"
+    options = {opt for param in command.params for opt in param.opts}
+    for word in words[len(path) :]:
+        if word.startswith("--"):
+            assert word.split("=")[0] in options, f"`callup {' '.join(path)}` has no {word}"
+
+
+def _check_mlflow(args: list[str]) -> None:
+    assert args[1] == "server"
+    from mlflow.cli import cli
+
+    options = {opt for param in cli.commands["server"].params for opt in param.opts}
+    for arg in args[2:]:
+        if arg.startswith("--"):
+            assert arg.split("=")[0] in options, f"mlflow server has no {arg}"
+
+
+def check_command(args: list[str]) -> None:
+    """The program exists as an installed console script and its target exists."""
+    if args[:2] == ["sh", "-c"]:
+        calls = re.findall(r"\bcallup\s+([^;&|]+)", args[2])
+        assert calls, f"a shell command that runs no callup command: {args[2]!r}"
+        for call in calls:
+            check_command(["callup", *shlex.split(call)])
+        return
+    program = args[0]
+    scripts = {ep.name for ep in entry_points(group="console_scripts")}
+    assert program in scripts, f"{program} is not an installed console script"
+    checks = {
+        "gunicorn": _check_gunicorn,
+        "celery": _check_celery,
+        "mlflow": _check_mlflow,
+        "callup": lambda a: _check_callup(a[1:]),
+    }
+    assert program in checks, f"no check for {program}"
+    checks[program](args)
+
+
+def test_every_callup_service_runs_a_command_that_exists_here(callup_services):
+    assert set(callup_services) >= {"mlflow", "init", "api", "worker", "beat", "flower"}
+    for name, service in callup_services.items():
+        assert "command" in service, f"{name} relies on the image's default command"
+        check_command(argv(service["command"]))
+
+
+def test_the_console_script_the_image_uses_is_the_cli():
+    scripts = _lines(_setup_cfg(), "options.entry_points", "console_scripts")
+    assert "callup = prospects.cli:main" in scripts
+
+
+def test_the_expected_services_are_all_there(services):
+    assert set(services) >= CORE | {"flower"}
+
+
+# --- S3 artifacts reach MLflow ---------------------------------------------------------------
+
+
+def test_the_mlflow_server_stores_artifacts_in_the_minio_bucket(services):
+    mlflow, minio, bucket_job = services["mlflow"], services["minio"], services["minio-init"]
+    args = argv(mlflow["command"])
+    flags = dict(a.split("=", 1) for a in args if a.startswith("--") and "=" in a)
+
+    assert "--serve-artifacts" in args
+    destination = flags["--artifacts-destination"]
+    assert destination.startswith("s3://")
+    bucket = destination.removeprefix("s3://").split("/")[0]
+    assert bucket == resolve(bucket_job["environment"]["MLFLOW_BUCKET"])
+    script = resolve(bucket_job["command"][0])
+    assert "mc mb" in script and "version enable" in script and "${MLFLOW_BUCKET}" in script
+    assert flags["--backend-store-uri"].startswith("postgresql://")
+    assert "@postgres:5432/" in flags["--backend-store-uri"]
+
+    env = mlflow["environment"]
+    assert env["MLFLOW_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert env["AWS_ACCESS_KEY_ID"] == minio["environment"]["MINIO_ROOT_USER"]
+    assert env["AWS_SECRET_ACCESS_KEY"] == minio["environment"]["MINIO_ROOT_PASSWORD"]
+    assert mlflow["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    assert mlflow["depends_on"]["minio"]["condition"] == "service_healthy"
+
+
+def test_the_mlflow_image_has_its_postgresql_driver_and_s3_client():
+    server = _lines(_setup_cfg(), "options.extras_require", "server")
+    assert any(r.startswith("psycopg2-binary") for r in server)
+    assert any(r.startswith("boto3") for r in server)
+    assert re.search(r'pip install "?\.\[server\]"?', DOCKERFILE.read_text())
+
+
+def test_callup_processes_talk_to_the_compose_services(callup_services):
+    for name, service in callup_services.items():
+        if name == "mlflow":
+            continue
+        env = {k: resolve(v) for k, v in service["environment"].items()}
+        assert env["REDIS_URL"].startswith("redis://redis:6379/"), name
+        assert "@postgres:5432/" in env["DATABASE_URL"], name
+        assert env["MLFLOW_TRACKING_URI"] == "http://mlflow:5000", name
+
+
+# --- health checks and start order -----------------------------------------------------------
+
+
+def test_the_services_others_wait_for_have_health_checks(services):
+    for name in ("redis", "postgres", "minio", "mlflow", "api", "worker"):
+        test = services[name].get("healthcheck", {}).get("test")
+        assert test and test[0] in ("CMD", "CMD-SHELL"), f"{name} has no health check"
+
+
+def test_depends_on_uses_conditions_that_can_be_met(services):
+    for name, service in services.items():
+        for target, spec in (service.get("depends_on") or {}).items():
+            assert target in services, f"{name} depends on unknown {target}"
+            assert isinstance(spec, dict) and spec.get("condition") in CONDITIONS, (name, target)
+            if spec["condition"] == "service_healthy":
+                assert "healthcheck" in services[target], f"{target} has no health check"
+            if spec["condition"] == "service_completed_successfully":
+                assert services[target].get("restart") == "no", f"{target} is not one-shot"
+    for name in ("api", "worker", "beat"):
+        assert services[name]["depends_on"]["init"]["condition"] == (
+            "service_completed_successfully"
+        )
+
+
+def test_there_is_no_dependency_cycle(services):
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, " -> ".join((*path, name))
+        for target in services[name].get("depends_on") or {}:
+            visit(target, (*path, name))
+
+    for name in services:
+        visit(name, ())
+
+
+def test_redis_persists_with_an_append_only_file(services):
+    args = argv(services["redis"]["command"])
+    assert args[args.index("--appendonly") + 1] == "yes"
+    assert any(v.endswith(":/data") for v in services["redis"]["volumes"])
+
+
+# --- scaling ---------------------------------------------------------------------------------
+
+
+def test_workers_scale_and_beat_stays_single(services):
+    worker, beat = services["worker"], services["beat"]
+    assert "container_name" not in worker and "ports" not in worker
+    assert beat["deploy"]["replicas"] == 1
+    assert beat.get("container_name"), "a fixed name makes --scale beat=2 fail"
+    assert services["api"]["ports"]
+
+
+# --- configuration from the environment only -------------------------------------------------
+
+
+def test_secrets_have_no_default_and_settings_come_from_the_environment(services):
+    secret = re.compile(r"PASSWORD|SECRET|TOKEN|BASIC_AUTH")
+    for name, service in services.items():
+        assert "env_file" not in service, f"{name}: settings go through environment:"
+        for key, value in (service.get("environment") or {}).items():
+            if secret.search(key) or key == "DATABASE_URL":
+                assert re.search(r"\$\{\w+:\?", str(value)), f"{name}.{key} has a fixed secret"
+
+
+def test_every_variable_the_compose_file_reads_is_documented_in_env_example():
+    used = set(_VAR.findall(COMPOSE.read_text().replace("$$", _ESCAPED)))
+    names = {name for name, _, _ in used} - {"COMPOSE_PROJECT_NAME"}
+    documented = set(re.findall(r"^(\w+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
+    assert names <= documented, f"not in .env.example: {sorted(names - documented)}"
+
+
+# --- the image -------------------------------------------------------------------------------
+
+
+def test_there_is_one_dockerfile_and_every_app_service_builds_it(compose, callup_services):
+    skip = {".git", "var", "node_modules"}
+    found = [
+        p
+        for p in ROOT.rglob("Dockerfile*")
+        if not any(part in skip or part.startswith(".venv") for part in p.parts)
+    ]
+    assert found == [DOCKERFILE]
+    build = compose["x-callup-image"]["build"]
+    assert build == {"context": ".", "dockerfile": "Dockerfile"}
+    for service in callup_services.values():
+        assert service["build"] == build
+
+
+def test_the_dockerfile_installs_the_project_and_runs_it_as_a_non_root_user():
+    text = DOCKERFILE.read_text()
+    assert re.search(r"^FROM python:3\.11-slim\b", text, re.MULTILINE)
+    users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
+    assert users and users[-1] not in ("root", "0")
+    copied = set(re.findall(r"^COPY\s+(\w+)\s", text, re.MULTILINE))
+    packages = {p.rstrip("*") for p in _lines(_setup_cfg(), "options.packages.find", "include")}
+    assert packages <= copied, f"not copied into the image: {packages - copied}"
+    cmd = re.search(r"^CMD\s+(\[.*\])", text, re.MULTILINE)
+    assert cmd is not None
+    check_command(yaml.safe_load(cmd.group(1)))
+
+
+def test_docker_compose_itself_accepts_the_file(tmp_path):
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("docker is not installed")
+    probe = subprocess.run([docker, "compose", "version"], capture_output=True, timeout=30)
+    if probe.returncode != 0:
+        pytest.skip("the docker compose plugin is not installed")
+    env_file = tmp_path / ".env"
+    env_file.write_text(ENV_EXAMPLE.read_text())
+    done = subprocess.run(
+        [docker, "compose", "--env-file", str(env_file), "-f", str(COMPOSE), "config", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr

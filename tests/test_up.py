@@ -1,0 +1,277 @@
+"""``callup up``: its process supervisor and private Redis, then the real command end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+
+from prospects.up import redis_local
+from prospects.up.supervisor import Supervisor, group_members
+
+ROOT = Path(__file__).resolve().parent.parent
+UP_REDIS_URL = os.environ.get("CALLUP_TEST_UP_REDIS_URL", "redis://127.0.0.1:6379/8")
+
+
+class _Lines:
+    """A thread-safe list of output lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        with self._lock:
+            self.lines.append(line)
+
+    def text(self) -> str:
+        with self._lock:
+            return "\n".join(self.lines)
+
+
+def test_stopping_reaches_the_whole_process_group_and_prefixes_output(tmp_path):
+    out = _Lines()
+    supervisor = Supervisor(out, cwd=tmp_path)
+    child = supervisor.start(
+        "sleepy", ["sh", "-c", "echo hello; sleep 60 & sleep 60"], dict(os.environ)
+    )
+    deadline = time.monotonic() + 5
+    while len(group_members(child.pgid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)  # sh, and its two sleeps
+    assert len(group_members(child.pgid)) >= 2
+
+    supervisor.stop(timeout=5)
+
+    assert group_members(child.pgid) == []
+    assert "[sleepy] hello" in out.lines
+
+
+def test_a_child_that_ignores_sigterm_is_killed_after_the_timeout(tmp_path):
+    out = _Lines()
+    supervisor = Supervisor(out, cwd=tmp_path)
+    child = supervisor.start(
+        "stubborn", ["sh", "-c", "trap '' TERM; echo ready; sleep 60 & wait"], dict(os.environ)
+    )
+    deadline = time.monotonic() + 5
+    while "[stubborn] ready" not in out.lines and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = time.monotonic()
+
+    supervisor.stop(timeout=0.5)
+
+    assert group_members(child.pgid) == []
+    assert time.monotonic() - started < 5
+    assert any("did not stop" in line for line in out.lines)
+
+
+def test_a_private_redis_server_starts_on_a_free_port_with_its_data_in_var(tmp_path):
+    if not redis_local.shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    supervisor = Supervisor(_Lines(), cwd=tmp_path)
+    port = redis_local.free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    child = supervisor.start(
+        "redis", redis_local.server_command(port, tmp_path / "redis"), dict(os.environ)
+    )
+    try:
+        assert redis_local.wait_until_answers(url)
+        redis.Redis.from_url(url).set("k", "v")
+    finally:
+        supervisor.stop(timeout=5)
+    assert group_members(child.pgid) == []
+    assert not redis_local.answers(url)
+    assert any((tmp_path / "redis").iterdir())  # the append-only file
+
+
+def test_a_missing_redis_server_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(redis_local.shutil, "which", lambda _name: None)
+    with pytest.raises(redis_local.RedisNotInstalled, match="apt-get install redis-server"):
+        redis_local.server_command(6390, tmp_path)
+
+
+# --- the real command -----------------------------------------------------------------------
+
+
+class _Up:
+    """``callup up`` as a subprocess, its output collected line by line."""
+
+    def __init__(self, cwd: Path, env: dict[str, str], *args: str):
+        self.out = _Lines()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from prospects.cli import main; main()", "up", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # our SIGINT is the only one it gets
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.out(line.rstrip("\n"))
+        self.proc.stdout.close()
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.out.text())
+            if match:
+                return match
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"no {pattern!r} in callup up's output:\n{self.out.text()[-6000:]}")
+
+    def interrupt(self, timeout: float = 60) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+def _up_env(var_dir: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in ("DATABASE_URL", "MLFLOW_TRACKING_URI", "MLFLOW_ARTIFACT_ROOT", "CALLUP_MODEL_NAME")
+    }
+    env.update({"REDIS_URL": UP_REDIS_URL, "CALLUP_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+@pytest.fixture
+def up_redis():
+    client = redis.Redis.from_url(UP_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"Redis at {UP_REDIS_URL} is not reachable")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+def _run_until_ready(tmp_path: Path, *args: str) -> tuple[_Up, str, str, int, dict[str, int]]:
+    up = _Up(tmp_path, _up_env(tmp_path / "var"), "--port", "0", *args)
+    try:
+        base = up.wait_for(r"\[up\] Callup is ready at (http://\S+)", timeout=150).group(1)
+        key = up.wait_for(r"demo API key [^:]*: (cu_\S+)", timeout=5).group(1)
+        prospect_id = int(up.wait_for(r'"prospect_id": (\d+)', timeout=5).group(1))
+        children = json.loads((tmp_path / "var" / "up.json").read_text())["children"]
+    except BaseException:
+        up.kill()
+        raise
+    return up, base, key, prospect_id, children
+
+
+def _assert_nothing_left(children: dict[str, int]) -> None:
+    for name, pgid in children.items():
+        assert group_members(pgid) == [], f"{name}'s process group {pgid} outlived callup up"
+
+
+@pytest.mark.integration
+def test_callup_up_serves_a_real_prediction_and_stops_cleanly_on_sigint(tmp_path, up_redis):
+    up, base, key, prospect_id, children = _run_until_ready(
+        tmp_path, "--prospects", "400", "--concurrency", "1"
+    )
+    try:
+        assert requests.get(f"{base}/readyz", timeout=5).status_code == 200
+        answer = requests.post(
+            f"{base}/api/ml/predict",
+            json={"prospect_id": prospect_id},
+            headers={"Authorization": f"Bearer {key}", "Prefer": "wait=10"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        assert 0 <= answer.json()["result"]["probability"] <= 1
+        assert set(children) == {"worker", "beat", "api"}  # Redis came from REDIS_URL
+    except BaseException:
+        up.kill()
+        raise
+
+    assert up.interrupt() == 0, up.out.text()[-4000:]
+    _assert_nothing_left(children)
+    assert not (tmp_path / "var" / "up.json").exists()
+    output = up.out.text()
+    for prefix in ("[api] ", "[worker] ", "[beat] "):
+        assert prefix in output
+    assert "[up] stopped" in output
+
+    # A second run reuses the league and the champion; Ctrl-C while it is still starting
+    # stops what it has started too.
+    again = _Up(tmp_path, _up_env(tmp_path / "var"), "--port", "0", "--no-beat")
+    try:
+        again.wait_for(r"model: reusing champion version 1", timeout=90)
+        children = json.loads((tmp_path / "var" / "up.json").read_text())["children"]
+    except BaseException:
+        again.kill()
+        raise
+    assert again.interrupt() == 0
+    _assert_nothing_left(children)
+    output = again.out.text()
+    assert "league: reusing the 400 prospects" in output
+    assert "no champion yet" not in output and "[beat]" not in output
+
+
+@pytest.mark.integration
+def test_callup_demo_seeds_and_trains_once_then_reuses_both(tmp_path, monkeypatch, up_redis):
+    from click.testing import CliRunner
+
+    from prospects.cli import main
+    from prospects.db.session import reset_engine
+
+    for name in (
+        "DATABASE_URL",
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_ARTIFACT_ROOT",
+        "CALLUP_MODEL_NAME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REDIS_URL", UP_REDIS_URL)
+    reset_engine()
+    try:
+        first = CliRunner().invoke(main, ["demo", "--prospects", "300"])
+        second = CliRunner().invoke(main, ["demo", "--prospects", "300"])
+    finally:
+        reset_engine()
+
+    assert first.exit_code == 0, first.output
+    assert "300 prospects" in first.output and "registered version 1" in first.output
+    assert second.exit_code == 0, second.output
+    assert "reusing the 300 prospects" in second.output
+    assert "champion: prospect-success version 1" in second.output
+    assert up_redis.get("callup:alias:champion") == b"1"
+
+
+def test_a_second_callup_up_on_the_same_var_dir_is_refused(tmp_path):
+    import click
+
+    from prospects.up.run import PIDFILE, UpOptions, run_up
+
+    var_dir = tmp_path / "var"
+    var_dir.mkdir()
+    (var_dir / PIDFILE).write_text(json.dumps({"pid": os.getppid(), "children": {}}))
+
+    with pytest.raises(click.ClickException, match="already running"):
+        run_up(UpOptions(var_dir=var_dir), echo=lambda _line: None)
