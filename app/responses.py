@@ -1,0 +1,296 @@
+"""Response schemas (pydantic) for the generated OpenAPI document.
+
+The views build plain dicts on the hot path (validating every response would
+cost time for nothing); these models say what those dicts look like, and the
+schemathesis run checks every response against them, so they cannot drift.
+Request models live in ``app.schemas``, where they validate requests.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from prospects.jobs import JobStatus
+
+Confidence = Literal["low", "medium", "high"]
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code to branch on, a message to show, the field to fix."""
+
+    code: str = Field(description="Stable machine-readable code, e.g. `validation_error`.")
+    message: str = Field(description="Human-readable explanation.")
+    field: str | None = Field(
+        default=None, description="The offending field, header or parameter, when there is one."
+    )
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API answers: ``{"error": {...}}`` (a failed job adds its ``job_id``)."""
+
+    error: ErrorDetail
+    job_id: str | None = Field(default=None, description="The job whose failure this reports.")
+
+
+class Health(BaseModel):
+    """Liveness."""
+
+    status: Literal["ok"]
+
+
+class ReadinessCheck(BaseModel):
+    """One dependency's state; a check may add its own details (``version``, ``answered``)."""
+
+    ok: bool
+    latency_ms: float | None = None
+    error: str | None = Field(default=None, description="Why the check failed.")
+    cached: bool | None = Field(default=None, description="Reused from a recent check.")
+
+
+class Readiness(BaseModel):
+    """Readiness: every check with its state (Redis, database, workers, champion)."""
+
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, ReadinessCheck]
+
+
+class Factor(BaseModel):
+    """One feature's pull on the log-odds of success (exact TreeSHAP)."""
+
+    feature: str
+    label: str
+    value: float | None = Field(description="The feature's value; null when it was missing.")
+    contribution: float = Field(
+        description="Log-odds contribution; positive pushes towards success."
+    )
+
+
+class TopFactors(BaseModel):
+    """The features pushing hardest for and against success."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    for_: list[Factor] = Field(alias="for")
+    against: list[Factor]
+
+
+class ModelRef(BaseModel):
+    """Which registered model answered, and as which A/B variant."""
+
+    # ``model_`` fields are ours, not pydantic's protected namespace.
+    model_config = ConfigDict(protected_namespaces=())
+
+    name: str
+    version: int
+    variant: str = Field(description="`champion` or `challenger`.")
+
+
+class Prediction(BaseModel):
+    """One prospect's probability of MLB success, explained."""
+
+    model_config = ConfigDict(protected_namespaces=())
+
+    prospect_id: int
+    prospect_name: str
+    as_of: date
+    model: ModelRef
+    probability: float = Field(ge=0, le=1)
+    confidence: Confidence
+    confidence_reasons: list[str]
+    top_factors: TopFactors
+    narrative: str
+    base_value: float = Field(description="The model's log-odds before any feature.")
+    data_version: str
+    latency_ms: float | None = Field(default=None, description="Worker time to answer.")
+
+
+class PredictionAnswer(BaseModel):
+    """``200``: the prediction, from cache or within ``Prefer: wait``."""
+
+    job_id: str | None = Field(description="null when answered from the prediction cache.")
+    status: Literal["succeeded"]
+    result: Prediction
+    cached: bool
+
+
+class JobAccepted(BaseModel):
+    """``202``: queued; poll ``status_url`` (also in ``Location``)."""
+
+    job_id: str
+    status: Literal["queued", "running"]
+    status_url: str
+
+
+class JobProgress(BaseModel):
+    done: int
+    total: int
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+
+
+class JobView(BaseModel):
+    """A job's public status; ``result`` once succeeded, ``error`` once failed."""
+
+    job_id: str
+    kind: str | None
+    status: JobStatus
+    result: dict[str, Any] | None = Field(
+        default=None, description="The task's result (a `Prediction` for predict jobs)."
+    )
+    error: JobError | None = None
+    progress: JobProgress | None = None
+
+
+class ProspectSummary(BaseModel):
+    """A prospect as listed."""
+
+    id: int
+    name: str
+    position: str
+    organization: str
+    bats: str
+    throws: str
+    birth_date: date
+    signing_year: int
+    draft_round: int | None
+    signed_on: date
+    kind: Literal["hitter", "pitcher"]
+    level: str | None = Field(description="Level of the latest stat line; null without lines.")
+
+
+class ProspectPage(BaseModel):
+    items: list[ProspectSummary]
+    page: int
+    per_page: int
+    total: int
+
+
+class BattingLine(BaseModel):
+    season: int
+    level: str
+    age: float
+    start_date: date
+    end_date: date
+    pa: int
+    ab: int
+    h: int
+    doubles: int
+    triples: int
+    hr: int
+    bb: int
+    so: int
+    sb: int
+    cs: int
+    hbp: int
+    sf: int
+
+
+class PitchingLine(BaseModel):
+    season: int
+    level: str
+    age: float
+    start_date: date
+    end_date: date
+    outs: int
+    bf: int
+    h: int
+    er: int
+    hr: int
+    bb: int
+    so: int
+    hbp: int
+
+
+class ScoutingReport(BaseModel):
+    """20–80 grades; null where the report has no grade for that tool."""
+
+    report_date: date
+    hit: int | None
+    power: int | None
+    run: int | None
+    arm: int | None
+    field: int | None
+    fastball: int | None
+    breaking: int | None
+    changeup: int | None
+    control: int | None
+    fv: int | None
+
+
+class ProspectDetail(ProspectSummary):
+    """One prospect in full: every stat line, oldest first, and the latest report."""
+
+    batting_lines: list[BattingLine]
+    pitching_lines: list[PitchingLine]
+    latest_scouting_report: ScoutingReport | None
+
+
+class RankingSummary(BaseModel):
+    """A ranking snapshot: which model ranked which prospects, as of when, and how it went."""
+
+    model_config = ConfigDict(protected_namespaces=())
+
+    ranking_id: int
+    status: Literal["running", "succeeded", "failed"]
+    as_of: date
+    model: ModelRef
+    data_version: str
+    filters: dict[str, Any] = Field(description="The filters the snapshot was built with.")
+    total: int = Field(description="Prospects ranked.")
+    job_id: str
+    created_at: str | None
+    finished_at: str | None
+    error: str | None
+    reused: bool
+
+
+class RankingRow(BaseModel):
+    """One prospect's place on a board, with what it was ranked by."""
+
+    rank: int | None
+    prospect_id: int
+    name: str
+    organization: str
+    position: str
+    kind: Literal["hitter", "pitcher"]
+    level: str | None
+    age: float
+    probability: float = Field(ge=0, le=1)
+    confidence: Confidence
+    top_factors: TopFactors
+
+
+class RankingBoard(BaseModel):
+    """A page of a ranking, filtered and sorted."""
+
+    ranking: RankingSummary
+    items: list[RankingRow]
+    page: int
+    per_page: int
+    total: int = Field(description="Rows matching the filters.")
+    sort: str
+
+
+class RankingReused(BaseModel):
+    """``200``: an identical finished ranking exists; nothing was queued."""
+
+    job_id: None
+    status: Literal["succeeded"]
+    reused: Literal[True]
+    result: RankingSummary
+    ranking_url: str
+
+
+class RankingAccepted(BaseModel):
+    """``202``: queued, or joined an identical ranking already under way."""
+
+    job_id: str
+    status: Literal["queued", "running"]
+    status_url: str
+    progress: JobProgress | None = None

@@ -1,0 +1,237 @@
+"""The dashboard in headless Chromium on a real stack: key in, ranking table, explanation chart.
+
+A seeded league with a trained champion, a real prefork worker and the API
+served over HTTP; a ranking is run through the API first so the table has
+rows. The screenshot goes to ``test-artifacts/dashboard.png``. Needs Debian's
+``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); skipped with
+the reason when they are missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.responses import PredictionAnswer
+from prospects.db.session import session_scope
+from prospects.keys import create_key
+from tests.api_fixtures import OPEN_LIMITS
+from tests.stack import stack
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+REDIS_DB = 6
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1250",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Live:
+    """The running stack as the browser test sees it."""
+
+    def __init__(self, base: str, key: str, metrics_port: int):
+        self.base = base
+        self.key = key
+        self.metrics_port = metrics_port
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+def _run_ranking(live: Live) -> None:
+    """Rank the whole board through the API and wait for the job to succeed."""
+    started = requests.post(f"{live.base}/api/ml/rankings", json={}, headers=live.auth, timeout=10)
+    assert started.status_code in (200, 202), started.text
+    if started.status_code == 200:
+        return
+    status_url = live.base + started.json()["status_url"]
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        body = requests.get(status_url, headers=live.auth, timeout=10).json()
+        if body["status"] in ("succeeded", "failed"):
+            assert body["status"] == "succeeded", body
+            return
+        time.sleep(0.5)
+    raise AssertionError("the ranking did not finish in 180 s")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory) -> Iterator[Live]:
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install, see .ci/run)")
+    pytest.importorskip("selenium", reason="needs selenium (the test extra)")
+    tmp = tmp_path_factory.mktemp("dashboard")
+    metrics_port = _free_port()
+    (tmp / "prometheus").mkdir()
+    with stack(tmp, REDIS_DB) as s:
+        s.env.update(
+            {
+                "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prometheus"),
+                "CALLUP_WORKER_METRICS_PORT": str(metrics_port),
+                "CALLUP_WORKER_METRICS_ADDR": "127.0.0.1",
+            }
+        )
+        s.start_worker(concurrency=1)
+        app = create_app(
+            {
+                "REDIS_URL": s.redis_url,
+                "DATABASE_URL": s.env["DATABASE_URL"],
+                "CALLUP_PREDICT_RATE_LIMIT": OPEN_LIMITS,
+                "CALLUP_POLL_RATE_LIMIT": OPEN_LIMITS,
+                "CALLUP_DEFAULT_RATE_LIMIT": OPEN_LIMITS,
+            }
+        )
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        with session_scope() as session:
+            key, _ = create_key(session, "scout", "admin")
+        here = Live(f"http://127.0.0.1:{server.server_port}", key, metrics_port)
+        try:
+            _run_ranking(here)
+            yield here
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture
+def browser() -> Iterator:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver, condition, timeout: float = 30.0):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition)
+
+
+def test_dashboard_shows_the_ranking_and_an_explanation_chart(live, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(live.base + "/")
+    assert "Paste an API key" in browser.find_element(By.ID, "ranking-message").text
+
+    browser.find_element(By.ID, "api-key").send_keys(live.key)
+    browser.find_element(By.ID, "save-key").click()
+
+    rows = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#ranking-table tbody tr"))
+    total = len(rows)
+    assert total > 10
+    ranks = [int(r.find_elements(By.TAG_NAME, "td")[0].text) for r in rows[:5]]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+
+    # Sortable: by name, A→Z.
+    browser.find_element(By.CSS_SELECTOR, '#ranking-table th[data-key="name"]').click()
+    names = [
+        r.find_elements(By.TAG_NAME, "td")[1].text
+        for r in browser.find_elements(By.CSS_SELECTOR, "#ranking-table tbody tr")[:20]
+    ]
+    assert names == sorted(names, key=str.lower) or names == sorted(names)
+    # Filterable: one organization.
+    first = browser.find_elements(By.CSS_SELECTOR, "#ranking-table tbody tr")[0]
+    org = first.find_elements(By.TAG_NAME, "td")[2].text
+    browser.find_element(By.ID, "ranking-filter").send_keys(org)
+    filtered = browser.find_elements(By.CSS_SELECTOR, "#ranking-table tbody tr")
+    assert filtered and len(filtered) < total
+    assert all(r.find_elements(By.TAG_NAME, "td")[2].text == org for r in filtered)
+    browser.find_element(By.ID, "ranking-filter").clear()
+    browser.find_element(By.CSS_SELECTOR, '#ranking-table th[data-key="rank"]').click()
+
+    # Click the top prospect: a real prediction from the worker, drawn as a bar chart.
+    browser.find_elements(By.CSS_SELECTOR, "#ranking-table tbody tr")[0].click()
+    bars = _wait(
+        browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#prediction-chart svg rect.bar")
+    )
+    assert bars
+    assert browser.find_element(By.ID, "narrative").text.strip()
+    assert "%" in browser.find_element(By.ID, "prediction-probability").text
+    assert browser.find_element(By.ID, "prediction-confidence").text.endswith("confidence")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "dashboard.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+
+    uncaught = [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE" and "Failed to load resource" not in entry["message"]
+    ]
+    assert not uncaught, uncaught
+
+
+def test_a_wrong_key_is_explained_not_crashed(live, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(live.base + "/")
+    browser.find_element(By.ID, "api-key").send_keys("cu_not-a-real-key")
+    browser.find_element(By.ID, "save-key").click()
+    message = _wait(
+        browser,
+        lambda d: (
+            "(401)" in d.find_element(By.ID, "ranking-message").text
+            and d.find_element(By.ID, "ranking-message")
+        ),
+    )
+    assert "not accepted" in message.text
+
+
+def test_real_predictions_match_the_documented_schema_and_reach_the_worker_metrics(live):
+    response = requests.post(
+        f"{live.base}/api/ml/predict",
+        json={"prospect_id": 1},
+        headers={**live.auth, "Prefer": "wait=20"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    answer = PredictionAnswer.model_validate(response.json())
+    assert answer.result.model.variant == "champion"
+
+    url = f"http://127.0.0.1:{live.metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as scrape:  # noqa: S310 - a local URL
+        text = scrape.read().decode()
+    assert 'callup_worker_tasks_total{queue="rank"' in text
+    assert 'variant="champion"' in text and "callup_worker_predictions_total" in text
