@@ -22,14 +22,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)  # a JSON API: no static files
     app.config.from_mapping(settings.load(config))
     app.json.sort_keys = False  # keep the documented field order in responses
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     return app
 
 
+def register_logging(app: Flask) -> None:
+    """JSON log lines, one per request, with a request id that follows it into its tasks."""
+    from app.requestlog import init_request_logging
+
+    init_request_logging(app)
+
+
 def register_extensions(app: Flask) -> None:
     """Redis, Celery (as a client), the database, the key cache and the rate limiter."""
+    from app import metrics
     from app.auth import init_auth
     from app.extensions import celery_client, database, limiter, redis_clients
 
@@ -38,16 +47,37 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     init_auth(app)
     limiter.init_app(app)
+    metrics.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """Health at the root; everything else under ``/api/ml``."""
-    from app.blueprints import health, jobs, predict, prospects
+    from app.blueprints import health, jobs, predict, prospects, rankings
 
     app.register_blueprint(health.bp)
     app.register_blueprint(predict.bp)
     app.register_blueprint(jobs.bp)
     app.register_blueprint(prospects.bp)
+    app.register_blueprint(rankings.bp)
+    register_lifecycle(app)
+    register_site(app)
+
+
+def register_lifecycle(app: Flask) -> None:
+    """Model versions, retraining, promotion, rollback and the A/B report under ``/api/ml``."""
+    from app.blueprints import models
+
+    app.register_blueprint(models.bp)
+
+
+def register_site(app: Flask) -> None:
+    """The operator's side: dashboard at ``/``, ``/openapi.json``, ``/docs``, ``/metrics``."""
+    from app.blueprints import dashboard, docs
+    from app.blueprints import metrics as metrics_view
+
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(docs.bp)
+    app.register_blueprint(metrics_view.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -113,6 +113,7 @@ def require_role(role: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 raise ApiError(403, "forbidden", f"this needs the {role} role or above")
             return view(*args, **kwargs)
 
+        wrapper.__callup_role__ = role  # type: ignore[attr-defined]  # read by app.openapi
         return wrapper
 
     return decorator

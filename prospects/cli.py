@@ -130,7 +130,10 @@ def train(
     seed: int,
     device: str,
 ) -> None:
-    """Train on the league, log to MLflow, register; promote to champion if better."""
+    """Train on the league, log to MLflow, register: the first version becomes champion, a
+    better one (by the configured margins) the challenger."""
+    from prospects.lifecycle.commands import single_flight
+    from prospects.lifecycle.retrain import record_failure
     from prospects.training.model import TrainParams
     from prospects.training.service import train_and_register
 
@@ -145,9 +148,15 @@ def train(
         device=device,
     )
     try:
-        outcome = train_and_register(params, progress=TerminalProgress())
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+        with single_flight("cli"):
+            outcome = train_and_register(params, progress=TerminalProgress())
+    except click.ClickException:
+        raise
+    except Exception as exc:
+        record_failure("cli", exc)  # the champion is untouched; the failure is on the record
+        if isinstance(exc, ValueError):
+            raise click.ClickException(str(exc)) from exc
+        raise
     click.echo(outcome.describe())
 
 
@@ -194,6 +203,88 @@ def keys_revoke(prefix: str) -> None:
     click.echo(f"revoked {record.prefix}")
 
 
+@main.command()
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="API port; a free one if it is taken (0: any free port).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="API bind address.")
+@click.option(
+    "--prospects",
+    "n_prospects",
+    default=3000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Size of the demo league, if one is seeded.",
+)
+@click.option(
+    "--var-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where embedded state lives [default: $CALLUP_VAR_DIR or ./var].",
+)
+@click.option("--beat/--no-beat", default=True, show_default=True, help="Run Celery Beat.")
+@click.option(
+    "--concurrency", default=2, show_default=True, type=click.IntRange(1), help="Worker processes."
+)
+@click.option(
+    "--ready-timeout",
+    default=180.0,
+    show_default=True,
+    type=click.FloatRange(1),
+    help="Seconds to wait for /readyz before giving up.",
+)
+def up(
+    port: int,
+    host: str,
+    n_prospects: int,
+    var_dir: Path | None,
+    beat: bool,
+    concurrency: int,
+    ready_timeout: float,
+) -> None:
+    """Run the whole system here: Redis, schema, demo league, champion, API, worker, Beat."""
+    import os
+
+    from prospects.up.run import UpOptions, run_up
+
+    options = UpOptions(
+        host=host,
+        port=port,
+        n_prospects=n_prospects,
+        var_dir=var_dir or Path(os.environ.get("CALLUP_VAR_DIR") or "var"),
+        beat=beat,
+        concurrency=concurrency,
+        ready_timeout=ready_timeout,
+    )
+    sys.exit(run_up(options))
+
+
+@main.command()
+@click.option(
+    "--prospects",
+    "n_prospects",
+    default=3000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Size of the demo league, if one is seeded.",
+)
+def demo(n_prospects: int) -> None:
+    """Seed the demo league if there is none and train a champion if there is none."""
+    from prospects.up import bootstrap
+
+    bootstrap.prepare_schema()
+    bootstrap.ensure_league(n_prospects, click.echo)
+    version = bootstrap.champion_version()
+    if version is None:
+        version = bootstrap.train_champion(click.echo)
+    bootstrap.announce_champion(version)
+    click.echo(f"champion: {bootstrap.model_name()} version {version}")
+
+
 class TerminalProgress:
     """Renders ``(stage, done, total)`` reports as one updating line per stage."""
 
@@ -225,3 +316,63 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from exc
+
+
+@main.command()
+@click.option("--organization", help="Organization code, e.g. NYY.")
+@click.option("--level", help="Level of the latest stint: Rk, A, A+, AA or AAA.")
+@click.option("--position", help="Position, e.g. SS or SP.")
+@click.option("--kind", type=click.Choice(["hitter", "pitcher"]))
+@click.option("--min-age", type=float, help="Youngest age on the as-of date.")
+@click.option("--max-age", type=float, help="Oldest age on the as-of date.")
+@click.option("--model-version", type=click.IntRange(1), help="Default: the champion.")
+@click.option("--as-of", callback=_parse_date, help="YYYY-MM-DD (default today, UTC).")
+@click.option("--chunk-size", type=click.IntRange(1), help="Default: $CALLUP_RANK_CHUNK_SIZE.")
+@click.option("--top", default=25, show_default=True, type=click.IntRange(0))
+@click.option("--timeout", default=3600.0, show_default=True, type=click.FloatRange(1))
+def rank(
+    organization: str | None,
+    level: str | None,
+    position: str | None,
+    kind: str | None,
+    min_age: float | None,
+    max_age: float | None,
+    model_version: int | None,
+    as_of: date | None,
+    chunk_size: int | None,
+    top: int,
+    timeout: float,
+) -> None:
+    """Rank prospects on the running workers with a live progress bar; print the top."""
+    import getpass
+
+    from prospects.ranking.console import run
+
+    filters = {"organization": organization, "level": level, "position": position}
+    filters |= {"kind": kind, "min_age": min_age, "max_age": max_age}
+    try:
+        run(
+            {k: v for k, v in filters.items() if v is not None},
+            as_of,
+            model_version,
+            chunk_size,
+            top,
+            timeout,
+            f"cli:{getpass.getuser()}",
+            out=click.echo,
+            status=lambda text, same_line: click.echo(text, nl=not same_line, err=True),
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _register_lifecycle_commands() -> None:
+    """simulate, monitor, promote, rollback, models (see prospects.lifecycle.commands)."""
+    from prospects.lifecycle.commands import register_commands
+
+    register_commands(main)
+
+
+_register_lifecycle_commands()

@@ -57,3 +57,12 @@ def experiment_name() -> str:
 def redis_url() -> str:
     """Broker, result backend, cache, locks and rate-limit storage."""
     return os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def rank_chunk_size() -> int:
+    """Prospects per ranking chunk (``$CALLUP_RANK_CHUNK_SIZE``); see docs/rankings.md."""
+    raw = os.environ.get("CALLUP_RANK_CHUNK_SIZE", "")
+    try:
+        return max(1, int(raw)) if raw else 250
+    except ValueError:
+        raise ValueError(f"CALLUP_RANK_CHUNK_SIZE must be an integer, got {raw!r}") from None

@@ -19,7 +19,12 @@ import redis
 PREFIX = "callup"
 TASK_PREDICT = "callup.predict"
 TASK_RANK = "callup.rank"
+TASK_RANK_CHUNK = "callup.rank_chunk"  # one slice of a ranking
+TASK_RANK_FINALIZE = "callup.rank_finalize"  # numbers the rows; runs under the job's id
 TASK_RETRAIN = "callup.retrain"
+TASK_MONITOR = "callup.monitor"  # the lifecycle monitor (train queue)
+TASK_PROMOTE = "callup.promote"  # move the champion alias forward (predict queue: seconds)
+TASK_ROLLBACK = "callup.rollback"  # move it back to the previous champion (predict queue)
 QUEUE_PREDICT, QUEUE_RANK, QUEUE_TRAIN = "predict", "rank", "train"
 JOB_TTL_SECONDS = 24 * 3600  # as long as Celery keeps results (result_expires)
 PREDICTION_CACHE_TTL_SECONDS = 24 * 3600
@@ -138,6 +143,13 @@ class JobStore:
 
     def cache_prediction(self, key: str, result: dict[str, Any]) -> None:
         self.redis.set(key, json.dumps(result), ex=PREDICTION_CACHE_TTL_SECONDS)
+
+    def cache_predictions(self, entries: list[tuple[str, dict[str, Any]]]) -> None:
+        """Many cache entries in one round trip (a ranking chunk fills hundreds at once)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for key, result in entries:
+            pipe.set(key, json.dumps(result), ex=PREDICTION_CACHE_TTL_SECONDS)
+        pipe.execute()
 
     def alias_version(self, alias: str) -> int | None:
         """The model version an alias points at, as last published; None when not known."""

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from prospects.db.session import init_db, reset_engine
 
-pytest_plugins = ["tests.api_fixtures"]
+pytest_plugins = ["tests.api_fixtures", "tests.lifecycle_support"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CALLUP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -16,7 +16,7 @@ from prospects.errors import ModelUnavailableError, NoChampionError
 from prospects.jobs import JobStore
 from workers.models import ModelHolder, artifact_key
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = "redis://127.0.0.1:6379/4"
 NAME = "holder-test-model"
 
 

@@ -16,10 +16,13 @@ from prospects.jobs import (
     TASK_RANK,
     TASK_RETRAIN,
 )
+from schedules import SCHEDULER as BEAT_SCHEDULER
+from schedules import beat_schedule
 from workers import tracing  # noqa: F401 - JSON logs, request ids on task messages
 
 # Imported by worker processes only (the API sends tasks by name and never loads these).
-TASK_MODULES = ["workers.signals", "tasks.predict", "tasks.rank"]
+TASK_MODULES = ["workers.signals", "workers.metrics", "tasks.predict", "tasks.rank"]
+TASK_MODULES += ["tasks.train", "tasks.monitor", "tasks.lifecycle"]  # the model lifecycle
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -50,6 +53,9 @@ def celery_settings(redis_url: str) -> dict[str, object]:
         "result_expires": 24 * 3600,
         # Report "running" as soon as a worker starts a task, not only when it ends.
         "task_track_started": True,
+        # A pool process warms up (champion + feature context) before it reports ready; the
+        # 4 s default killed replacements forked under load after a process was lost.
+        "worker_proc_alive_timeout": 60.0,
         # Keep retrying the broker at start-up instead of exiting when Redis is late.
         "broker_connection_retry_on_startup": True,
         # Queues declared up front; each kind of work has its own, so it can be scaled apart.
@@ -66,6 +72,10 @@ def celery_settings(redis_url: str) -> dict[str, object]:
             "callup.rank_chunk": {"queue": QUEUE_RANK, "routing_key": QUEUE_RANK},
             "callup.rank_finalize": {"queue": QUEUE_RANK, "routing_key": QUEUE_RANK},
             TASK_RETRAIN: {"queue": QUEUE_TRAIN, "routing_key": QUEUE_TRAIN},
+            # Lifecycle: the monitor beside training; alias moves on the short-task queue.
+            "callup.monitor": {"queue": QUEUE_TRAIN, "routing_key": QUEUE_TRAIN},
+            "callup.promote": {"queue": QUEUE_PREDICT, "routing_key": QUEUE_PREDICT},
+            "callup.rollback": {"queue": QUEUE_PREDICT, "routing_key": QUEUE_PREDICT},
         },
         # A stuck task is killed instead of holding a process forever (tasks may set lower).
         "task_time_limit": 3600,
@@ -82,6 +92,9 @@ def celery_settings(redis_url: str) -> dict[str, object]:
         "worker_send_task_events": _flag("CALLUP_TASK_EVENTS", True),
         "task_send_sent_event": False,
         "include": TASK_MODULES,
+        # Celery Beat: the season calendar's jobs, sent by one Beat at a time (schedules/).
+        "beat_schedule": beat_schedule(),
+        "beat_scheduler": BEAT_SCHEDULER,
     }
 
 

@@ -17,6 +17,7 @@ import redis
 from mlflow.exceptions import MlflowException
 
 from prospects import config, registry
+from prospects.ab import NO_VERSION, parse_alias
 from prospects.errors import ModelUnavailableError, NoChampionError
 from prospects.jobs import ALIAS_TTL_SECONDS, PREFIX, alias_key
 from prospects.serving.loaded import LoadedModel
@@ -52,13 +53,18 @@ class ModelHolder:
             raw = self.redis.get(alias_key(alias))
         except redis.RedisError:
             raw = None
-        if raw:
-            return int(raw)
+        known, version = parse_alias(raw)
+        if known:
+            return version  # a version, or "none": the alias is known not to exist
         try:
             ref = registry.get_alias(self.mlflow, alias, self.name)
         except MlflowException as exc:
             raise ModelUnavailableError(f"the model registry is unreachable: {exc}") from exc
         if ref is None:
+            try:  # remember the absence as briefly as a version (the API reads it too)
+                self.redis.set(alias_key(alias), NO_VERSION, ex=ALIAS_TTL_SECONDS)
+            except redis.RedisError:
+                pass
             return None
         try:
             self.redis.set(alias_key(alias), str(ref.version), ex=ALIAS_TTL_SECONDS)

@@ -20,6 +20,7 @@ from prospects.errors import CallupError
 from prospects.jobs import JobStore
 from prospects.serving.predict import ContextCache
 from workers.models import ModelHolder
+from workers.variants import choose
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,12 @@ def runtime() -> Runtime:
 
 
 def warm() -> None:
-    """Load the champion and the feature context now, so the first request is not slow."""
+    """Load the champion (and any challenger) and the feature context now, so the first request
+    is not slow."""
     rt = runtime()
     try:
         rt.models.get()
+        choose(rt.models, None)  # the challenger too, if there is one (A/B: both warm)
         with session_scope() as session:
             today = datetime.now(UTC).date()
             rt.contexts.get(session, cached_data_version(rt.redis, session), today)

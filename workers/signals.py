@@ -20,10 +20,10 @@ def _on_process_init(**_kwargs) -> None:  # type: ignore[no-untyped-def]
 
 
 @task_postrun.connect
-def _on_task_done(task_id: str | None = None, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+def _on_task_done(task_id: str | None = None, state: str | None = None, **_kwargs) -> None:  # type: ignore[no-untyped-def]
     """Celery has stored the result by now: wake any API process waiting on this job."""
-    if not task_id:
-        return
+    if not task_id or state in ("IGNORED", "RETRY"):
+        return  # nothing stored: the job goes on (a ranking's chunks, a retry)
     try:
         runtime().jobs.notify_done(task_id)
     except redis.RedisError:

@@ -11,6 +11,8 @@ from app.blueprints import api_blueprint
 from app.errors import ApiError
 from app.extensions import celery_client, limiter, redis_clients
 from app.limits import poll_limit
+from app.openapi import document
+from app.responses import ErrorResponse, JobView
 from app.schemas import valid_job_id
 from prospects.jobs import JobStatus, status_from_celery
 
@@ -32,7 +34,8 @@ def load_job(job_id: str) -> dict[str, Any]:
     if record is None:
         raise _not_found()
     principal = current_principal()
-    if record.get("user") != principal.name and not principal.has_role("admin"):
+    shared = record.get("shared") == "1"  # a ranking builds a board every user may read
+    if record.get("user") != principal.name and not principal.has_role("admin") and not shared:
         raise _not_found()  # not 403: whether someone else's job exists is not ours to say
     return record
 
@@ -75,6 +78,13 @@ def describe_job(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/jobs/<job_id>")
 @limiter.limit(poll_limit)
+@document(
+    tags=("jobs",),
+    responses={
+        200: (JobView, "The job's status, with its result or error once finished."),
+        404: (ErrorResponse, "`job_not_found`: unknown, expired, malformed or someone else's."),
+    },
+)
 def get_job(job_id: str) -> tuple[dict[str, Any], int]:
     """The job's status; poll it until ``succeeded`` or ``failed``."""
     record = load_job(job_id)

@@ -18,17 +18,23 @@ from typing import Any
 from flask import current_app, request, url_for
 from flask.wrappers import Response
 
+from app import metrics
 from app.auth import current_principal
 from app.blueprints import api_blueprint
 from app.blueprints.jobs import describe_job
 from app.errors import ApiError, domain_error
 from app.extensions import celery_client, database, limiter, redis_clients
 from app.limits import predict_limit
+from app.openapi import document
+from app.openapi.headers import IDEMPOTENCY_KEY, LOCATION, PREFER, PREFERENCE_APPLIED, REQUEST_ID
+from app.responses import ErrorResponse, JobAccepted, PredictionAnswer
 from app.schemas import PredictRequest, parse_json_body, today_utc
+from prospects import ab, config
 from prospects.db.models import Prospect
 from prospects.db.version import cached_data_version
 from prospects.errors import error_from_dict
 from prospects.jobs import (
+    ALIAS_TTL_SECONDS,
     DATA_VERSION_KEY,
     JOB_TTL_SECONDS,
     QUEUE_PREDICT,
@@ -37,8 +43,9 @@ from prospects.jobs import (
     alias_key,
     idempotency_key,
     job_key,
-    prediction_cache_key,
 )
+from prospects.lifecycle.events import alias_version, ensure_tables
+from prospects.logs import current_request_id
 
 bp = api_blueprint("predict", __name__)
 
@@ -51,6 +58,21 @@ _WAIT_VALUE = re.compile(r"^[0-9]{1,9}$")
 
 @bp.post("/predict")
 @limiter.limit(predict_limit)
+@document(
+    tags=("predictions",),
+    request=PredictRequest,
+    headers=(PREFER, IDEMPOTENCY_KEY, REQUEST_ID),
+    responses={
+        200: (PredictionAnswer, "Answered from cache, or finished within `Prefer: wait`."),
+        202: (JobAccepted, "Queued: poll `status_url` (also in `Location`)."),
+        404: (ErrorResponse, "`unknown_prospect`: no prospect with this id."),
+        409: (ErrorResponse, "`no_champion`: no model is serving yet; `conflict`: key busy."),
+        422: (ErrorResponse, "`validation_error`; `idempotency_key_reused` with another body."),
+        502: (ErrorResponse, "`prediction_failed`: the worker failed for a reason of its own."),
+        503: (ErrorResponse, "`unavailable` (Redis, broker, database) or `model_unavailable`."),
+    },
+    response_headers={200: (PREFERENCE_APPLIED,), 202: (LOCATION, PREFERENCE_APPLIED)},
+)
 def predict() -> Response:
     """Queue a prediction (202), or answer it (200) from cache or within ``Prefer: wait``."""
     payload = parse_json_body(PredictRequest)
@@ -140,6 +162,8 @@ def _settled(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _respond(body: dict[str, Any], status: int, wait: int | None) -> Response:
+    if status == 200:
+        metrics.count_prediction_served(body.get("result"), cached=bool(body.get("cached")))
     response = current_app.json.response(body)
     response.status_code = status
     if wait is not None:
@@ -221,24 +245,51 @@ class IdempotencyClaim:
 
 
 def _cached_prediction(prospect_id: int, as_of: date) -> dict[str, Any] | None:
-    """The champion's stored answer for this prospect, day and data, if a worker made one.
+    """The stored answer of the variant that serves this user, if a worker made one.
 
-    The champion version and the data version come back in one round trip.
+    The champion, the challenger (A/B) and the data version come back in one
+    round trip. The caller's variant is ``prospects.ab.assign``, as in the
+    worker, so a challenger user never gets the champion's answer (or the
+    reverse); when no worker has published the challenger lately, the
+    lifecycle's database mirror says whether there is one.
     """
     client = redis_clients.client
-    champion, fingerprint = client.mget(alias_key("champion"), DATA_VERSION_KEY)
+    champion, challenger, fingerprint = client.mget(
+        alias_key("champion"), alias_key(ab.CHALLENGER), DATA_VERSION_KEY
+    )
     if not champion or not champion.strip().isdigit():
         return None  # no champion published yet: let a worker decide (it may load one)
+    known, challenger_version = ab.parse_alias(challenger)
+    if not known:
+        challenger_version = _mirrored_challenger(client)
+    variant = ab.assign(current_principal().name, challenger_version)
+    model_version = challenger_version if variant == ab.CHALLENGER else int(champion)
     if fingerprint is None:
         with database.session() as session:
             version = cached_data_version(client, session)
     else:
         version = fingerprint.decode()
-    key = prediction_cache_key(int(champion), version, as_of, prospect_id)
-    return redis_clients.jobs().cached_prediction(key)
+    key = ab.cache_key(variant, model_version, version, as_of, prospect_id)
+    cached = redis_clients.jobs().cached_prediction(key)
+    metrics.count_cache_lookup(hit=cached is not None)
+    return cached
+
+
+def _mirrored_challenger(client: Any) -> int | None:
+    """The challenger the database mirror names, shared through Redis as briefly as an alias."""
+    url = current_app.extensions["callup.database_url"]
+    ensure_tables(url)
+    with database.session() as session:
+        version = alias_version(session, config.model_name(), ab.CHALLENGER)
+    value = str(version) if version is not None else ab.NO_VERSION
+    client.set(alias_key(ab.CHALLENGER), value, ex=ALIAS_TTL_SECONDS, nx=True)
+    return version
 
 
 def _request_id() -> str:
+    bound = current_request_id()  # app.requestlog binds one for every request
+    if bound:
+        return bound
     supplied = request.headers.get("X-Request-ID", "")
     return supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
 

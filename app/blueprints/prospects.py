@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from app.blueprints import api_blueprint
 from app.errors import ApiError
 from app.extensions import database
+from app.openapi import document
+from app.responses import ErrorResponse, ProspectDetail, ProspectPage
 from app.schemas import MAX_ID, ProspectQuery, parse_query
 from prospects.db.models import (
     HITTER_POSITIONS,
@@ -112,6 +114,7 @@ def _levels_of(session: Session, ids: list[int]) -> dict[int, str]:
 
 
 @bp.get("/prospects")
+@document(tags=("prospects",), query=ProspectQuery, responses={200: ProspectPage})
 def list_prospects() -> dict[str, Any]:
     """A page of prospects by id, filtered by organization, position, kind, level or name."""
     query = parse_query(ProspectQuery)
@@ -133,6 +136,13 @@ def list_prospects() -> dict[str, Any]:
 
 
 @bp.get("/prospects/<int:prospect_id>")
+@document(
+    tags=("prospects",),
+    responses={
+        200: ProspectDetail,
+        404: (ErrorResponse, "`unknown_prospect`: no prospect with this id."),
+    },
+)
 def get_prospect(prospect_id: int) -> dict[str, Any]:
     """One prospect with every stat line and the latest scouting report."""
     with database.session() as session:

@@ -224,3 +224,189 @@ class Prediction(Base):
     latency_ms: Mapped[float] = mapped_column(Float)
     data_version: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+
+
+RANKING_STATUSES: tuple[str, ...] = ("running", "succeeded", "failed")
+
+
+class RankingSnapshot(Base):
+    """One ranking of the board: which prospects, as of when, by which model, on which data.
+
+    ``key`` hashes everything that determines the result (filters, model, data
+    version, as-of date), so an identical request finds the finished snapshot
+    instead of recomputing it, and two jobs can never build two copies.
+    """
+
+    __tablename__ = "ranking_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    job_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    as_of: Mapped[date] = mapped_column(Date)
+    model_name: Mapped[str] = mapped_column(String(120))
+    model_version: Mapped[int] = mapped_column(Integer)
+    variant: Mapped[str] = mapped_column(String(16))
+    data_version: Mapped[str] = mapped_column(String(64))
+    filters: Mapped[str] = mapped_column(String(512))  # canonical JSON: sorted keys, no spaces
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    requested_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('running','succeeded','failed')", name="ck_ranking_snapshots_status"
+        ),
+        Index("ix_ranking_snapshots_status_finished", "status", "finished_at"),
+    )
+
+
+class RankingEntry(Base):
+    """One prospect's place in a snapshot, with what the board is filtered and sorted by.
+
+    Name, organization, position, level and age are copied as they were on the
+    snapshot's as-of date, so reading a board never recomputes them. ``rank``
+    stays NULL until every chunk is in and the finalizer numbers the rows.
+    """
+
+    __tablename__ = "ranking_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("ranking_snapshots.id", ondelete="CASCADE"))
+    prospect_id: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    probability: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[str] = mapped_column(String(8))
+    top_factors: Mapped[dict] = mapped_column(JSON)
+    prospect_name: Mapped[str] = mapped_column(String(80))
+    organization: Mapped[str] = mapped_column(String(3))
+    position: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(7))  # hitter | pitcher
+    level: Mapped[str | None] = mapped_column(String(3), nullable=True)  # latest stint's level
+    age: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        # A chunk delivered twice inserts nothing the second time (ON CONFLICT DO NOTHING).
+        UniqueConstraint("snapshot_id", "prospect_id", name="uq_ranking_entry"),
+        Index("ix_ranking_entries_snapshot_rank", "snapshot_id", "rank"),
+    )
+
+
+# -- the model lifecycle -------------------------------------------------------------------------
+
+
+class ModelVersion(Base):
+    """A registered model version as the API and the monitor see it, mirrored from MLflow.
+
+    The API never imports mlflow, so everything ``GET /api/ml/models`` shows
+    (aliases, registration-time holdout figures, the decision) lives here too,
+    together with what the monitor compares against: the holdout figures and
+    the drift reference profile of the model's inputs and outputs.
+    """
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[str] = mapped_column(String(64), default="")
+    data_version: Mapped[str] = mapped_column(String(64), default="")
+    # The last day the training data's outcomes were known through: later labels are "new".
+    trained_through: Mapped[date | None] = mapped_column(Date, nullable=True)
+    holdout_seasons: Mapped[str] = mapped_column(String(64), default="")
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    decision: Mapped[str] = mapped_column(String(500), default="")
+    metrics: Mapped[dict] = mapped_column(JSON, default=dict)
+    profile: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_model_version"),)
+
+
+MODEL_EVENT_KINDS: tuple[str, ...] = (
+    "registered",  # a version was registered (its decision is in ``reason``)
+    "challenger",  # a version beat the champion by the margins and now takes A/B traffic
+    "promotion",  # the champion alias moved forward (by an admin or the auto-promotion rule)
+    "rollback",  # the champion alias went back to the previous champion
+    "alert",  # degraded or drifting, and nothing better to roll back to
+    "retrain_queued",  # a retraining was asked for (Beat, API, CLI, monitor)
+    "retrain_failed",  # a retraining failed; the champion was left as it was
+)
+
+
+class ModelEvent(Base):
+    """Something that happened to the model: who moved what, from which version to which, why.
+
+    ``metrics`` and ``thresholds`` hold the evidence the decision was taken on,
+    so a rollback can be explained months later without re-running anything.
+    """
+
+    __tablename__ = "model_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(24))
+    from_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    to_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    trigger: Mapped[str] = mapped_column(String(24))  # beat | api | cli | monitor | retrain
+    reason: Mapped[str] = mapped_column(String(2000), default="")
+    metrics: Mapped[dict] = mapped_column(JSON, default=dict)
+    thresholds: Mapped[dict] = mapped_column(JSON, default=dict)
+    job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    actor: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    __table_args__ = (Index("ix_model_events_name_created", "name", "created_at"),)
+
+
+class MonitorRun(Base):
+    """One pass of the monitor over the champion: what it measured, concluded and did."""
+
+    __tablename__ = "monitor_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    champion_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    verdict: Mapped[str] = mapped_column(String(16))  # healthy | degraded | drifting | no_model
+    action: Mapped[str] = mapped_column(String(16))  # none | rollback | alert | promotion
+    n_outcomes: Mapped[int] = mapped_column(Integer, default=0)
+    metrics: Mapped[dict] = mapped_column(JSON, default=dict)
+    drift: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(String(2000), default="")
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class LeagueFeedRow(Base):
+    """A row the simulated league has produced that the data feed has not delivered yet.
+
+    ``callup simulate`` plays a whole season ahead and parks its rows here;
+    each simulated week delivers the ones that became known that week.
+    """
+
+    __tablename__ = "league_feed"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(32))
+    deliver_on: Mapped[date] = mapped_column(Date, index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+
+
+class SimulatedWeek(Base):
+    """One simulated week of the league's feed: what arrived, and whether it was bad data."""
+
+    __tablename__ = "simulated_weeks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    week_end: Mapped[date] = mapped_column(Date, index=True)
+    # {"corrupt_feed": bool, "shift": bool}: how this week's delivery was broken, if at all.
+    flags: Mapped[dict] = mapped_column(JSON, default=dict)
+    delivered: Mapped[dict] = mapped_column(JSON, default=dict)  # rows per table
+    # Ids of bad rows this week inserted, deleted again when a clean week restates the feed.
+    corrupted: Mapped[dict] = mapped_column(JSON, default=dict)
+    restated_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

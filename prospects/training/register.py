@@ -1,4 +1,4 @@
-"""Logging a training run to MLflow, registering its model, and deciding on the champion."""
+"""Logging a training run to MLflow, registering its model, and deciding champion or challenger."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from mlflow.tracking import MlflowClient
 
 from prospects import config, registry
 from prospects.training import plots
-from prospects.training.metrics import classification_metrics
 from prospects.training.model import booster_from_bytes, predict_proba
 from prospects.training.pipeline import TrainingResult
 
@@ -34,10 +33,19 @@ class Registration:
 
     version: int
     run_id: str
-    promoted: bool
+    promoted: bool  # it became the champion (only the first version does at registration)
     reason: str
     previous_champion: int | None
     champion_holdout: dict[str, float] | None
+    # champion (first version) | challenger | kept | not_comparable: see prospects.lifecycle
+    decision: str = "kept"
+
+    @property
+    def label(self) -> str:
+        """How the CLI names the outcome."""
+        return {"champion": "champion", "challenger": "challenger"}.get(
+            self.decision, "not promoted"
+        )
 
 
 def announce_alias(alias: str, version: int | None) -> bool:
@@ -108,8 +116,11 @@ def log_training_run(result: TrainingResult, data_version: str, name: str) -> tu
 
 def champion_on_holdout(
     mlflow_client: MlflowClient, result: TrainingResult, name: str
-) -> tuple[registry.ModelRef | None, dict[str, float] | None]:
-    """The current champion scored on the new model's holdout (None when not comparable)."""
+) -> tuple[registry.ModelRef | None, np.ndarray | None]:
+    """The current champion and its probabilities on the new model's holdout (None: not comparable).
+
+    Both models are judged on the very same rows: the latest labelled season.
+    """
     champion = registry.get_alias(mlflow_client, registry.CHAMPION, name)
     if champion is None:
         return None, None
@@ -117,8 +128,7 @@ def champion_on_holdout(
     names = booster.feature_names or []
     if not set(names) <= set(result.holdout_X.columns):
         return champion, None
-    p = predict_proba(booster, result.holdout_X[names])
-    return champion, classification_metrics(result.holdout_y, np.asarray(p))
+    return champion, np.asarray(predict_proba(booster, result.holdout_X[names]))
 
 
 def log_and_register(
@@ -126,16 +136,27 @@ def log_and_register(
     data_version: str,
     mlflow_client: MlflowClient | None = None,
     name: str | None = None,
+    *,
+    trigger: str = "cli",
+    job_id: str | None = None,
+    database_url: str | None = None,
 ) -> Registration:
-    """Register the model; make it champion if it is the first or beats the champion.
+    """Register the model; the first becomes champion, one better by the margins the challenger.
 
-    "Beats" means a higher AUC and a Brier score no worse on the same holdout.
-    A champion whose features no longer exist cannot be compared and is kept.
+    "Better" is judged on the new model's holdout, the same rows for both, by
+    the margins of ``ChallengerRule`` (``CALLUP_CHALLENGER_AUC_MARGIN``,
+    ``CALLUP_CHALLENGER_BRIER_MARGIN``). A new version never replaces the
+    champion here: a challenger takes a share of live traffic until it is
+    promoted (by an admin or the monitor's rule). A champion whose features no
+    longer exist cannot be compared and is kept. Everything is recorded in the
+    database (version mirror, events) as well as in MLflow.
     """
+    from prospects.lifecycle.registration import record_registration
+
     mlflow_client = mlflow_client or registry.client()
     name = name or config.model_name()
     mlflow.set_experiment(experiment_id=registry.ensure_experiment(mlflow_client))
-    champion, champ_metrics = champion_on_holdout(mlflow_client, result, name)
+    champion, champion_p = champion_on_holdout(mlflow_client, result, name)
     run_id, version = log_training_run(result, data_version, name)
     for key in VERSION_TAG_METRICS:
         if key in result.metrics:
@@ -149,33 +170,16 @@ def log_and_register(
     mlflow_client.set_model_version_tag(
         name, str(version), registry.DIGEST_TAG, registry.digest(raw)
     )
-
-    new_auc, new_brier = result.metrics["holdout_auc"], result.metrics["holdout_brier"]
-    if champion is None:
-        promoted, reason = True, "first registered version"
-    elif champ_metrics is None:
-        promoted, reason = False, f"champion v{champion.version} uses other features; not compared"
-    elif new_auc > champ_metrics["auc"] and new_brier <= champ_metrics["brier"]:
-        promoted = True
-        reason = (
-            f"beats v{champion.version} on the holdout: AUC {new_auc:.4f} > "
-            f"{champ_metrics['auc']:.4f}, Brier {new_brier:.4f} <= {champ_metrics['brier']:.4f}"
-        )
-    else:
-        promoted = False
-        reason = (
-            f"does not beat v{champion.version}: AUC {new_auc:.4f} vs "
-            f"{champ_metrics['auc']:.4f}, Brier {new_brier:.4f} vs {champ_metrics['brier']:.4f}"
-        )
-    if promoted:
-        registry.set_alias(mlflow_client, registry.CHAMPION, version, name)
-        announce_alias(registry.CHAMPION, version)
-    mlflow_client.set_model_version_tag(name, str(version), "registration_decision", reason)
-    return Registration(
-        version=version,
+    return record_registration(
+        mlflow_client,
+        name,
+        result,
         run_id=run_id,
-        promoted=promoted,
-        reason=reason,
-        previous_champion=champion.version if champion else None,
-        champion_holdout=champ_metrics,
+        version=version,
+        data_version=data_version,
+        champion=champion,
+        champion_p=champion_p,
+        trigger=trigger,
+        job_id=job_id,
+        database_url=database_url,
     )

@@ -30,7 +30,7 @@ class TrainingOutcome:
         ]
         lines = [
             f"registered version {self.registration.version} "
-            f"({'champion' if self.registration.promoted else 'not promoted'}: "
+            f"({self.registration.label}: "
             f"{self.registration.reason})",
             f"examples: {self.result.counts['n_examples']} "
             f"(train {self.result.counts['n_train']}, valid {self.result.counts['n_valid']}, "
@@ -60,12 +60,20 @@ def train_and_register(
     params: TrainParams | None = None,
     progress: Progress | None = None,
     database_url: str | None = None,
+    *,
+    trigger: str = "cli",
+    job_id: str | None = None,
 ) -> TrainingOutcome:
-    """Load the league as it is now, train, log to MLflow and register the model."""
+    """Load the league as it is now, train, log to MLflow and register the model.
+
+    ``trigger`` and ``job_id`` say who asked (cli, api, beat, monitor) in the lifecycle record.
+    """
     started = time.perf_counter()
     with session_scope(database_url) as session:
         version = data_version(session)
         data = load_league(session)
     result = train(data, params, progress=progress)
-    registration = log_and_register(result, version)
+    registration = log_and_register(
+        result, version, trigger=trigger, job_id=job_id, database_url=database_url
+    )
     return TrainingOutcome(result, registration, version, time.perf_counter() - started)
