@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, union_all
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.blueprints import api_blueprint
@@ -16,13 +16,13 @@ from app.responses import ErrorResponse, ProspectDetail, ProspectPage
 from app.schemas import MAX_ID, ProspectQuery, parse_query
 from prospects.db.models import (
     HITTER_POSITIONS,
-    LEVELS,
     PITCHER_POSITIONS,
     BattingLine,
     PitchingLine,
     Prospect,
     ScoutingReport,
 )
+from prospects.db.queries import current_levels_query
 
 bp = api_blueprint("prospects", __name__)
 
@@ -67,22 +67,7 @@ def _prospect(prospect: Prospect, level: str | None) -> dict[str, Any]:
 
 def _current_levels() -> Select:
     """(prospect_id, level) of each prospect's latest stat line, batting or pitching."""
-    lines = union_all(
-        select(BattingLine.prospect_id, BattingLine.level, BattingLine.end_date),
-        select(PitchingLine.prospect_id, PitchingLine.level, PitchingLine.end_date),
-    ).subquery()
-    level_rank = case({level: rank for rank, level in enumerate(LEVELS)}, value=lines.c.level)
-    ranked = select(
-        lines.c.prospect_id,
-        lines.c.level,
-        func.row_number()
-        .over(
-            partition_by=lines.c.prospect_id,
-            order_by=(lines.c.end_date.desc(), level_rank.desc()),
-        )
-        .label("rn"),
-    ).subquery()
-    return select(ranked.c.prospect_id, ranked.c.level).where(ranked.c.rn == 1)
+    return current_levels_query()
 
 
 def _filtered(query: ProspectQuery) -> Select:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospects.db.models import LEVELS, BattingLine, PitchingLine, Prospect
+from prospects.db.models import Prospect
+from prospects.db.queries import current_levels_query
 from prospects.features.grouping import days
 from prospects.ranking.filters import RankingFilters
 from prospects.ranking.roster import ages_on
@@ -49,24 +50,5 @@ def current_levels(session: Session, as_of: date) -> dict[int, str]:
     Ranked in SQL (one row per prospect comes back, not every stint); the tie
     rule is :func:`prospects.ranking.roster.latest_levels`'s, which the chunks use.
     """
-    lines = union_all(
-        select(BattingLine.prospect_id, BattingLine.level, BattingLine.end_date).where(
-            BattingLine.end_date <= as_of
-        ),
-        select(PitchingLine.prospect_id, PitchingLine.level, PitchingLine.end_date).where(
-            PitchingLine.end_date <= as_of
-        ),
-    ).subquery()
-    level_code = case({level: code for code, level in enumerate(LEVELS)}, value=lines.c.level)
-    ranked = select(
-        lines.c.prospect_id,
-        lines.c.level,
-        func.row_number()
-        .over(
-            partition_by=lines.c.prospect_id,
-            order_by=(lines.c.end_date.desc(), level_code.desc()),
-        )
-        .label("rn"),
-    ).subquery()
-    rows = session.execute(select(ranked.c.prospect_id, ranked.c.level).where(ranked.c.rn == 1))
+    rows = session.execute(current_levels_query(as_of))
     return {int(pid): str(level) for pid, level in rows}
