@@ -27,6 +27,7 @@ from prospects import config
 from prospects.db.session import session_scope
 from prospects.db.version import cached_data_version
 from prospects.errors import CallupError, ModelUnavailableError
+from prospects.jobrecords import records
 from prospects.jobs import (
     QUEUE_RANK,
     TASK_RANK,
@@ -77,6 +78,7 @@ def fail_job(job_id: str, snapshot_id: int | None, exc: BaseException, *, store:
             rt.jobs.notify_done(job_id)
     except Exception:  # noqa: BLE001 - already failing; the original error is what counts
         log.exception("could not record the failure of ranking job %s", job_id)
+    records.apply(lambda session: records.fail(session, job_id, error), job_id)
 
 
 class RankTask(Task):
@@ -108,10 +110,19 @@ def rank(
     requested_by: str | None = None,
     chunk_size: int | None = None,
 ) -> dict[str, Any]:
-    """Plan the ranking and fan its chunks out; returns at once when a snapshot is reused."""
+    """Plan the ranking and fan its chunks out; returns at once when a snapshot is reused.
+
+    A message delivered again after the job finished (its worker died before
+    the ack, or the sweeper re-sent it) does nothing.
+    """
     rt = runtime()
     job_id = self.request.id
     day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    sent = {"filters": filters, "as_of": as_of, "model_version": model_version}
+    sent.update({"requested_by": requested_by, "chunk_size": chunk_size})
+    with session_scope() as session:
+        if not records.start(session, job_id, records.KIND_RANK, requested_by, sent):
+            raise Ignore()  # finished already: its result stands
     model, variant = _model_for(rt, model_version)
     with session_scope() as session:
         spec = RankingSpec(
@@ -125,6 +136,8 @@ def rank(
         plan = plan_ranking(
             session, spec, job_id, requested_by, chunk_size or config.rank_chunk_size()
         )
+        if plan.summary is not None:
+            records.succeed(session, job_id, plan.summary, f"ranking:{plan.snapshot_id}")
     if plan.summary is not None:
         return plan.summary
     ledger = ChunkLedger(rt.redis, job_id)
@@ -172,16 +185,18 @@ def rank_chunk(
     """Score, explain and store one chunk; the last one to commit sends the finalizer."""
     rt = runtime()
     day = date.fromisoformat(as_of)
+    scored = None
     with session_scope() as session:
-        running = snapshot_status(session, snapshot_id) == RUNNING
-        if running:  # else finished already (a late redelivery) or failed: nothing to add
+        # Not running: finished already (a late redelivery) or failed: nothing to add.
+        if snapshot_status(session, snapshot_id) == RUNNING:
             model = rt.models.version(model_version)
             context = rt.contexts.get(session, data_version, day)
             scored = score_chunk(session, model, context, prospect_ids, day, data_version, variant)
-    if running:
-        with session_scope() as session:
+    if scored is not None:
+        with session_scope() as session:  # reads done: the write transaction stays short
             write_entries(session, snapshot_id, scored.rows)
-        count_predictions(model_version, variant, len(scored.rows))
+            records.heartbeat(session, job_id)  # progress: the sweeper leaves the job alone
+        count_predictions(model_version, variant, n=len(scored.rows))
         if variant == "champion":  # the API looks the cache up by the champion's version
             rt.jobs.cache_predictions(
                 [
@@ -190,7 +205,7 @@ def rank_chunk(
                 ]
             )
     ledger = ChunkLedger(rt.redis, job_id)
-    if running:
+    if scored is not None:
         done = ledger.rows_done(extra=(index, len(prospect_ids)))
         celery_app.backend.store_result(job_id, {"done": done, "total": total}, "PROGRESS")
     if ledger.record(index, len(prospect_ids), n_chunks):
@@ -205,6 +220,7 @@ def rank_finalize(self: Task, snapshot_id: int) -> dict[str, Any]:
     with session_scope() as session:
         snapshot = finalize_snapshot(session, snapshot_id)
         summary = describe_snapshot(snapshot)
+        records.succeed(session, self.request.id, summary, f"ranking:{snapshot_id}")
     ChunkLedger(rt.redis, self.request.id).clear()
     if summary["model"]["variant"] == "champion":
         try:  # refresh the API's view of the champion, so the cache just filled is found

@@ -244,6 +244,19 @@ def test_a_worker_process_killed_mid_ranking_still_leaves_a_complete_snapshot(cl
     assert "signal 9" in log or "SIGKILL" in log  # the pool did lose a process
 
 
+def test_an_unknown_model_version_fails_the_job_with_a_reason(client, auth):
+    job_id = _start(client, auth, {"model_version": 99})
+    deadline = time.monotonic() + 30
+    while (body := client.get(f"/api/ml/jobs/{job_id}", headers=auth).get_json())["status"] not in (
+        "succeeded",
+        "failed",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "model_unavailable" and "v99" in body["error"]["message"]
+
+
 def test_viewers_get_403_and_bad_filters_422(client):
     viewer = _key("viewer")
     assert client.post("/api/ml/rankings", json={}, headers=viewer).status_code == 403

@@ -75,7 +75,7 @@ def score_chunk(
                 "position": str(position[pid]),
                 "kind": "pitcher" if position[pid] in PITCHER_POSITIONS else "hitter",
                 "level": levels.get(pid),
-                "age": round(float(ages[pid]), 3),
+                "age": float(ages[pid]),  # unrounded: filters compare it as the job did
             }
         )
     return ScoredChunk(rows, results)
