@@ -4,23 +4,61 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import redis
 from celery import Task
+from kombu.exceptions import OperationalError as KombuOperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from prospects.ab import cache_key
 from prospects.db.session import session_scope
 from prospects.db.version import cached_data_version
 from prospects.errors import CallupError
+from prospects.jobrecords import records
 from prospects.jobs import TASK_PREDICT
 from prospects.serving.predict import predict_one, record_prediction
 from workers.celery_app import celery_app
 from workers.runtime import runtime
 from workers.variants import choose
 
+# The database or Redis blinked: try again (1, 2, 4 … 30 s, about two minutes in all) rather
+# than fail a job the client was promised. A model or prospect problem fails at once.
+TRANSIENT = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
+_RETRY = {
+    "autoretry_for": TRANSIENT,
+    "max_retries": 8,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": False,
+}
+
+
+class PredictTask(Task):
+    """Marks the durable record failed once the job has failed for good (after its retries).
+
+    Not for Redis or the database being down: the record stays open, and the
+    sweeper sends the job again once they are back (unless Celery stored the failure).
+    """
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(exc, (*TRANSIENT, KombuOperationalError)):
+            return
+        if isinstance(exc, CallupError):
+            error = exc.as_dict()
+        else:
+            error = {"code": "prediction_failed", "message": f"the prediction failed: {exc!r}"}
+        records.apply(lambda session: records.fail(session, task_id, error), task_id)
+
 
 # track_started off: a predict runs in milliseconds, and reporting "running" would cost a
 # Redis write and publish per call on the hot path; rank and train jobs do report it.
 @celery_app.task(
-    name=TASK_PREDICT, bind=True, time_limit=60, soft_time_limit=50, track_started=False
+    name=TASK_PREDICT,
+    bind=True,
+    base=PredictTask,
+    time_limit=60,
+    soft_time_limit=50,
+    track_started=False,
+    **_RETRY,
 )
 def predict(
     self: Task,
@@ -30,18 +68,26 @@ def predict(
     request_id: str | None = None,
 ) -> dict:
     """Score one prospect with the warm champion (or, for its A/B share, the challenger); store
-    the prediction with its variant and cache the answer under that variant."""
+    the prediction with its variant and cache the answer under that variant.
+
+    The job's record and the prediction commit together, and only the delivery
+    that finishes the job stores a prediction: a message redelivered after its
+    worker died past the commit writes nothing twice.
+    """
     rt = runtime()
     day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    job_id = self.request.id
     try:
         model, variant = choose(rt.models, requested_by)  # champion, or challenger (A/B)
         with session_scope() as session:
             version = cached_data_version(rt.redis, session)
             result = predict_one(session, model, rt.contexts, prospect_id, day, version, variant)
-            record_prediction(session, result, self.request.id, requested_by)
+            done = records.succeed(session, job_id, result) if job_id else records.Finish.MISSING
+            if done is not records.Finish.ALREADY:
+                record_prediction(session, result, job_id, requested_by)
     except CallupError as exc:
-        if self.request.id:
-            rt.jobs.record_error(self.request.id, exc.as_dict())
+        if job_id:
+            rt.jobs.record_error(job_id, exc.as_dict())
         raise
     key = cache_key(variant, model.version, result["data_version"], day, prospect_id)
     rt.jobs.cache_prediction(key, result)

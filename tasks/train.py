@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task
+from celery.exceptions import Ignore
 
+from prospects.db.session import session_scope
 from prospects.errors import CallupError
+from prospects.jobrecords import records
 from prospects.jobs import TASK_RETRAIN
 from prospects.lifecycle.flight import SingleFlight
 from prospects.lifecycle.retrain import run_retrain
@@ -29,17 +32,27 @@ def retrain(
     requested_by: str | None = None,
     params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train on the league as it is now, register, evaluate against the champion."""
+    """Train on the league as it is now, register, evaluate against the champion.
+
+    A message delivered again after the job finished (its worker died before
+    the ack, or the sweeper re-sent it) trains nothing.
+    """
     rt = runtime()
     job_id = self.request.id or ""
+    sent = {"trigger": trigger, "requested_by": requested_by, "params": params}
+    with session_scope() as session:
+        if not records.start(session, job_id, records.KIND_RETRAIN, requested_by, sent):
+            raise Ignore()  # finished already: its result stands
     flight = SingleFlight(rt.redis)
     holder, mine = flight.claim(job_id)
     if not mine:
-        return {
+        skipped = {
             "skipped": True,
             "reason": f"retraining {holder} is already running",
             "running_job": holder,
         }
+        records.apply(lambda session: records.succeed(session, job_id, skipped), job_id)
+        return skipped
     chosen = {k: v for k, v in (params or {}).items() if k in _PARAMS and v is not None}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -47,13 +60,22 @@ def retrain(
 
     with flight.held(job_id):
         try:
-            return run_retrain(
+            summary = run_retrain(
                 trigger, job_id=job_id, params=TrainParams(**chosen), progress=progress
             )
         except CallupError as exc:
-            rt.jobs.record_error(job_id, exc.as_dict())
+            _failed(job_id, exc.as_dict())
             raise
         except Exception as exc:
             message = f"retraining failed ({type(exc).__name__}: {exc}); the champion is unchanged"
-            rt.jobs.record_error(job_id, {"code": "retrain_failed", "message": message[:500]})
+            _failed(job_id, {"code": "retrain_failed", "message": message[:500]})
             raise
+    ref = f"model:v{summary['version']}" if summary.get("version") is not None else None
+    records.apply(lambda session: records.succeed(session, job_id, summary, ref), job_id)
+    return summary
+
+
+def _failed(job_id: str, error: dict[str, str]) -> None:
+    """The reason, on the Redis record (polls) and the durable one."""
+    runtime().jobs.record_error(job_id, error)
+    records.apply(lambda session: records.fail(session, job_id, error), job_id)

@@ -32,6 +32,9 @@ class Stack:
     redis_db: int
     workers: list[subprocess.Popen] = field(default_factory=list)
     logs: list = field(default_factory=list)
+    nodes: list[str] = field(default_factory=list)
+    # Only for the worker subprocesses (e.g. an MLflow server the test process does not use).
+    worker_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def redis_url(self) -> str:
@@ -49,8 +52,18 @@ class Stack:
 
     def start_worker(self, concurrency: int = 1, queues: str = "predict,rank,train") -> str:
         """Start a worker subprocess and wait until it answers a ping; returns its node name."""
-        from workers.celery_app import make_celery
+        return self.start_workers(1, concurrency, queues)[0]
 
+    def start_workers(
+        self, count: int, concurrency: int = 1, queues: str = "predict,rank,train"
+    ) -> list[str]:
+        """Start ``count`` worker subprocesses at once, then wait until each answers a ping."""
+        nodes = [self.spawn_worker(concurrency, queues) for _ in range(count)]
+        self.await_workers()
+        return nodes
+
+    def spawn_worker(self, concurrency: int = 1, queues: str = "predict,rank,train") -> str:
+        """Start a worker subprocess without waiting for it (see ``await_workers``)."""
         node = f"test-{uuid.uuid4().hex[:8]}@localhost"
         log = open(self.root / f"{node.split('@')[0]}.log", "w")  # noqa: SIM115
         proc = subprocess.Popen(
@@ -75,26 +88,52 @@ class Stack:
                 "--without-mingle",
             ],
             cwd=ROOT,
-            env={**os.environ, **self.env},
+            env={**os.environ, **self.env, **self.worker_env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.workers.append(proc)
         self.logs.append(log)
+        self.nodes.append(node)
+        return node
+
+    def await_workers(self, timeout: float = 60) -> None:
+        """Wait until every worker started so far answers a ping."""
+        from workers.celery_app import make_celery
+
         app = make_celery(self.redis_url)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"worker exited early; see {log.name}")
-            replies = app.control.ping(timeout=0.5, destination=[node])
-            if replies:
-                return node
-        raise RuntimeError(f"worker did not answer a ping in 60 s; see {log.name}")
+        waiting = dict(zip(self.nodes, zip(self.workers, self.logs, strict=True), strict=True))
+        deadline = time.monotonic() + timeout
+        while waiting and time.monotonic() < deadline:
+            for proc, log in waiting.values():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"worker exited early; see {log.name}")
+            replies = app.control.ping(timeout=0.5, destination=list(waiting))
+            for reply in replies:
+                for node in reply:
+                    waiting.pop(node, None)
+        if waiting:
+            raise RuntimeError(f"workers did not answer a ping in {timeout} s: {list(waiting)}")
+
+    def pool_pids(self, worker: subprocess.Popen) -> list[int]:
+        """The prefork children of a worker subprocess: the processes that run its tasks."""
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def pause_workers(self) -> None:
+        """SIGSTOP every worker (parent and children): messages wait in the queue meanwhile."""
+        for proc in self.workers:
+            os.killpg(proc.pid, signal.SIGSTOP)
+
+    def resume_workers(self) -> None:
+        for proc in self.workers:
+            os.killpg(proc.pid, signal.SIGCONT)
 
     def stop_workers(self) -> None:
         for proc in self.workers:
             if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGCONT)  # a paused worker cannot hear SIGTERM
                 os.killpg(proc.pid, signal.SIGTERM)
         for proc in self.workers:
             try:
@@ -103,6 +142,7 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
         self.workers.clear()
+        self.nodes.clear()
         for log in self.logs:
             log.close()
         self.logs.clear()
@@ -126,11 +166,21 @@ def seed_and_train(n_prospects: int = 700, n_estimators: int = 80, seed: int = 1
 
 
 @contextmanager
-def stack(tmp: Path, redis_db: int, champion: bool = True) -> Iterator[Stack]:
-    """A stack in ``tmp`` on Redis database ``redis_db`` (flushed before and after)."""
+def stack(
+    tmp: Path,
+    redis_db: int,
+    champion: bool = True,
+    *,
+    redis_base: str = REDIS_BASE,
+    database_url: str | None = None,
+) -> Iterator[Stack]:
+    """A stack in ``tmp`` on Redis database ``redis_db`` (flushed before and after).
+
+    ``redis_base`` and ``database_url`` point it at private servers a test may stop.
+    """
     env = {
-        "REDIS_URL": f"{REDIS_BASE}/{redis_db}",
-        "DATABASE_URL": f"sqlite:///{tmp / 'callup.db'}",
+        "REDIS_URL": f"{redis_base}/{redis_db}",
+        "DATABASE_URL": database_url or f"sqlite:///{tmp / 'callup.db'}",
         "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}",
         "MLFLOW_ARTIFACT_ROOT": (tmp / "mlartifacts").as_uri(),
         "CALLUP_VAR_DIR": str(tmp / "var"),
@@ -147,7 +197,10 @@ def stack(tmp: Path, redis_db: int, champion: bool = True) -> Iterator[Stack]:
         yield s
     finally:
         s.stop_workers()
-        client.flushdb()
+        try:
+            client.flushdb()
+        except redis.ConnectionError:
+            pass  # a private Redis the test has stopped: nothing to clean
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

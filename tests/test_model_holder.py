@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import redis
 import xgboost as xgb
+from mlflow.tracking import MlflowClient
 
 from prospects import registry
 from prospects.errors import ModelUnavailableError, NoChampionError
@@ -117,3 +118,23 @@ def test_registry_unreachable_without_cache_is_model_unavailable(redis_client, m
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
     with pytest.raises(ModelUnavailableError, match="registry"):
         ModelHolder(redis_client, NAME).get()
+
+
+def test_a_warm_holder_keeps_its_champion_while_the_registry_is_down(
+    mlflow_client, redis_client, monkeypatch
+):
+    version = register(mlflow_client, 1)
+    registry.set_alias(mlflow_client, registry.CHAMPION, version, NAME)
+    holder = ModelHolder(redis_client, NAME)
+    assert holder.get().version == version
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+    down = "http://127.0.0.1:9/"
+    holder._mlflow = MlflowClient(tracking_uri=down, registry_uri=down)
+    redis_client.flushdb()  # the alias key has expired as well: only the registry could say
+
+    assert holder.get().version == version  # an alias only moves through the registry
+    fresh = ModelHolder(redis_client, NAME)  # a new process has nothing to fall back on
+    fresh._mlflow = holder._mlflow
+    with pytest.raises(ModelUnavailableError, match="registry"):
+        fresh.get()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
+from schedules import JOB_SWEEP
 from schedules.beat import LAST_RUN_KEY, LEADER_KEY, CalendarSchedule, SingleBeatScheduler
 from schedules.calendar import MONITOR, RANKINGS, RETRAIN, SeasonCalendar, due_between
 from tests.stack import REDIS_BASE
@@ -108,7 +109,9 @@ def test_beat_uses_the_calendar_and_the_single_beat_scheduler():
 
     assert celery_app.conf.beat_scheduler == "schedules.beat:SingleBeatScheduler"
     schedule = celery_app.conf.beat_schedule
-    assert set(schedule) == {RETRAIN, MONITOR, RANKINGS}
+    assert set(schedule) == {RETRAIN, MONITOR, RANKINGS, JOB_SWEEP}
+    assert schedule[JOB_SWEEP]["task"] == "callup.sweep_jobs"
+    assert schedule[JOB_SWEEP]["schedule"] == timedelta(seconds=60)
     assert schedule[RETRAIN]["task"] == "callup.retrain"
     assert schedule[RETRAIN]["options"]["queue"] == "train"
     assert isinstance(schedule[MONITOR]["schedule"], CalendarSchedule)

@@ -23,6 +23,7 @@ from workers import tracing  # noqa: F401 - JSON logs, request ids on task messa
 # Imported by worker processes only (the API sends tasks by name and never loads these).
 TASK_MODULES = ["workers.signals", "workers.metrics", "tasks.predict", "tasks.rank"]
 TASK_MODULES += ["tasks.train", "tasks.monitor", "tasks.lifecycle"]  # the model lifecycle
+TASK_MODULES += ["tasks.sweep"]  # durable job records: re-send what Redis lost
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -76,6 +77,8 @@ def celery_settings(redis_url: str) -> dict[str, object]:
             "callup.monitor": {"queue": QUEUE_TRAIN, "routing_key": QUEUE_TRAIN},
             "callup.promote": {"queue": QUEUE_PREDICT, "routing_key": QUEUE_PREDICT},
             "callup.rollback": {"queue": QUEUE_PREDICT, "routing_key": QUEUE_PREDICT},
+            # The job sweeper: a few queries a minute, on the short-task queue.
+            "callup.sweep_jobs": {"queue": QUEUE_PREDICT, "routing_key": QUEUE_PREDICT},
         },
         # A stuck task is killed instead of holding a process forever (tasks may set lower).
         "task_time_limit": 3600,

@@ -38,6 +38,7 @@ class ModelHolder:
         self.redis = redis_client
         self.name = name or config.model_name()
         self._versions: OrderedDict[int, LoadedModel] = OrderedDict()
+        self._aliases: dict[str, int | None] = {}  # the last answer for each alias
         self._lock = threading.Lock()
         self._mlflow = None
 
@@ -48,18 +49,28 @@ class ModelHolder:
         return self._mlflow
 
     def resolve(self, alias: str = registry.CHAMPION) -> int | None:
-        """The version ``alias`` points at now: Redis first, the registry on a miss."""
+        """The version ``alias`` points at now: Redis first, the registry on a miss.
+
+        With the registry unreachable, the version this process last resolved
+        stands: an alias only moves through the registry, so it cannot have
+        moved meanwhile, and a warm model keeps serving through an MLflow outage.
+        """
         try:
             raw = self.redis.get(alias_key(alias))
         except redis.RedisError:
             raw = None
         known, version = parse_alias(raw)
         if known:
+            self._aliases[alias] = version
             return version  # a version, or "none": the alias is known not to exist
         try:
             ref = registry.get_alias(self.mlflow, alias, self.name)
         except MlflowException as exc:
+            if alias in self._aliases:
+                log.warning("registry unreachable; %s stays v%s", alias, self._aliases[alias])
+                return self._aliases[alias]
             raise ModelUnavailableError(f"the model registry is unreachable: {exc}") from exc
+        self._aliases[alias] = ref.version if ref is not None else None
         if ref is None:
             try:  # remember the absence as briefly as a version (the API reads it too)
                 self.redis.set(alias_key(alias), NO_VERSION, ex=ALIAS_TTL_SECONDS)

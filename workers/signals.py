@@ -8,6 +8,7 @@ import redis
 from celery.signals import task_postrun, worker_process_init
 
 from prospects.db.session import reset_engine
+from workers.mlflow_http import bound_registry_waits
 from workers.runtime import runtime, warm
 
 log = logging.getLogger(__name__)
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 @worker_process_init.connect
 def _on_process_init(**_kwargs) -> None:  # type: ignore[no-untyped-def]
     reset_engine()  # connections inherited from the prefork parent must not be shared
+    bound_registry_waits()  # an unreachable MLflow: give up in seconds, not minutes
     warm()
 
 

@@ -1,11 +1,18 @@
-"""``GET /api/ml/jobs/<id>``: a job's public status, read from Celery's backend, never waited on."""
+"""``GET /api/ml/jobs/<id>``: a job's public status, read from Celery's backend, never waited on.
+
+When Redis no longer knows the job (restarted without persistence, or the
+record expired), or Celery's result is gone while the job is finished, the
+durable record in the database answers instead.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from celery.result import AsyncResult
+from sqlalchemy.exc import SQLAlchemyError
 
+from app import jobrecords
 from app.auth import current_principal
 from app.blueprints import api_blueprint
 from app.errors import ApiError
@@ -20,6 +27,7 @@ bp = api_blueprint("jobs", __name__)
 
 _GENERIC_FAILURE = {"code": "job_failed", "message": "the job failed"}
 _REVOKED = {"code": "job_revoked", "message": "the job was cancelled"}
+STORED_VIEW = "stored_view"  # a record read from the database carries its finished view
 
 
 def _not_found() -> ApiError:
@@ -32,12 +40,28 @@ def load_job(job_id: str) -> dict[str, Any]:
         raise _not_found()
     record = redis_clients.jobs().get(job_id)
     if record is None:
-        raise _not_found()
+        record = _from_database(job_id)
     principal = current_principal()
     shared = record.get("shared") == "1"  # a ranking builds a board every user may read
     if record.get("user") != principal.name and not principal.has_role("admin") and not shared:
         raise _not_found()  # not 403: whether someone else's job exists is not ours to say
     return record
+
+
+def _from_database(job_id: str) -> dict[str, Any]:
+    """The durable record in the shape of a Redis one, with its view; 404 when there is none."""
+    stored = jobrecords.load(job_id)
+    if stored is None:
+        raise _not_found()
+    user = stored.pop("requested_by")
+    shared = "1" if stored["kind"] == "rank" else "0"
+    return {
+        "job_id": job_id,
+        "kind": stored["kind"],
+        "user": user,
+        "shared": shared,
+        STORED_VIEW: stored,
+    }
 
 
 def _progress(info: Any) -> dict[str, int] | None:
@@ -88,4 +112,21 @@ def describe_job(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
 def get_job(job_id: str) -> tuple[dict[str, Any], int]:
     """The job's status; poll it until ``succeeded`` or ``failed``."""
     record = load_job(job_id)
-    return describe_job(job_id, record), 200
+    if STORED_VIEW in record:
+        return record[STORED_VIEW], 200
+    view = describe_job(job_id, record)
+    if view["status"] == JobStatus.QUEUED.value:  # or Celery's result is gone (evicted, lost)
+        return _finished_on_record(job_id) or view, 200
+    return view, 200
+
+
+def _finished_on_record(job_id: str) -> dict[str, Any] | None:
+    """The durable record's view if it says the job has finished; None if not, or unreadable."""
+    try:
+        stored = jobrecords.load(job_id)
+    except SQLAlchemyError:
+        return None  # the database is down: Redis' view is the best there is
+    if stored is None or stored["status"] not in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        return None
+    stored.pop("requested_by")
+    return stored

@@ -2,7 +2,7 @@
 
 Checks run cheapest-to-refuse first and nothing is enqueued until every one
 has passed: auth → rate limit → body → prospect exists → Idempotency-Key →
-prediction cache → job record + task message.
+prediction cache → job record (database, then Redis) + task message.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app, request, url_for
 from flask.wrappers import Response
 
-from app import metrics
+from app import jobrecords, metrics
 from app.auth import current_principal
 from app.blueprints import api_blueprint
 from app.blueprints.jobs import describe_job
@@ -295,22 +295,25 @@ def _request_id() -> str:
 
 
 def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any]:
-    """Record the job, then send the task by name; a failed send leaves no job behind."""
+    """Record the job (database, then Redis), then send the task by name.
+
+    A failed send leaves no job behind: the client hears 503 and may retry.
+    """
     user = current_principal().name
     params = {"prospect_id": prospect_id, "as_of": as_of.isoformat()}
+    kwargs = {**params, "requested_by": user, "request_id": _request_id()}
+    jobrecords.record(job_id, "predict", user, kwargs)
     store = redis_clients.jobs()
-    store.create(job_id, "predict", user, params)
     try:
+        store.create(job_id, "predict", user, params)
         celery_client.app.send_task(
-            TASK_PREDICT,
-            kwargs={**params, "requested_by": user, "request_id": _request_id()},
-            task_id=job_id,
-            queue=QUEUE_PREDICT,
+            TASK_PREDICT, kwargs=kwargs, task_id=job_id, queue=QUEUE_PREDICT
         )
     except BaseException:
         try:
             store.redis.delete(job_key(job_id))
         except Exception:  # noqa: BLE001 - best effort; the broker error is what matters
             pass
+        jobrecords.forget(job_id)
         raise
     return {"job_id": job_id, "kind": "predict", "user": user, "params": params}

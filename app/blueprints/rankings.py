@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Response, current_app, request, stream_with_context, url_for
 
+from app import jobrecords
 from app.auth import current_principal, require_role
 from app.blueprints import api_blueprint
 from app.blueprints.jobs import describe_job
@@ -131,21 +132,19 @@ def _job_in_flight(marker: str) -> dict[str, Any] | None:
 def _enqueue(job_id: str, marker: str, params: dict[str, Any]) -> None:
     """Record the job (visible to every user: a board is shared), then send the coordinator."""
     user = current_principal().name
+    kwargs = {**params, "requested_by": user}
     store = redis_clients.jobs()
-    store.create(job_id, "rank", user, params)
-    store.redis.hset(job_key(job_id), "shared", "1")
     try:
-        celery_client.app.send_task(
-            TASK_RANK,
-            kwargs={**params, "requested_by": user},
-            task_id=job_id,
-            queue=QUEUE_RANK,
-        )
+        jobrecords.record(job_id, "rank", user, kwargs)  # durable first: it outlives Redis
+        store.create(job_id, "rank", user, params)
+        store.redis.hset(job_key(job_id), "shared", "1")
+        celery_client.app.send_task(TASK_RANK, kwargs=kwargs, task_id=job_id, queue=QUEUE_RANK)
     except BaseException:
         try:
             store.redis.delete(job_key(job_id), marker)
         except Exception:  # noqa: BLE001 - best effort; the broker error is what matters
             pass
+        jobrecords.forget(job_id)
         raise
 
 

@@ -410,3 +410,42 @@ class SimulatedWeek(Base):
     corrupted: Mapped[dict] = mapped_column(JSON, default=dict)
     restated_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+# -- durable job records --------------------------------------------------------------------------
+
+JOB_STATES: tuple[str, ...] = ("queued", "running", "succeeded", "failed")
+
+
+class Job(Base):
+    """A job the API accepted, kept in the database so a Redis restart cannot lose track of it.
+
+    Written before the task message is sent and updated by the workers; Redis
+    holds the same job's fast-changing view (Celery state, progress). ``params``
+    are the task's keyword arguments as sent, so a job whose message was lost
+    can be sent again under the same id. ``result`` is the job's (small) result
+    and ``result_ref`` names where the rest lives (``ranking:<snapshot id>``).
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # predict | rank | retrain
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    requested_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Moved by every state change and by a ranking's chunks: "stuck" means this is old.
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # times a worker started it
+    requeues: Mapped[int] = mapped_column(Integer, default=0)  # times the sweeper re-sent it
+    error: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {code, message}
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    result_ref: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("state IN ('queued','running','succeeded','failed')", name="ck_jobs_state"),
+        Index("ix_jobs_state_updated", "state", "updated_at"),
+    )

@@ -1,8 +1,9 @@
 """Asking for a retraining from anywhere (API, Beat, monitor), single-flight and on the record.
 
 Redis and SQLAlchemy only: the API calls this. ``send(job_id)`` publishes the
-Celery task; everything else (the job record the status endpoint reads, the
-lock, the ``retrain_queued`` event) is done the same way for every caller.
+Celery task; everything else (the durable job record, the Redis record the
+status endpoint reads, the lock, the ``retrain_queued`` event) is done the
+same way for every caller.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import redis
 
 from prospects import config
 from prospects.db.session import session_scope
+from prospects.jobrecords import records
 from prospects.jobs import JobStore, job_key
 from prospects.lifecycle import events
 from prospects.lifecycle.flight import SingleFlight, request_retrain
@@ -34,13 +36,24 @@ def queue_retrain(
 ) -> tuple[str, bool]:
     """(job id, whether it is new): the running retraining's id if one is queued or running."""
     store = JobStore(client)
+    kwargs: dict[str, Any] = {"trigger": trigger, "requested_by": actor}
+    if params:
+        kwargs["params"] = params
 
     def publish(job_id: str) -> None:
-        store.create(job_id, "retrain", actor, params or {})
+        # The durable record first (it outlives Redis; the sweeper re-sends from it).
+        with session_scope(database_url) as session:
+            records.create(session, job_id, records.KIND_RETRAIN, actor, kwargs)
         try:
+            store.create(job_id, "retrain", actor, params or {})
             send(job_id)
         except BaseException:
-            store.redis.delete(job_key(job_id))
+            try:
+                store.redis.delete(job_key(job_id))
+                with session_scope(database_url) as session:
+                    records.delete(session, job_id)
+            except Exception:  # noqa: BLE001 - best effort; the send error is what matters
+                log.warning("could not forget unsent retraining %s", job_id)
             raise
 
     job_id, is_new = request_retrain(SingleFlight(client), publish)

@@ -1,0 +1,265 @@
+"""Reads and writes of the ``jobs`` table, each one conditional on the state it expects.
+
+Redelivered tasks, the sweeper and late workers all write here, so no update
+moves a job backwards: a succeeded job stays succeeded, and only one of two
+concurrent finishers of the same job wins (``succeed`` says which), which is
+how a redelivered prediction knows not to store itself twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from prospects.db.models import Job
+from prospects.db.session import get_engine, session_scope
+
+QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+OPEN = (QUEUED, RUNNING)
+KIND_PREDICT, KIND_RANK, KIND_RETRAIN = "predict", "rank", "retrain"
+_ready: set[str] = set()
+log = logging.getLogger(__name__)
+
+
+class Finish(StrEnum):
+    """What ``succeed`` did: finished the job, found it finished already, or found no record."""
+
+    DONE = "done"
+    ALREADY = "already"
+    MISSING = "missing"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every one stored here is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def ensure_table(database_url: str | None = None) -> None:
+    """Create the ``jobs`` table if the database predates it (once per process and URL)."""
+    _ensure(get_engine(database_url))
+
+
+def _ensure(bind: Engine | Connection) -> None:
+    engine = bind.engine
+    key = str(engine.url)
+    if key in _ready:
+        return
+    Job.metadata.create_all(engine, tables=[Job.__table__])
+    _ready.add(key)
+
+
+def _table(session: Session) -> Session:
+    """The session, once the ``jobs`` table is known to exist on its database."""
+    _ensure(session.get_bind())
+    return session
+
+
+def apply(
+    change: Callable[[Session], object], job_id: str, database_url: str | None = None
+) -> bool:
+    """Run one change in its own transaction; False (and a warning) when it could not be stored.
+
+    For the bookkeeping that must not fail a task on its own: a record the
+    database missed is caught up by the sweeper from Celery's result.
+    """
+    try:
+        with session_scope(database_url) as session:
+            change(session)
+        return True
+    except Exception as exc:  # noqa: BLE001 - any database error: the task's outcome stands
+        log.warning("job %s: could not update its record (%s)", job_id, type(exc).__name__)
+        return False
+
+
+def create(
+    session: Session, job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]
+) -> None:
+    """Record an accepted job; the caller commits before it sends the task message."""
+    _table(session)
+    moment = now()
+    session.add(
+        Job(
+            id=job_id,
+            kind=kind,
+            state=QUEUED,
+            requested_by=requested_by,
+            params=params,
+            created_at=moment,
+            updated_at=moment,
+            attempts=0,
+            requeues=0,
+        )
+    )
+
+
+def get(session: Session, job_id: str) -> Job | None:
+    _table(session)
+    return session.get(Job, job_id)
+
+
+def start(
+    session: Session,
+    job_id: str,
+    kind: str,
+    requested_by: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> bool:
+    """Mark the job running and count the attempt; False when it has finished already.
+
+    A job sent without a record (a Beat ranking, an old client) gets one here,
+    so it is tracked and swept like the others.
+    """
+    _table(session)
+    moment = now()
+    changed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state.in_(OPEN))
+        .values(
+            state=RUNNING,
+            started_at=func.coalesce(Job.started_at, moment),
+            updated_at=moment,
+            attempts=Job.attempts + 1,
+        )
+    ).rowcount
+    if changed:
+        return True
+    if session.get(Job, job_id) is not None:
+        return False
+    session.add(
+        Job(
+            id=job_id,
+            kind=kind,
+            state=RUNNING,
+            requested_by=requested_by,
+            params=params or {},
+            created_at=moment,
+            started_at=moment,
+            updated_at=moment,
+            attempts=1,
+            requeues=0,
+        )
+    )
+    return True
+
+
+def finished(session: Session, job_id: str) -> bool:
+    """Whether the job has succeeded or failed (a redelivered message need not run)."""
+    _table(session)
+    state = session.scalar(select(Job.state).where(Job.id == job_id))
+    return state in (SUCCEEDED, FAILED)
+
+
+def heartbeat(session: Session, job_id: str) -> None:
+    """The job is making progress (a ranking chunk committed): it is not stuck."""
+    _table(session)
+    session.execute(
+        update(Job).where(Job.id == job_id, Job.state == RUNNING).values(updated_at=now())
+    )
+
+
+def succeed(
+    session: Session, job_id: str, result: dict[str, Any] | None, ref: str | None = None
+) -> Finish:
+    """Finish the job with its result, unless another delivery of it already did."""
+    _table(session)
+    moment = now()
+    changed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state != SUCCEEDED)
+        .values(
+            state=SUCCEEDED,
+            result=result,
+            result_ref=ref,
+            error=None,
+            finished_at=moment,
+            updated_at=moment,
+        )
+    ).rowcount
+    if changed:
+        return Finish.DONE
+    return Finish.ALREADY if session.get(Job, job_id) is not None else Finish.MISSING
+
+
+def fail(session: Session, job_id: str, error: dict[str, str]) -> bool:
+    """Mark the job failed with ``{code, message}``; a succeeded job stays succeeded."""
+    _table(session)
+    moment = now()
+    return bool(
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state != SUCCEEDED)
+            .values(state=FAILED, error=error, finished_at=moment, updated_at=moment)
+        ).rowcount
+    )
+
+
+def delete(session: Session, job_id: str) -> None:
+    """Forget a job whose message could not be sent (the client was told 503)."""
+    _table(session)
+    session.execute(Job.__table__.delete().where(Job.__table__.c.id == job_id))
+
+
+def stale(session: Session, older_than: dict[str, int], limit: int = 500) -> list[Job]:
+    """Open jobs silent for longer than their kind's threshold, oldest first."""
+    _table(session)
+    if not older_than:
+        return []
+    moment = now()
+    cutoff = moment - timedelta(seconds=min(older_than.values()))
+    rows = session.scalars(
+        select(Job)
+        .where(Job.state.in_(OPEN), Job.updated_at < cutoff)
+        .order_by(Job.updated_at)
+        .limit(limit)
+    ).all()
+    default = max(older_than.values())
+    return [
+        row
+        for row in rows
+        if aware(row.updated_at) < moment - timedelta(seconds=older_than.get(row.kind, default))
+    ]
+
+
+def claim_requeue(session: Session, job: Job, cutoff: datetime) -> bool:
+    """Take the right to re-send ``job``: one sweeper wins even without the Redis lock.
+
+    The update only matches the row as the sweeper read it (still open, still
+    silent, same re-send count), so a second sweeper's update matches nothing.
+    """
+    _table(session)
+    return bool(
+        session.execute(
+            update(Job)
+            .where(
+                Job.id == job.id,
+                Job.state.in_(OPEN),
+                Job.requeues == job.requeues,
+                Job.updated_at < cutoff,
+            )
+            .values(state=QUEUED, requeues=Job.requeues + 1, updated_at=now())
+        ).rowcount
+    )
+
+
+def public_view(job: Job) -> dict[str, Any]:
+    """``{job_id, kind, status, result?, error?}`` as ``GET /api/ml/jobs/<id>`` shows it."""
+    body: dict[str, Any] = {"job_id": job.id, "kind": job.kind, "status": job.state}
+    if job.state == SUCCEEDED:
+        body["result"] = job.result
+    elif job.state == FAILED:
+        error = job.error or {}
+        body["error"] = {
+            "code": str(error.get("code") or "job_failed"),
+            "message": str(error.get("message") or "the job failed"),
+        }
+    return body

@@ -1,0 +1,34 @@
+"""How long a job may sit still before the sweeper calls it stuck, read when asked."""
+
+from __future__ import annotations
+
+from prospects.lifecycle.settings import env_int
+
+RETRAIN_TIME_LIMIT_SECONDS = 3600  # tasks/train.py: Celery kills a retraining after this
+
+
+def stale_seconds() -> int:
+    """``$CALLUP_JOB_STALE_SECONDS``: queued or running with no news for this long is stuck.
+
+    Longer than a ranking chunk's time limit (900 s), since a ranking's chunks
+    are its heartbeat; a backlog older than this is re-sent only when its
+    message is no longer in the queue.
+    """
+    return env_int("CALLUP_JOB_STALE_SECONDS", 900, low=1)
+
+
+def stale_after(kind: str) -> int:
+    """Seconds of silence after which a job of ``kind`` is stuck (retraining sends no heartbeat)."""
+    if kind == "retrain":
+        return max(stale_seconds(), RETRAIN_TIME_LIMIT_SECONDS + 300)
+    return stale_seconds()
+
+
+def max_requeues() -> int:
+    """``$CALLUP_JOB_MAX_REQUEUES``: re-sends before a job is failed as ``job_lost``."""
+    return env_int("CALLUP_JOB_MAX_REQUEUES", 5, low=0)
+
+
+def sweep_interval() -> int:
+    """``$CALLUP_JOB_SWEEP_SECONDS``: how often Beat sends the sweeper."""
+    return env_int("CALLUP_JOB_SWEEP_SECONDS", 60, low=1)

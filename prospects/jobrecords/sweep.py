@@ -1,0 +1,213 @@
+"""Re-send jobs whose task message was lost: the ``jobs`` table is the record, Redis the queue.
+
+A job is stuck when it has been queued or running with no news for longer
+than its kind allows (``settings.stale_after``). For each stuck job, oldest
+first:
+
+* Celery's result says it finished (the worker could not update the table):
+  the record is brought up to date, nothing is sent;
+* its message still waits in the queue (a backlog, not a loss): left alone;
+* re-sent too often already: failed as ``job_lost``;
+* otherwise it is sent again with the same job id and the same arguments.
+
+Re-sending is idempotent twice over: one Redis lock per sweep, so two Beats
+or two overlapping runs do not both send, and a conditional update per job
+(``records.claim_requeue``), so even without the lock only one sweeper wins.
+The tasks themselves skip a job the table says is finished, and prediction
+records and ranking rows are written once per job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import redis
+
+from prospects.db.models import Job
+from prospects.db.session import session_scope
+from prospects.jobrecords import records
+from prospects.jobrecords.settings import max_requeues, stale_after
+from prospects.jobs import (
+    PREFIX,
+    QUEUE_PREDICT,
+    QUEUE_RANK,
+    QUEUE_TRAIN,
+    TASK_PREDICT,
+    TASK_RANK,
+    TASK_RETRAIN,
+    JobStore,
+    job_key,
+)
+
+log = logging.getLogger(__name__)
+LOCK_KEY = f"{PREFIX}:lock:jobsweep"
+LOCK_SECONDS = 300  # longer than any sweep; a sweeper that dies frees it by expiry
+SCAN_LIMIT = 20_000  # messages read per queue; a longer queue is assumed to hold the job
+_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")  # kombu's priority sub-queues
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"  # noqa: E501
+
+# kind → (task name, queue) to send a job of that kind again.
+ROUTES: dict[str, tuple[str, str]] = {
+    records.KIND_PREDICT: (TASK_PREDICT, QUEUE_PREDICT),
+    records.KIND_RANK: (TASK_RANK, QUEUE_RANK),
+    records.KIND_RETRAIN: (TASK_RETRAIN, QUEUE_TRAIN),
+}
+
+Send = Callable[[str, str, dict[str, Any], str], None]  # (task, job id, kwargs, queue)
+CeleryState = Callable[[str], tuple[str, Any]]  # job id → (Celery state, result)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep found and did (the Beat task's result)."""
+
+    locked: bool = False  # another sweep was running: this one did nothing
+    stuck: int = 0
+    requeued: list[str] = field(default_factory=list)
+    synced: int = 0  # finished per Celery; the table caught up
+    waiting: int = 0  # still in the queue: left alone
+    lost: list[str] = field(default_factory=list)  # re-sent too often: failed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "locked": self.locked,
+            "stuck": self.stuck,
+            "requeued": list(self.requeued),
+            "synced": self.synced,
+            "waiting": self.waiting,
+            "lost": list(self.lost),
+        }
+
+
+def queued_ids(client: redis.Redis, queue: str, limit: int = SCAN_LIMIT) -> set[str] | None:
+    """Ids of the task messages waiting in ``queue``; None when it is too long to read."""
+    found: set[str] = set()
+    for suffix in _PRIORITY_SUFFIXES:
+        key = queue + suffix
+        if client.llen(key) > limit:
+            return None
+        for raw in client.lrange(key, 0, limit - 1):
+            try:
+                found.add(str(json.loads(raw)["headers"]["id"]))
+            except (ValueError, KeyError, TypeError):
+                continue  # not a Celery message: nothing to match
+    return found
+
+
+def sweep(
+    client: redis.Redis,
+    send: Send,
+    celery_state: CeleryState,
+    *,
+    older_than: int | None = None,
+    database_url: str | None = None,
+) -> SweepReport:
+    """One pass over the stuck jobs; ``older_than`` overrides every kind's threshold (tests)."""
+    report = SweepReport()
+    token = uuid.uuid4().hex
+    if not client.set(LOCK_KEY, token, nx=True, ex=LOCK_SECONDS):
+        report.locked = True
+        return report
+    try:
+        thresholds = {
+            kind: older_than if older_than is not None else stale_after(kind) for kind in ROUTES
+        }
+        records.ensure_table(database_url)
+        with session_scope(database_url) as session:
+            stuck = records.stale(session, thresholds)
+        report.stuck = len(stuck)
+        waiting: dict[str, set[str] | None] = {}
+        for job in stuck:
+            _handle(client, job, send, celery_state, thresholds, waiting, report, database_url)
+    finally:
+        try:
+            client.eval(_RELEASE, 1, LOCK_KEY, token)
+        except redis.RedisError:
+            log.warning("could not release %s; it expires by itself", LOCK_KEY)
+    if report.requeued or report.lost or report.synced:
+        log.info("job sweep: %s", report.as_dict())
+    return report
+
+
+def _handle(
+    client: redis.Redis,
+    job: Job,
+    send: Send,
+    celery_state: CeleryState,
+    thresholds: dict[str, int],
+    waiting: dict[str, set[str] | None],
+    report: SweepReport,
+    database_url: str | None,
+) -> None:
+    route = ROUTES.get(job.kind)
+    if route is None:
+        return
+    task, queue = route
+    state, result = celery_state(job.id)
+    if state in ("SUCCESS", "FAILURE", "REVOKED"):
+        _sync(client, job, state, result, database_url)
+        report.synced += 1
+        return
+    if queue not in waiting:
+        waiting[queue] = queued_ids(client, queue)
+    in_queue = waiting[queue]
+    if in_queue is None or job.id in in_queue:
+        report.waiting += 1
+        return
+    if job.requeues >= max_requeues():
+        error = {
+            "code": "job_lost",
+            "message": f"the job was re-sent {job.requeues} times and never finished",
+        }
+        with session_scope(database_url) as session:
+            records.fail(session, job.id, error)
+        _restore_record(client, job, error=error)
+        report.lost.append(job.id)
+        return
+    cutoff = records.now() - timedelta(seconds=thresholds[job.kind])
+    with session_scope(database_url) as session:
+        claimed = records.claim_requeue(session, job, cutoff)
+    if not claimed:
+        return  # another sweeper took it, or it moved on since it was read
+    _restore_record(client, job)
+    send(task, job.id, dict(job.params or {}), queue)
+    report.requeued.append(job.id)
+
+
+def _sync(client: redis.Redis, job: Job, state: str, result: Any, database_url: str | None) -> None:
+    """Bring the record up to date with what Celery's backend says happened."""
+    with session_scope(database_url) as session:
+        if state == "SUCCESS":
+            value = result if isinstance(result, dict) else None
+            ref = None
+            if job.kind == records.KIND_RANK and value and "ranking_id" in value:
+                ref = f"ranking:{value['ranking_id']}"
+            records.succeed(session, job.id, value, ref)
+            return
+        stored = JobStore(client).get(job.id) or {}
+        error = stored.get("error") if isinstance(stored.get("error"), dict) else None
+        records.fail(session, job.id, error or {"code": "job_failed", "message": "the job failed"})
+
+
+def _restore_record(client: redis.Redis, job: Job, error: dict[str, str] | None = None) -> None:
+    """Give the job its Redis record back if Redis lost it, so polls and waits use the fast path."""
+    store = JobStore(client)
+    if not client.exists(job_key(job.id)):
+        store.create(job.id, job.kind, job.requested_by, _public_params(job.params or {}))
+        if job.kind == records.KIND_RANK:
+            client.hset(job_key(job.id), "shared", "1")
+    if error is not None:
+        store.record_error(job.id, error)
+        store.notify_done(job.id)
+
+
+def _public_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The inputs the API recorded (the task's bookkeeping arguments left out)."""
+    hidden = ("requested_by", "request_id")
+    return {k: v for k, v in params.items() if k not in hidden}

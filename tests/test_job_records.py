@@ -1,0 +1,278 @@
+"""Durable job records and the sweeper: state moves only forward, and a lost job is re-sent once."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import update
+
+from prospects.db.models import Job
+from prospects.db.session import session_scope
+from prospects.jobrecords import records
+from prospects.jobrecords.sweep import LOCK_KEY, sweep
+from prospects.jobs import JobStore, job_key
+from tests.stack import REDIS_BASE
+
+SWEEP_REDIS_URL = f"{REDIS_BASE}/2"  # bench/rank.py flushes db 3
+
+
+@pytest.fixture
+def sweep_redis():
+    client = redis.Redis.from_url(SWEEP_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not reachable")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+def _age(url: str, job_id: str, seconds: float) -> None:
+    """Pretend the job has been silent for ``seconds``."""
+    with session_scope(url) as session:
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(updated_at=records.now() - timedelta(seconds=seconds))
+        )
+
+
+def _job(url: str, job_id: str, kind: str = "predict", **kwargs: Any) -> None:
+    params = kwargs or {"prospect_id": 7, "requested_by": "alice"}
+    with session_scope(url) as session:
+        records.create(session, job_id, kind, "alice", params)
+
+
+def _row(url: str, job_id: str) -> Job:
+    with session_scope(url) as session:
+        return records.get(session, job_id)
+
+
+class Sent:
+    """A stand-in for Celery: what was sent, and the state its backend reports per job."""
+
+    def __init__(self, states: dict[str, tuple[str, Any]] | None = None):
+        self.messages: list[tuple[str, str, dict[str, Any], str]] = []
+        self.states = states or {}
+
+    def send(self, task: str, job_id: str, kwargs: dict[str, Any], queue: str) -> None:
+        self.messages.append((task, job_id, kwargs, queue))
+
+    def state(self, job_id: str) -> tuple[str, Any]:
+        return self.states.get(job_id, ("PENDING", None))
+
+
+def test_a_job_moves_only_forward(sqlite_url):
+    _job(sqlite_url, "job-00000001")
+    with session_scope(sqlite_url) as session:
+        assert records.start(session, "job-00000001", "predict")
+        assert records.succeed(session, "job-00000001", {"p": 0.4}) is records.Finish.DONE
+        assert records.succeed(session, "job-00000001", {"p": 0.5}) is records.Finish.ALREADY
+        assert records.succeed(session, "job-00000404", {}) is records.Finish.MISSING
+        assert not records.fail(session, "job-00000001", {"code": "x", "message": "y"})
+        assert not records.start(session, "job-00000001", "predict")  # a late redelivery
+        assert records.finished(session, "job-00000001")
+    row = _row(sqlite_url, "job-00000001")
+    assert (row.state, row.result, row.attempts) == ("succeeded", {"p": 0.4}, 1)
+    assert row.started_at is not None and row.finished_at is not None
+
+
+def test_a_job_sent_without_a_record_gets_one_when_it_starts(sqlite_url):
+    with session_scope(sqlite_url) as session:
+        assert records.start(session, "beat-0000001", "rank", "beat", {"requested_by": "beat"})
+    row = _row(sqlite_url, "beat-0000001")
+    assert (row.kind, row.state, row.attempts, row.params) == (
+        "rank",
+        "running",
+        1,
+        {"requested_by": "beat"},
+    )
+
+
+def test_a_lost_job_is_sent_again_once_with_its_id_and_arguments(sqlite_url, sweep_redis):
+    _job(sqlite_url, "lost-0000001", prospect_id=7, as_of="2026-05-01", requested_by="alice")
+    _job(sqlite_url, "fresh-000001")  # accepted a moment ago: not stuck
+    _age(sqlite_url, "lost-0000001", 120)
+    celery = Sent()
+
+    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+
+    assert report.requeued == ["lost-0000001"]
+    assert celery.messages == [
+        (
+            "callup.predict",
+            "lost-0000001",
+            {"prospect_id": 7, "as_of": "2026-05-01", "requested_by": "alice"},
+            "predict",
+        )
+    ]
+    row = _row(sqlite_url, "lost-0000001")
+    assert (row.state, row.requeues) == ("queued", 1)
+    restored = JobStore(sweep_redis).get("lost-0000001")  # polls take the fast path again
+    assert restored["user"] == "alice" and restored["params"] == {
+        "prospect_id": 7,
+        "as_of": "2026-05-01",
+    }
+    again = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+    assert again.requeued == [] and len(celery.messages) == 1  # it just moved: not stuck
+
+
+def test_a_job_still_waiting_in_its_queue_is_left_alone(sqlite_url, sweep_redis):
+    _job(sqlite_url, "wait-0000001")
+    _age(sqlite_url, "wait-0000001", 120)
+    message = {"headers": {"id": "wait-0000001", "task": "callup.predict"}, "body": ""}
+    sweep_redis.rpush("predict", json.dumps(message))
+    celery = Sent()
+
+    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+
+    assert report.waiting == 1 and celery.messages == []
+
+
+def test_a_job_celery_finished_is_synced_not_rerun(sqlite_url, sweep_redis):
+    _job(sqlite_url, "done-0000001", "rank", requested_by="alice")
+    _job(sqlite_url, "bad-00000001")
+    for job_id in ("done-0000001", "bad-00000001"):
+        _age(sqlite_url, job_id, 120)
+    JobStore(sweep_redis).record_error("bad-00000001", {"code": "unknown_prospect", "message": "m"})
+    celery = Sent(
+        {
+            "done-0000001": ("SUCCESS", {"ranking_id": 4, "total": 9}),
+            "bad-00000001": ("FAILURE", None),
+        }
+    )
+
+    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+
+    assert report.synced == 2 and celery.messages == []
+    done, bad = _row(sqlite_url, "done-0000001"), _row(sqlite_url, "bad-00000001")
+    assert (done.state, done.result_ref, done.result["total"]) == ("succeeded", "ranking:4", 9)
+    assert (bad.state, bad.error["code"]) == ("failed", "unknown_prospect")
+
+
+def test_a_job_resent_too_often_fails_as_lost(sqlite_url, sweep_redis, monkeypatch):
+    monkeypatch.setenv("CALLUP_JOB_MAX_REQUEUES", "2")
+    _job(sqlite_url, "gone-0000001")
+    with session_scope(sqlite_url) as session:
+        session.execute(update(Job).where(Job.id == "gone-0000001").values(requeues=2))
+    _age(sqlite_url, "gone-0000001", 120)
+    celery = Sent()
+
+    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+
+    assert report.lost == ["gone-0000001"] and celery.messages == []
+    assert _row(sqlite_url, "gone-0000001").error["code"] == "job_lost"
+    assert JobStore(sweep_redis).get("gone-0000001")["error"]["code"] == "job_lost"
+
+
+def test_a_second_sweep_while_one_runs_sends_nothing(sqlite_url, sweep_redis):
+    _job(sqlite_url, "lock-0000001")
+    _age(sqlite_url, "lock-0000001", 120)
+    sweep_redis.set(LOCK_KEY, "another-sweeper", ex=30)
+    celery = Sent()
+
+    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+
+    assert report.locked and celery.messages == []
+    assert sweep_redis.get(LOCK_KEY) == b"another-sweeper"  # not ours to free
+
+
+def test_two_sweepers_without_the_lock_send_a_job_once(sqlite_url):
+    _job(sqlite_url, "race-0000001")
+    _age(sqlite_url, "race-0000001", 120)
+    seen = _row(sqlite_url, "race-0000001")  # both sweepers read the same row
+    cutoff = records.now() - timedelta(seconds=60)
+    wins: list[bool] = []
+    barrier = threading.Barrier(2)
+
+    def claim() -> None:
+        barrier.wait()
+        with session_scope(sqlite_url) as session:
+            wins.append(records.claim_requeue(session, seen, cutoff))
+
+    threads = [threading.Thread(target=claim) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(wins) == [False, True]
+    assert _row(sqlite_url, "race-0000001").requeues == 1
+
+
+def test_predict_writes_the_job_before_enqueueing_and_polls_survive_a_redis_flush(
+    client, headers, prospects, redis_client, sqlite_url, queued
+):
+    accepted = client.post("/api/ml/predict", json={"prospect_id": 101}, headers=headers)
+    assert accepted.status_code == 202
+    job_id = accepted.get_json()["job_id"]
+    row = _row(sqlite_url, job_id)
+    assert (row.kind, row.state, row.requested_by) == ("predict", "queued", "alice")
+    assert row.params == queued()[0]["kwargs"]  # exactly what was sent: it can be sent again
+
+    redis_client.flushdb()  # Redis restarted without persistence
+    polled = client.get(f"/api/ml/jobs/{job_id}", headers=headers)
+    assert polled.status_code == 200
+    assert polled.get_json() == {"job_id": job_id, "kind": "predict", "status": "queued"}
+
+    with session_scope(sqlite_url) as session:
+        records.succeed(session, job_id, {"prospect_id": 101, "probability": 0.31})
+    done = client.get(f"/api/ml/jobs/{job_id}", headers=headers).get_json()
+    assert done["status"] == "succeeded" and done["result"]["probability"] == 0.31
+
+
+def test_someone_elses_recorded_job_is_404(client, headers, make_key, prospects, redis_client):
+    job_id = client.post("/api/ml/predict", json={"prospect_id": 101}, headers=headers).get_json()
+    redis_client.flushdb()
+    bob = {"Authorization": f"Bearer {make_key('bob', 'analyst')}"}
+    admin = {"Authorization": f"Bearer {make_key('root', 'admin')}"}
+
+    assert client.get(f"/api/ml/jobs/{job_id['job_id']}", headers=bob).status_code == 404
+    assert client.get(f"/api/ml/jobs/{job_id['job_id']}", headers=admin).status_code == 200
+
+
+def test_a_failed_send_leaves_no_record(app, client, headers, prospects, sqlite_url, monkeypatch):
+    celery = app.extensions["callup.celery"]
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise redis.exceptions.ConnectionError("broker down")
+
+    monkeypatch.setattr(celery, "send_task", refuse)
+    started = time.monotonic()
+    response = client.post("/api/ml/predict", json={"prospect_id": 101}, headers=headers)
+
+    assert response.status_code == 503 and time.monotonic() - started < 3
+    with session_scope(sqlite_url) as session:
+        assert session.query(Job).count() == 0
+    assert not any(k.startswith(job_key("").encode()) for k in _keys(app))
+
+
+def _keys(app) -> list[bytes]:
+    return list(redis.Redis.from_url(app.config["REDIS_URL"]).scan_iter("callup:job:*"))
+
+
+def test_a_finished_job_whose_celery_result_is_gone_answers_from_its_record(
+    client, headers, prospects, sqlite_url
+):
+    job_id = client.post("/api/ml/predict", json={"prospect_id": 101}, headers=headers).get_json()
+    job_id = job_id["job_id"]  # its Redis record is there; Celery has no result for it
+    assert client.get(f"/api/ml/jobs/{job_id}", headers=headers).get_json()["status"] == "queued"
+
+    with session_scope(sqlite_url) as session:
+        records.succeed(session, job_id, {"prospect_id": 101, "probability": 0.42})
+    body = client.get(f"/api/ml/jobs/{job_id}", headers=headers).get_json()
+
+    assert body == {
+        "job_id": job_id,
+        "kind": "predict",
+        "status": "succeeded",
+        "result": {"prospect_id": 101, "probability": 0.42},
+    }
