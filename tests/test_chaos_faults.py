@@ -92,10 +92,10 @@ def chaos(tmp_path_factory) -> Iterator[Chaos]:
     redis_server = RedisServer(workdir=tmp)
     postgres = PostgresServer()
     redis_server.start()
-    postgres.init()
-    postgres.start()
     api = mlflow = gate = None
     try:
+        postgres.init()
+        postgres.start()
         with stack(
             tmp, 0, champion=False, redis_base=redis_server.base(), database_url=postgres.url
         ) as s:
