@@ -11,15 +11,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import database
 from prospects.jobrecords import records
 
 
-def record(job_id: str, kind: str, user: str | None, kwargs: dict[str, Any]) -> None:
-    """Write the job's row (``kwargs``: the task's arguments, so it can be sent again)."""
-    with database.session() as session:
-        records.create(session, job_id, kind, user, kwargs)
+def record(job_id: str, kind: str, user: str | None, kwargs: dict[str, Any]) -> bool:
+    """Write the job's row (``kwargs``: the task's arguments, so it can be sent again).
+
+    False when a row with this id exists already: another request holds the
+    job (the same Idempotency-Key, concurrently), and only it may send it.
+    """
+    try:
+        with database.session() as session:
+            records.create(session, job_id, kind, user, kwargs)
+    except IntegrityError:
+        return False
+    return True
 
 
 def forget(job_id: str) -> None:

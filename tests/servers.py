@@ -255,6 +255,8 @@ class MlflowServer:
             + ["--backend-store-uri", self.backend_uri]
             + ["--default-artifact-root", self.artifact_root],
             cwd=self.root,
+            # No job runner: it forks a dozen consumers (CPU at start-up) that nothing here uses.
+            env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -276,3 +276,19 @@ def test_a_finished_job_whose_celery_result_is_gone_answers_from_its_record(
         "status": "succeeded",
         "result": {"prospect_id": 101, "probability": 0.42},
     }
+
+
+def test_a_replay_racing_the_first_request_gets_its_job_and_sends_nothing(
+    client, headers, prospects, redis_client, queued
+):
+    keyed = {**headers, "Idempotency-Key": "twin-requests-1"}
+    first = client.post("/api/ml/predict", json={"prospect_id": 101}, headers=keyed)
+    job_id = first.get_json()["job_id"]
+    # As the replay sees it while the first request is between its row and its Redis record.
+    redis_client.delete(job_key(job_id))
+
+    replay = client.post("/api/ml/predict", json={"prospect_id": 101}, headers=keyed)
+
+    assert replay.status_code == 202, replay.get_json()  # not a 500 from the row's primary key
+    assert replay.get_json()["job_id"] == job_id
+    assert [m["id"] for m in queued()] == [job_id]  # sent once

@@ -99,6 +99,8 @@ def predict() -> Response:
         if claim is not None and claim.is_new:
             claim.release()  # let the client retry with the same key once we are healthy
         raise
+    if record is None:  # a request with the same Idempotency-Key got there first: its job
+        record = {"job_id": job_id, "kind": "predict", "user": current_principal().name}
     return answer_for_job(job_id, record, wait, fresh=True)
 
 
@@ -294,15 +296,18 @@ def _request_id() -> str:
     return supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
 
 
-def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any]:
+def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any] | None:
     """Record the job (database, then Redis), then send the task by name.
 
     A failed send leaves no job behind: the client hears 503 and may retry.
+    None when the job is on record already: two requests with one
+    Idempotency-Key raced, and the database's key lets only one send it.
     """
     user = current_principal().name
     params = {"prospect_id": prospect_id, "as_of": as_of.isoformat()}
     kwargs = {**params, "requested_by": user, "request_id": _request_id()}
-    jobrecords.record(job_id, "predict", user, kwargs)
+    if not jobrecords.record(job_id, "predict", user, kwargs):
+        return None
     store = redis_clients.jobs()
     try:
         store.create(job_id, "predict", user, params)
