@@ -8,27 +8,45 @@ removes the row again: the client got a 503 and that job never existed.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import database
 from prospects.jobrecords import records
 
 
-def record(job_id: str, kind: str, user: str | None, kwargs: dict[str, Any]) -> bool:
+class Recorded(Enum):
+    """What ``record`` did."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"  # the id is on record already
+    UNMET = "unmet"  # the condition did not hold: nothing written
+
+
+def record(
+    job_id: str,
+    kind: str,
+    user: str | None,
+    kwargs: dict[str, Any],
+    *,
+    only_if: ColumnElement[bool] | None = None,
+) -> Recorded:
     """Write the job's row (``kwargs``: the task's arguments, so it can be sent again).
 
-    False when a row with this id exists already: another request holds the
-    job (the same Idempotency-Key, concurrently), and only it may send it.
+    ``DUPLICATE`` when a row with this id exists already: another request holds
+    the job (the same Idempotency-Key, concurrently), and only it may send it.
+    ``UNMET`` when ``only_if`` (checked in the same statement) did not hold.
     """
     try:
         with database.session() as session:
-            records.create(session, job_id, kind, user, kwargs)
+            written = records.create(session, job_id, kind, user, kwargs, only_if=only_if)
     except IntegrityError:
-        return False
-    return True
+        return Recorded.DUPLICATE
+    return Recorded.CREATED if written else Recorded.UNMET
 
 
 def forget(job_id: str) -> None:

@@ -18,8 +18,10 @@ from flask_limiter import Limiter
 from flask_limiter.wrappers import RequestLimit
 from kombu.exceptions import OperationalError as KombuOperationalError
 from limits.errors import StorageError
-from limits.storage import Storage
-from limits.strategies import RateLimiter
+from limits.storage import RedisStorage, Storage
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
+
+from app.ratewindow import CountingFixedWindow
 
 _UNREACHABLE = (redis.exceptions.RedisError, StorageError, KombuOperationalError, OSError)
 
@@ -42,7 +44,10 @@ class AppLimiter(Limiter):
         app.config.setdefault("RATELIMIT_KEY_PREFIX", "callup")
         app.config.setdefault("RATELIMIT_DEFAULT", default_limit)
         super().init_app(app)
-        app.extensions["callup.ratelimit"] = (self._storage, self._limiter)
+        strategy = self._limiter
+        if type(strategy) is FixedWindowRateLimiter and isinstance(self._storage, RedisStorage):
+            strategy = CountingFixedWindow(self._storage)  # one round trip, headers included
+        app.extensions["callup.ratelimit"] = (self._storage, strategy)
         app.after_request(inject_headers)
 
     @property
@@ -91,7 +96,8 @@ def inject_headers(response: Response) -> Response:
         current: RequestLimit | None = limiter.current_limit
         if current is None:
             return response
-        # One storage round trip: ``current.remaining`` would read the window again.
+        # No storage round trip: the hit's own figures (app.ratewindow); ``current.remaining``
+        # would read the window again.
         reset_at, remaining = current.window  # epoch seconds of the reset, hits left
         response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
         response.headers["X-RateLimit-Remaining"] = str(max(0, remaining))

@@ -13,6 +13,7 @@ Usage: ``python bench/predict.py [--prospects 3000] [--requests 400] [--clients 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -27,7 +28,6 @@ import time
 from pathlib import Path
 
 import redis
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_DB = 15
@@ -75,30 +75,66 @@ def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     )
 
 
-def wait_http(url: str, timeout: float = 60) -> None:
+def wait_http(port: int, path: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
         try:
-            requests.get(url, timeout=1)
+            conn.request("GET", path)
+            conn.getresponse().read()
             return
-        except requests.RequestException:
+        except (OSError, http.client.HTTPException):
             time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
+        finally:
+            conn.close()
+    raise RuntimeError(f"port {port} did not come up")
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection (``http.client``), reopened if the server drops it.
+
+    The standard library's client, not ``requests``: that one adds about 0.8 ms
+    of its own per request on this machine (more than a cache hit costs the
+    server), which would be measured as the service's latency.
+    """
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> int:
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                response.read()
+                return response.status
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 class Target:
     """One server under test and how to ask it for a sync prediction."""
 
-    def __init__(self, name: str, url: str, headers: dict[str, str]):
-        self.name, self.url, self.headers = name, url, headers
+    def __init__(self, name: str, port: int, path: str, headers: dict[str, str]):
+        self.name, self.port, self.path = name, port, path
+        self.headers = {**headers, "Content-Type": "application/json"}
 
-    def call(self, session: requests.Session, prospect_id: int) -> tuple[float, int]:
+    def client(self) -> Client:
+        return Client(self.port)
+
+    def call(self, client: Client, prospect_id: int) -> tuple[float, int]:
+        body = json.dumps({"prospect_id": prospect_id}).encode()
         started = time.perf_counter()
-        response = session.post(
-            self.url, json={"prospect_id": prospect_id}, headers=self.headers, timeout=30
-        )
-        elapsed = (time.perf_counter() - started) * 1000
-        return elapsed, response.status_code
+        status = client.request("POST", self.path, body, self.headers)
+        return (time.perf_counter() - started) * 1000, status
 
 
 def clear_prediction_cache(client: redis.Redis) -> None:
@@ -111,15 +147,17 @@ def sequential(api: Target, base: Target, ids: list[int], client: redis.Redis) -
     """Interleaved single-client cache-miss latencies."""
     lat: dict[str, list[float]] = {api.name: [], base.name: []}
     bad = {api.name: 0, base.name: 0}
-    with requests.Session() as s_api, requests.Session() as s_base:
-        for pid in ids:
-            clear_prediction_cache(client)
-            for target, session in ((api, s_api), (base, s_base)):
-                ms, status = target.call(session, pid)
-                if status == 200:
-                    lat[target.name].append(ms)
-                else:
-                    bad[target.name] += 1
+    c_api, c_base = api.client(), base.client()
+    for pid in ids:
+        clear_prediction_cache(client)
+        for target, conn in ((api, c_api), (base, c_base)):
+            ms, status = target.call(conn, pid)
+            if status == 200:
+                lat[target.name].append(ms)
+            else:
+                bad[target.name] += 1
+    c_api.close()
+    c_base.close()
     return {name: summary(values, bad[name]) for name, values in lat.items()}
 
 
@@ -141,16 +179,17 @@ def concurrent(target: Target, ids: list[int], clients: int, seconds: float) -> 
     stop = time.monotonic() + seconds
 
     def run(offset: int) -> None:
-        with requests.Session() as session:
-            i = offset
-            while time.monotonic() < stop:
-                ms, status = target.call(session, ids[i % len(ids)])
-                with lock:
-                    if status == 200:
-                        lat.append(ms)
-                    else:
-                        errors[0] += 1
-                i += clients
+        conn = target.client()
+        i = offset
+        while time.monotonic() < stop:
+            ms, status = target.call(conn, ids[i % len(ids)])
+            with lock:
+                if status == 200:
+                    lat.append(ms)
+                else:
+                    errors[0] += 1
+            i += clients
+        conn.close()
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
     started = time.monotonic()
@@ -163,9 +202,22 @@ def concurrent(target: Target, ids: list[int], clients: int, seconds: float) -> 
 
 
 def cache_hits(api: Target, pid: int, n: int) -> dict:
-    with requests.Session() as session:
-        api.call(session, pid)  # make sure it is cached
-        values = [api.call(session, pid)[0] for _ in range(n)]
+    conn = api.client()
+    api.call(conn, pid)  # make sure it is cached
+    values = [api.call(conn, pid)[0] for _ in range(n)]
+    conn.close()
+    return summary(values)
+
+
+def http_floor(port: int, n: int) -> dict:
+    """``GET /healthz`` (no I/O): what HTTP, gunicorn and Flask cost before any work."""
+    conn = Client(port)
+    values = []
+    for _ in range(n):
+        started = time.perf_counter()
+        conn.request("GET", "/healthz", None, {})
+        values.append((time.perf_counter() - started) * 1000)
+    conn.close()
     return summary(values)
 
 
@@ -226,7 +278,7 @@ def main() -> None:
                 "-n",
                 "bench@localhost",
             ],
-            env,
+            {**env, "CALLUP_TASK_EVENTS": "0"},  # as docker-compose's predict-worker runs
             workdir / "worker.log",
         ),
         start(
@@ -259,14 +311,15 @@ def main() -> None:
         ),
     ]
     try:
-        wait_http(f"http://127.0.0.1:{api_port}/healthz")
-        wait_http(f"http://127.0.0.1:{base_port}/")
+        wait_http(api_port, "/healthz")
+        wait_http(base_port, "/")
         api = Target(
             "queue",
-            f"http://127.0.0.1:{api_port}/api/ml/predict",
+            api_port,
+            "/api/ml/predict",
             {"Authorization": f"Bearer {key}", "Prefer": "wait=30"},
         )
-        base = Target("baseline", f"http://127.0.0.1:{base_port}/baseline/predict", {})
+        base = Target("baseline", base_port, "/baseline/predict", {})
         sequential(api, base, ids[:40], client)  # warm-up: models, contexts, connections
         seq = sequential(api, base, ids[40 : 40 + args.requests], client)
         clear_prediction_cache(client)
@@ -274,6 +327,7 @@ def main() -> None:
         clear_prediction_cache(client)
         conc_api = concurrent(api, ids, args.clients, args.seconds)
         hits = cache_hits(api, ids[0], 300)
+        floor = http_floor(api_port, 300)
     finally:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -288,11 +342,15 @@ def main() -> None:
         "ratio_p99": round(seq["queue"]["p99_ms"] / seq["baseline"]["p99_ms"], 3),
         f"concurrent_{args.clients}_clients": {"queue": conc_api, "baseline": conc_base},
         "cache_hit": hits,
+        "http_floor_healthz": floor,
     }
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"league: {len(ids)} prospects; gunicorn {' '.join(GUNICORN_FLAGS)}; worker -c 2")
+    print(
+        f"league: {len(ids)} prospects; gunicorn {' '.join(GUNICORN_FLAGS)}; "
+        "worker -Q predict -c 2 (prefork, no task events)"
+    )
     print(f"{'':28}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>8}")
     for name in ("queue", "baseline"):
         row = seq[name]
@@ -303,6 +361,7 @@ def main() -> None:
             f"{row['per_second']:>8}"
         )
     print(f"cache hit (queue API){'':7}{hits['p50_ms']:>9}{hits['p99_ms']:>9}")
+    print(f"GET /healthz (HTTP floor){'':3}{floor['p50_ms']:>9}{floor['p99_ms']:>9}")
     print(f"ratio queue/baseline: p50 {report['ratio_p50']}  p99 {report['ratio_p99']}")
 
 

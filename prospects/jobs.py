@@ -82,6 +82,20 @@ def prediction_cache_key(
 
 
 DATA_VERSION_KEY = f"{PREFIX}:data_version"
+WAKEUP_TOKEN = "1"  # a finished job's wake-up when it carries no result
+
+
+def parse_wakeup(raw: bytes | str) -> dict[str, Any]:
+    """A wake-up's payload: ``{"result": …}`` from a prediction, ``{}`` from any other job."""
+    if raw in (WAKEUP_TOKEN, WAKEUP_TOKEN.encode()):
+        return {}
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) and isinstance(payload.get("result"), dict) else {}
+
+
 ALIAS_CHANNEL = f"{PREFIX}:aliases"
 
 
@@ -122,21 +136,51 @@ class JobStore:
 
     def notify_done(self, job_id: str) -> None:
         """Wake anyone waiting on the job (called by the worker after the result is stored)."""
-        pipe = self.redis.pipeline()
-        pipe.rpush(done_key(job_id), "1")
-        pipe.expire(done_key(job_id), JOB_TTL_SECONDS)
-        pipe.execute()
+        self._push_wakeup(self.redis.pipeline(), job_id, WAKEUP_TOKEN).execute()
 
-    def wait_done(self, job_id: str, timeout: float) -> bool:
-        """Block up to ``timeout`` seconds for the job to finish; True when it has."""
+    def deliver_prediction(self, job_id: str, cache_key: str, result: dict[str, Any]) -> None:
+        """Cache a prediction and wake its waiters with the result itself, in one round trip.
+
+        The worker calls this as the task's last step, before Celery stores the
+        result and sends its events: a waiting request answers from the wake-up
+        without reading Celery's backend, while the worker finishes its bookkeeping.
+        """
+        body = json.dumps(result)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(cache_key, body, ex=PREDICTION_CACHE_TTL_SECONDS)
+        self._push_wakeup(pipe, job_id, '{"result":' + body + "}").execute()
+
+    @staticmethod
+    def _push_wakeup(pipe: Any, job_id: str, value: str | bytes) -> Any:
+        pipe.rpush(done_key(job_id), value)
+        pipe.expire(done_key(job_id), JOB_TTL_SECONDS)
+        return pipe
+
+    def wait_done(
+        self, job_id: str, timeout: float, *, pass_on: bool = True
+    ) -> dict[str, Any] | None:
+        """Block up to ``timeout`` seconds for the job to finish.
+
+        None while it has not; once it has, what the worker sent: ``{"result": …}``
+        for a prediction (so the caller needs no further read), else ``{}``. The
+        wake-up is put back for other waiters on the same job (idempotent
+        retries) unless ``pass_on`` is False: then the caller does it, with
+        ``pass_on_wakeup``, when it has answered its own client.
+        """
         if timeout <= 0:
-            return bool(self.redis.exists(done_key(job_id)))
+            raw = self.redis.lindex(done_key(job_id), 0)
+            return None if raw is None else parse_wakeup(raw)
         popped = self.redis.blpop([done_key(job_id)], timeout=timeout)
         if popped is None:
-            return False
-        # Put the token back so other waiters on the same job (idempotent retries) wake too.
-        self.notify_done(job_id)
-        return True
+            return None
+        if pass_on:
+            self._push_wakeup(self.redis.pipeline(), job_id, popped[1]).execute()
+        return parse_wakeup(popped[1])
+
+    def pass_on_wakeup(self, job_id: str, wakeup: dict[str, Any]) -> None:
+        """Put a popped wake-up back for the next waiter on the same job."""
+        value = json.dumps(wakeup) if "result" in wakeup else WAKEUP_TOKEN
+        self._push_wakeup(self.redis.pipeline(), job_id, value).execute()
 
     def cached_prediction(self, key: str) -> dict[str, Any] | None:
         raw = self.redis.get(key)

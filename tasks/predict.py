@@ -58,6 +58,7 @@ class PredictTask(Task):
     time_limit=60,
     soft_time_limit=50,
     track_started=False,
+    resultrepr_maxsize=80,  # the worker's success log line: an id's worth, not a 2 kB repr
     **_RETRY,
 )
 def predict(
@@ -67,12 +68,15 @@ def predict(
     requested_by: str | None = None,
     request_id: str | None = None,
 ) -> dict:
-    """Score one prospect with the warm champion (or, for its A/B share, the challenger); store
-    the prediction with its variant and cache the answer under that variant.
+    """Score one prospect with the warm champion (or, for its A/B share, the challenger), answer
+    the waiting client, then store the prediction with its variant.
 
-    The job's record and the prediction commit together, and only the delivery
-    that finishes the job stores a prediction: a message redelivered after its
-    worker died past the commit writes nothing twice.
+    The answer goes out first (cache entry and wake-up in one Redis round trip),
+    so the client does not wait for the bookkeeping. The job's record and the
+    prediction then commit together, and only the delivery that finishes the
+    job stores a prediction: a worker dying between the answer and the commit
+    leaves the message unacknowledged, its redelivery computes the same answer
+    again and stores it once.
     """
     rt = runtime()
     day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
@@ -82,6 +86,11 @@ def predict(
         with session_scope() as session:
             version = cached_data_version(rt.redis, session)
             result = predict_one(session, model, rt.contexts, prospect_id, day, version, variant)
+            key = cache_key(variant, model.version, result["data_version"], day, prospect_id)
+            if job_id:
+                rt.jobs.deliver_prediction(job_id, key, result)  # waiters answer from this
+            else:
+                rt.jobs.cache_prediction(key, result)
             done = records.succeed(session, job_id, result) if job_id else records.Finish.MISSING
             if done is not records.Finish.ALREADY:
                 record_prediction(session, result, job_id, requested_by)
@@ -89,6 +98,4 @@ def predict(
         if job_id:
             rt.jobs.record_error(job_id, exc.as_dict())
         raise
-    key = cache_key(variant, model.version, result["data_version"], day, prospect_id)
-    rt.jobs.cache_prediction(key, result)
     return result

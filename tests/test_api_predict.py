@@ -236,6 +236,17 @@ def test_idempotent_replay_of_a_finished_job_answers_200(
     }
 
 
+def test_an_unknown_prospect_releases_its_idempotency_key(client, headers, prospects, redis_client):
+    h = {**headers, "Idempotency-Key": "order-45"}
+    assert client.post(URL, json={"prospect_id": 999}, headers=h).status_code == 404
+    assert not list(redis_client.scan_iter("callup:idem:*"))
+
+    response = client.post(URL, json={"prospect_id": 101}, headers=h)  # the key is free again
+
+    assert response.status_code == 202
+    assert redis_client.llen("predict") == 1
+
+
 def test_bad_idempotency_key_is_400(client, headers, prospects, redis_client):
     h = {**headers, "Idempotency-Key": "x" * 300}
     response = client.post(URL, json={"prospect_id": 101}, headers=h)
@@ -254,6 +265,9 @@ def _fake_worker(redis_client, celery, outcome: str, delay: float = 0.2) -> thre
         job_id = json.loads(popped[1])["headers"]["id"]
         time.sleep(delay)
         store = JobStore(redis_client)
+        if outcome == "delivered":  # the real task's way: the answer rides on the wake-up
+            store.deliver_prediction(job_id, "callup:pred:test", RESULT)
+            return  # Celery has not stored its result yet
         if outcome == "success":
             celery.backend.store_result(job_id, RESULT, "SUCCESS")
         else:
@@ -279,6 +293,66 @@ def test_prefer_wait_answers_200_with_the_result(client, headers, prospects, red
     assert body["status"] == "succeeded" and body["cached"] is False
     assert body["result"] == RESULT and body["job_id"]
     assert response.headers["Preference-Applied"] == "wait=5"
+
+
+def test_prefer_wait_answers_from_the_wake_up_before_celery_stores_the_result(
+    client, headers, prospects, redis_client, celery
+):
+    worker = _fake_worker(redis_client, celery, "delivered")
+
+    response = client.post(URL, json={"prospect_id": 101}, headers={**headers, "Prefer": "wait=5"})
+
+    worker.join(5)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body == {
+        "job_id": body["job_id"],
+        "status": "succeeded",
+        "result": RESULT,
+        "cached": False,
+    }
+    assert celery.backend.get_task_meta(body["job_id"])["status"] == "PENDING"
+    assert json.loads(redis_client.get("callup:pred:test")) == RESULT  # cached on the way
+
+
+def test_a_poll_between_the_wake_up_and_celerys_result_sees_the_answer(
+    client, headers, prospects, redis_client, celery
+):
+    job_id = client.post(URL, json={"prospect_id": 101}, headers=headers).get_json()["job_id"]
+    JobStore(redis_client).deliver_prediction(job_id, "callup:pred:test", RESULT)
+
+    response = client.get(f"/api/ml/jobs/{job_id}", headers=headers)
+
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "job_id": job_id,
+        "kind": "predict",
+        "status": "succeeded",
+        "result": RESULT,
+    }
+
+
+def test_every_waiter_on_one_job_gets_the_answer(client, headers, prospects, redis_client, celery):
+    h = {**headers, "Idempotency-Key": "order-46", "Prefer": "wait=5"}
+    answers: list = []
+
+    def wait() -> None:
+        response = client.post(URL, json={"prospect_id": 101}, headers=h)
+        answers.append((response.status_code, response.get_json()))
+        response.close()  # the server hands the wake-up on once its response is done
+
+    worker = _fake_worker(redis_client, celery, "delivered", delay=0.5)
+    first = threading.Thread(target=wait)
+    first.start()
+    time.sleep(0.2)  # the second request finds the job the first one enqueued
+    wait()
+    first.join(5)
+    worker.join(5)
+
+    assert [status for status, _ in answers] == [200, 200]
+    assert answers[0][1]["job_id"] == answers[1][1]["job_id"]
+    assert all(body["result"] == RESULT for _, body in answers)
+    assert redis_client.llen("predict") == 0  # one message, taken by the worker
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ _VAR = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 _ESCAPED = "\x00"
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 CORE = {"redis", "postgres", "minio", "minio-init", "mlflow", "init", "api", "worker", "beat"}
+CORE |= {"predict-worker"}
 
 
 def resolve(value: Any) -> str:
@@ -258,8 +259,9 @@ def test_redis_persists_with_an_append_only_file(services):
 
 
 def test_workers_scale_and_beat_stays_single(services):
-    worker, beat = services["worker"], services["beat"]
-    assert "container_name" not in worker and "ports" not in worker
+    beat = services["beat"]
+    for worker in (services["worker"], services["predict-worker"]):
+        assert "container_name" not in worker and "ports" not in worker
     assert beat["deploy"]["replicas"] == 1
     assert beat.get("container_name"), "a fixed name makes --scale beat=2 fail"
     assert services["api"]["ports"]
@@ -330,3 +332,14 @@ def test_docker_compose_itself_accepts_the_file(tmp_path):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_every_queue_has_a_worker_and_predictions_have_their_own(services):
+    """Predictions never wait behind a ranking chunk: their worker takes no other queue."""
+    queues = {}
+    for name in ("worker", "predict-worker"):
+        command = argv(services[name]["command"])
+        queues[name] = set(command[command.index("-Q") + 1].split(","))
+    assert queues["predict-worker"] == {"predict"}
+    assert queues["worker"] | queues["predict-worker"] == {"predict", "rank", "train"}
+    assert services["predict-worker"]["environment"]["CALLUP_TASK_EVENTS"] == "0"

@@ -85,6 +85,30 @@ def test_a_job_moves_only_forward(sqlite_url):
     assert row.started_at is not None and row.finished_at is not None
 
 
+def test_a_conditional_record_is_written_only_when_its_condition_holds(db_url):
+    from sqlalchemy import select
+
+    from prospects.db.models import Prospect
+
+    params = {"prospect_id": 7, "requested_by": "alice"}
+    nobody = select(Prospect.id).where(Prospect.id == 7).exists()
+    anything = select(Job.id).where(Job.id == "job-00000001").exists()
+    with session_scope(db_url) as session:
+        assert records.create(session, "job-00000001", "predict", "alice", params)
+    with session_scope(db_url) as session:
+        assert not records.create(session, "job-00000002", "predict", "bob", params, only_if=nobody)
+        assert records.create(session, "job-00000003", "predict", "bob", params, only_if=anything)
+    assert _row(db_url, "job-00000002") is None
+    row = _row(db_url, "job-00000003")
+    assert (row.kind, row.state, row.requested_by, row.params) == (
+        "predict",
+        "queued",
+        "bob",
+        params,
+    )
+    assert (row.attempts, row.requeues) == (0, 0) and row.created_at is not None
+
+
 def test_a_job_sent_without_a_record_gets_one_when_it_starts(sqlite_url):
     with session_scope(sqlite_url) as session:
         assert records.start(session, "beat-0000001", "rank", "beat", {"requested_by": "beat"})

@@ -8,6 +8,7 @@ import redis
 from celery.signals import task_postrun, worker_process_init
 
 from prospects.db.session import reset_engine
+from prospects.jobs import TASK_PREDICT
 from workers.mlflow_http import bound_registry_waits
 from workers.runtime import runtime, warm
 
@@ -22,10 +23,14 @@ def _on_process_init(**_kwargs) -> None:  # type: ignore[no-untyped-def]
 
 
 @task_postrun.connect
-def _on_task_done(task_id: str | None = None, state: str | None = None, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+def _on_task_done(  # type: ignore[no-untyped-def]
+    task_id: str | None = None, state: str | None = None, sender=None, **_kwargs
+) -> None:
     """Celery has stored the result by now: wake any API process waiting on this job."""
     if not task_id or state in ("IGNORED", "RETRY"):
         return  # nothing stored: the job goes on (a ranking's chunks, a retry)
+    if state == "SUCCESS" and getattr(sender, "name", None) == TASK_PREDICT:
+        return  # the task woke its waiters itself, with the result (JobStore.deliver_prediction)
     try:
         runtime().jobs.notify_done(task_id)
     except redis.RedisError:

@@ -20,9 +20,10 @@ log = logging.getLogger(__name__)
 
 def choose(models: ModelHolder, user: str | None) -> tuple[LoadedModel, str]:
     """(model, variant) for ``user``; raises only what the champion itself raises."""
-    champion = models.get()
+    seen = models.published(CHAMPION, CHALLENGER)  # both aliases in one round trip
+    champion = models.get(CHAMPION, seen)
     try:
-        challenger_version = models.resolve(CHALLENGER)
+        challenger_version = models.resolve(CHALLENGER, seen)
     except ModelUnavailableError:
         return champion, CHAMPION  # registry unreachable and nothing published: no experiment
     if challenger_version is None or challenger_version == champion.version:

@@ -242,7 +242,7 @@ def _run(task: str, kind: str, kwargs: dict[str, Any]) -> Response:
     wait = DEFAULT_WAIT_SECONDS if asked is None else asked
     wait = min(wait, int(current_app.config["CALLUP_MAX_WAIT_SECONDS"]))
     view = {"status": JobStatus.QUEUED.value}
-    if redis_clients.jobs(blocking=True).wait_done(job_id, wait):
+    if redis_clients.jobs(blocking=True).wait_done(job_id, wait) is not None:
         view = _settled(job_id)
     if view["status"] == JobStatus.SUCCEEDED.value:
         return _json(

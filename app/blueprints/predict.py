@@ -1,8 +1,8 @@
 """``POST /api/ml/predict``: validate, deduplicate, answer from cache, or enqueue (and maybe wait).
 
 Checks run cheapest-to-refuse first and nothing is enqueued until every one
-has passed: auth → rate limit → body → prospect exists → Idempotency-Key →
-prediction cache → job record (database, then Redis) + task message.
+has passed: auth → rate limit → body → prediction cache → Idempotency-Key →
+job record, written only if the prospect exists (database, then Redis) + task message.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import after_this_request, current_app, request, url_for
 from flask.wrappers import Response
+from sqlalchemy import select
 
 from app import jobrecords, metrics
 from app.auth import current_principal
@@ -83,7 +84,6 @@ def predict() -> Response:
     if cached is not None:
         body = {"job_id": None, "status": "succeeded", "result": cached, "cached": True}
         return _respond(body, 200, wait)
-    _require_prospect(payload.prospect_id)
 
     job_id, claim = str(uuid.uuid4()), None
     if "Idempotency-Key" in request.headers:
@@ -132,7 +132,12 @@ def answer_for_job(
     else:
         view = describe_job(job_id, record)
     if wait is not None and not _finished(view):
-        if redis_clients.jobs(blocking=True).wait_done(job_id, wait):
+        woken = redis_clients.jobs(blocking=True).wait_done(job_id, wait, pass_on=False)
+        if woken is not None:
+            _pass_on_after_response(job_id, woken)
+        if woken is not None and "result" in woken:  # a prediction's wake-up carries its answer
+            view = {"job_id": job_id, "status": JobStatus.SUCCEEDED, "result": woken["result"]}
+        elif woken is not None:
             view = _settled(job_id, record)
     if view["status"] == JobStatus.SUCCEEDED:
         body = {"job_id": job_id, "status": view["status"], "result": view["result"]}
@@ -147,6 +152,23 @@ def answer_for_job(
     response = _respond(body, 202, wait)
     response.headers["Location"] = status_url
     return response
+
+
+def _pass_on_after_response(job_id: str, wakeup: dict[str, Any]) -> None:
+    """Give the wake-up back for other waiters on this job once our client has its answer."""
+    store = redis_clients.jobs()
+    log = current_app.logger
+
+    def pass_on() -> None:
+        try:
+            store.pass_on_wakeup(job_id, wakeup)
+        except Exception:  # noqa: BLE001 - after the response: nobody to tell but the log
+            log.warning("could not pass on the wake-up of job %s", job_id)
+
+    @after_this_request
+    def _on_close(response: Response) -> Response:
+        response.call_on_close(pass_on)
+        return response
 
 
 def _finished(view: dict[str, Any]) -> bool:
@@ -173,14 +195,10 @@ def _respond(body: dict[str, Any], status: int, wait: int | None) -> Response:
     return response
 
 
-def _require_prospect(prospect_id: int) -> None:
-    """404 before anything is recorded or enqueued, rather than a job that fails later."""
-    with database.session() as session:
-        exists = session.get(Prospect, prospect_id) is not None
-    if not exists:
-        raise ApiError(
-            404, "unknown_prospect", f"no prospect with id {prospect_id}", field="prospect_id"
-        )
+def _unknown_prospect(prospect_id: int) -> ApiError:
+    return ApiError(
+        404, "unknown_prospect", f"no prospect with id {prospect_id}", field="prospect_id"
+    )
 
 
 def _idempotency_key() -> str:
@@ -299,14 +317,21 @@ def _request_id() -> str:
 def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any] | None:
     """Record the job (database, then Redis), then send the task by name.
 
-    A failed send leaves no job behind: the client hears 503 and may retry.
-    None when the job is on record already: two requests with one
-    Idempotency-Key raced, and the database's key lets only one send it.
+    The database row is written only if the prospect exists, in the same
+    statement: an unknown prospect is a 404 before anything is recorded or
+    enqueued, for the price of one round trip. A failed send leaves no job
+    behind: the client hears 503 and may retry. None when the job is on record
+    already: two requests with one Idempotency-Key raced, and the database's key
+    lets only one send it.
     """
     user = current_principal().name
     params = {"prospect_id": prospect_id, "as_of": as_of.isoformat()}
     kwargs = {**params, "requested_by": user, "request_id": _request_id()}
-    if not jobrecords.record(job_id, "predict", user, kwargs):
+    exists = select(Prospect.id).where(Prospect.id == prospect_id).exists()
+    recorded = jobrecords.record(job_id, "predict", user, kwargs, only_if=exists)
+    if recorded is jobrecords.Recorded.UNMET:
+        raise _unknown_prospect(prospect_id)
+    if recorded is jobrecords.Recorded.DUPLICATE:
         return None
     store = redis_clients.jobs()
     try:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from prospects.db.models import Job
@@ -82,24 +82,41 @@ def apply(
 
 
 def create(
-    session: Session, job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]
-) -> None:
-    """Record an accepted job; the caller commits before it sends the task message."""
+    session: Session,
+    job_id: str,
+    kind: str,
+    requested_by: str | None,
+    params: dict[str, Any],
+    *,
+    only_if: ColumnElement[bool] | None = None,
+) -> bool:
+    """Record an accepted job; the caller commits before it sends the task message.
+
+    ``only_if`` (a SQL condition, e.g. that the prospect exists) makes the
+    insert conditional in the same statement, so a check and the record cost
+    one round trip; False when the condition did not hold and nothing was written.
+    A duplicate ``job_id`` raises ``IntegrityError``.
+    """
     _table(session)
     moment = now()
-    session.add(
-        Job(
-            id=job_id,
-            kind=kind,
-            state=QUEUED,
-            requested_by=requested_by,
-            params=params,
-            created_at=moment,
-            updated_at=moment,
-            attempts=0,
-            requeues=0,
-        )
-    )
+    row = {
+        "id": job_id,
+        "kind": kind,
+        "state": QUEUED,
+        "requested_by": requested_by,
+        "params": params,
+        "created_at": moment,
+        "updated_at": moment,
+        "attempts": 0,
+        "requeues": 0,
+    }
+    if only_if is None:
+        session.execute(insert(Job), [row])
+        return True
+    table = Job.__table__
+    values = select(*(literal(value, table.c[name].type) for name, value in row.items()))
+    statement = insert(Job).from_select(list(row), values.where(only_if)).returning(Job.id)
+    return session.execute(statement).first() is not None
 
 
 def get(session: Session, job_id: str) -> Job | None:
