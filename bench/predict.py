@@ -7,7 +7,8 @@ Both run under the same gunicorn settings on this machine. Figures:
 * cache-hit latency p50 (the API answers from Redis without a job).
 
 Requests to the two servers are interleaved so machine noise hits both alike.
-Usage: ``python bench/predict.py [--prospects 3000] [--requests 400] [--clients 4] [--json]``.
+Usage: ``python bench/predict.py [--prospects 3000] [--requests 400] [--clients 4]
+[--worker-concurrency 2] [--workdir DIR] [--json]``.
 """
 
 from __future__ import annotations
@@ -227,6 +228,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--worker-concurrency", type=int, default=2, help="predict worker -c")
     parser.add_argument("--workdir", type=Path, help="reuse a league + registry from a folder")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -272,7 +274,7 @@ def main() -> None:
                 "-Q",
                 "predict",
                 "-c",
-                "2",
+                str(args.worker_concurrency),
                 "--loglevel",
                 "WARNING",
                 "-n",
@@ -337,6 +339,7 @@ def main() -> None:
 
     report = {
         "prospects": len(ids),
+        "worker_concurrency": args.worker_concurrency,
         "cache_miss_single_client": seq,
         "ratio_p50": round(seq["queue"]["p50_ms"] / seq["baseline"]["p50_ms"], 3),
         "ratio_p99": round(seq["queue"]["p99_ms"] / seq["baseline"]["p99_ms"], 3),
@@ -349,7 +352,7 @@ def main() -> None:
         return
     print(
         f"league: {len(ids)} prospects; gunicorn {' '.join(GUNICORN_FLAGS)}; "
-        "worker -Q predict -c 2 (prefork, no task events)"
+        f"worker -Q predict -c {args.worker_concurrency} (prefork, no task events)"
     )
     print(f"{'':28}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>8}")
     for name in ("queue", "baseline"):

@@ -209,3 +209,27 @@ def stack(
         from prospects.db.session import reset_engine
 
         reset_engine()
+
+
+def stored_prediction(*criteria, within: float = 5.0):  # type: ignore[no-untyped-def]
+    """The one stored ``Prediction`` matching ``criteria``, waiting up to ``within`` seconds.
+
+    A worker answers first and commits the prediction's row just after, so a
+    client that reads the table the moment it has its answer may be a few
+    milliseconds early.
+    """
+    from sqlalchemy import select
+
+    from prospects.db.models import Prediction
+    from prospects.db.session import session_scope
+
+    deadline = time.monotonic() + within
+    while True:
+        with session_scope() as session:
+            rows = session.scalars(select(Prediction).where(*criteria)).all()
+            session.expunge_all()
+        if rows or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    [row] = rows  # exactly one
+    return row

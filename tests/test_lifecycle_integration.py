@@ -18,7 +18,7 @@ from prospects.jobs import QUEUE_TRAIN, TASK_MONITOR
 from prospects.keys import create_key
 from prospects.league.simulate import simulate_weeks
 from tests.lifecycle_support import REDIS_DB, copy_template
-from tests.stack import stack
+from tests.stack import stack, stored_prediction
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 OPEN = "10000/minute"
@@ -99,8 +99,7 @@ def test_corrupted_retrain_is_promoted_then_rolled_back_without_restarting_the_w
         "version": 2,
         "variant": "challenger",
     }
-    with session_scope() as session:
-        row = session.scalars(select(Prediction).where(Prediction.requested_by == tester)).one()
+    row = stored_prediction(Prediction.requested_by == tester)
     assert (row.variant, row.model_version) == ("challenger", 2)
 
     promoted = client.post("/api/ml/models/2/promote", headers={**admin, "Prefer": "wait=30"})

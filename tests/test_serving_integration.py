@@ -18,7 +18,7 @@ from prospects.db.models import Prediction, Prospect
 from prospects.db.session import session_scope
 from prospects.keys import create_key
 from prospects.training.register import announce_alias
-from tests.stack import stack
+from tests.stack import stack, stored_prediction
 
 pytestmark = pytest.mark.integration
 REDIS_DB = 13
@@ -100,8 +100,7 @@ def test_each_prediction_is_stored_with_its_model_and_requester(client, auth, pr
     response = _wait(client, auth, prospect_ids[1])
     assert response.status_code == 200
     job_id = response.get_json()["job_id"]
-    with session_scope() as session:
-        stored = session.scalars(select(Prediction).where(Prediction.job_id == job_id)).one()
+    stored = stored_prediction(Prediction.job_id == job_id)  # committed just after the answer
     assert stored.prospect_id == prospect_ids[1]
     assert stored.model_version == 1
     assert stored.probability == pytest.approx(response.get_json()["result"]["probability"])
