@@ -13,11 +13,13 @@ from typing import Any
 
 import redis
 from celery import Celery
+from celery.backends.redis import RedisBackend
 from flask import Flask, current_app
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.limits import AppLimiter, rate_limit_key
-from prospects.db.session import session_scope
+from prospects.db.session import get_engine, session_scope
 from prospects.jobs import JobStore
 
 
@@ -49,6 +51,23 @@ class RedisClients:
         return JobStore(self.blocking if blocking else self.client)
 
 
+class SendOnlyRedisBackend(RedisBackend):
+    """Celery's Redis result backend without the per-task result subscription.
+
+    Celery subscribes to a task's result channel when it sends the task (so
+    that ``AsyncResult.get()`` could wait on it) and unsubscribes when the
+    ``AsyncResult`` object is dropped: two Redis commands per prediction sent,
+    and one per job polled, for a wait the API never does. The API reads
+    states and results, and waits on its own wake-up list (``JobStore``).
+    """
+
+    def on_task_call(self, producer: Any, task_id: str) -> None:
+        return None
+
+    def on_result_fulfilled(self, result: Any) -> None:
+        return None
+
+
 class CeleryClient:
     """A Celery app used only to send tasks by name and read their state; no task code."""
 
@@ -56,6 +75,8 @@ class CeleryClient:
         from workers.celery_app import make_celery
 
         celery = make_celery(app.config["REDIS_URL"])
+        backend = f"{SendOnlyRedisBackend.__module__}:{SendOnlyRedisBackend.__name__}"
+        celery.conf.result_backend = f"{backend}+{app.config['REDIS_URL']}"
         # Publishing must fail fast when the broker is gone (the API answers 503), not
         # retry for seconds per request: kombu's default reconnect loop would hold the
         # request thread.
@@ -80,6 +101,12 @@ class Database:
         """A session that commits on success and rolls back on error."""
         with session_scope(current_app.extensions["callup.database_url"]) as session:
             yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A plain connection in a transaction (commits on success): for hot-path statements."""
+        with get_engine(current_app.extensions["callup.database_url"]).begin() as conn:
+            yield conn
 
 
 redis_clients = RedisClients()

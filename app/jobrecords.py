@@ -12,7 +12,6 @@ from enum import Enum
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import database
@@ -33,17 +32,22 @@ def record(
     user: str | None,
     kwargs: dict[str, Any],
     *,
-    only_if: ColumnElement[bool] | None = None,
+    prospect_id: int | None = None,
 ) -> Recorded:
     """Write the job's row (``kwargs``: the task's arguments, so it can be sent again).
 
-    ``DUPLICATE`` when a row with this id exists already: another request holds
-    the job (the same Idempotency-Key, concurrently), and only it may send it.
-    ``UNMET`` when ``only_if`` (checked in the same statement) did not hold.
+    With ``prospect_id``, only if that prospect exists, checked in the same
+    statement (``UNMET`` when it does not: nothing is written). ``DUPLICATE``
+    when a row with this id exists already: another request holds the job (the
+    same Idempotency-Key, concurrently), and only it may send it.
     """
     try:
-        with database.session() as session:
-            written = records.create(session, job_id, kind, user, kwargs, only_if=only_if)
+        if prospect_id is None:
+            with database.session() as session:
+                records.create(session, job_id, kind, user, kwargs)
+            return Recorded.CREATED
+        with database.connection() as conn:
+            written = records.create_for_prospect(conn, job_id, kind, user, kwargs, prospect_id)
     except IntegrityError:
         return Recorded.DUPLICATE
     return Recorded.CREATED if written else Recorded.UNMET

@@ -85,19 +85,32 @@ def test_a_job_moves_only_forward(sqlite_url):
     assert row.started_at is not None and row.finished_at is not None
 
 
-def test_a_conditional_record_is_written_only_when_its_condition_holds(db_url):
-    from sqlalchemy import select
+def test_a_job_about_a_prospect_is_recorded_only_if_the_prospect_exists(db_url):
+    from datetime import date
+
+    from sqlalchemy.exc import IntegrityError
 
     from prospects.db.models import Prospect
+    from prospects.db.session import get_engine
 
     params = {"prospect_id": 7, "requested_by": "alice"}
-    nobody = select(Prospect.id).where(Prospect.id == 7).exists()
-    anything = select(Job.id).where(Job.id == "job-00000001").exists()
     with session_scope(db_url) as session:
-        assert records.create(session, "job-00000001", "predict", "alice", params)
-    with session_scope(db_url) as session:
-        assert not records.create(session, "job-00000002", "predict", "bob", params, only_if=nobody)
-        assert records.create(session, "job-00000003", "predict", "bob", params, only_if=anything)
+        session.add(
+            Prospect(
+                id=7,
+                name="A B",
+                birth_date=date(2001, 1, 1),
+                position="SS",
+                bats="R",
+                throws="R",
+                organization="ORG",
+                signing_year=2019,
+                signed_on=date(2019, 7, 1),
+            )
+        )
+    with get_engine(db_url).begin() as conn:
+        assert not records.create_for_prospect(conn, "job-00000002", "predict", "bob", params, 8)
+        assert records.create_for_prospect(conn, "job-00000003", "predict", "bob", params, 7)
     assert _row(db_url, "job-00000002") is None
     row = _row(db_url, "job-00000003")
     assert (row.kind, row.state, row.requested_by, row.params) == (
@@ -107,6 +120,8 @@ def test_a_conditional_record_is_written_only_when_its_condition_holds(db_url):
         params,
     )
     assert (row.attempts, row.requeues) == (0, 0) and row.created_at is not None
+    with pytest.raises(IntegrityError), get_engine(db_url).begin() as conn:
+        records.create_for_prospect(conn, "job-00000003", "predict", "eve", params, 7)
 
 
 def test_a_job_sent_without_a_record_gets_one_when_it_starts(sqlite_url):

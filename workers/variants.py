@@ -9,6 +9,7 @@ challenger never fails a request: the champion answers instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from prospects.ab import CHALLENGER, CHAMPION, assign
 from prospects.errors import ModelUnavailableError
@@ -18,9 +19,15 @@ from workers.models import ModelHolder
 log = logging.getLogger(__name__)
 
 
-def choose(models: ModelHolder, user: str | None) -> tuple[LoadedModel, str]:
-    """(model, variant) for ``user``; raises only what the champion itself raises."""
-    seen = models.published(CHAMPION, CHALLENGER)  # both aliases in one round trip
+def choose(
+    models: ModelHolder, user: str | None, seen: Mapping[str, bytes | None] | None = None
+) -> tuple[LoadedModel, str]:
+    """(model, variant) for ``user``; raises only what the champion itself raises.
+
+    ``seen``: both aliases as read from Redis already; else one MGET reads them.
+    """
+    if seen is None:
+        seen = models.published(CHAMPION, CHALLENGER)
     champion = models.get(CHAMPION, seen)
     try:
         challenger_version = models.resolve(CHALLENGER, seen)

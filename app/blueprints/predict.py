@@ -15,9 +15,9 @@ import uuid
 from datetime import date
 from typing import Any
 
+import redis
 from flask import after_this_request, current_app, request, url_for
 from flask.wrappers import Response
-from sqlalchemy import select
 
 from app import jobrecords, metrics
 from app.auth import current_principal
@@ -31,7 +31,6 @@ from app.openapi.headers import IDEMPOTENCY_KEY, LOCATION, PREFER, PREFERENCE_AP
 from app.responses import ErrorResponse, JobAccepted, PredictionAnswer
 from app.schemas import PredictRequest, parse_json_body, today_utc
 from prospects import ab, config
-from prospects.db.models import Prospect
 from prospects.db.version import cached_data_version
 from prospects.errors import error_from_dict
 from prospects.jobs import (
@@ -43,7 +42,6 @@ from prospects.jobs import (
     JobStatus,
     alias_key,
     idempotency_key,
-    job_key,
 )
 from prospects.lifecycle.events import alias_version, ensure_tables
 from prospects.logs import current_request_id
@@ -315,35 +313,34 @@ def _request_id() -> str:
 
 
 def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any] | None:
-    """Record the job (database, then Redis), then send the task by name.
+    """Record the job in the database, send the task by name, then record it in Redis.
 
     The database row is written only if the prospect exists, in the same
     statement: an unknown prospect is a 404 before anything is recorded or
     enqueued, for the price of one round trip. A failed send leaves no job
-    behind: the client hears 503 and may retry. None when the job is on record
-    already: two requests with one Idempotency-Key raced, and the database's key
-    lets only one send it.
+    behind: the client hears 503 and may retry. The Redis record (the fast
+    view for polls) is written while the worker is already computing; if that
+    write fails, the job still runs and polls read the database row. None when
+    the job is on record already: two requests with one Idempotency-Key raced,
+    and the database's key lets only one send it.
     """
     user = current_principal().name
     params = {"prospect_id": prospect_id, "as_of": as_of.isoformat()}
     kwargs = {**params, "requested_by": user, "request_id": _request_id()}
-    exists = select(Prospect.id).where(Prospect.id == prospect_id).exists()
-    recorded = jobrecords.record(job_id, "predict", user, kwargs, only_if=exists)
+    recorded = jobrecords.record(job_id, "predict", user, kwargs, prospect_id=prospect_id)
     if recorded is jobrecords.Recorded.UNMET:
         raise _unknown_prospect(prospect_id)
     if recorded is jobrecords.Recorded.DUPLICATE:
         return None
-    store = redis_clients.jobs()
     try:
-        store.create(job_id, "predict", user, params)
         celery_client.app.send_task(
             TASK_PREDICT, kwargs=kwargs, task_id=job_id, queue=QUEUE_PREDICT
         )
     except BaseException:
-        try:
-            store.redis.delete(job_key(job_id))
-        except Exception:  # noqa: BLE001 - best effort; the broker error is what matters
-            pass
         jobrecords.forget(job_id)
         raise
+    try:
+        redis_clients.jobs().create(job_id, "predict", user, params)
+    except redis.RedisError:
+        current_app.logger.warning("job %s was sent but has no Redis record", job_id)
     return {"job_id": job_id, "kind": "predict", "user": user, "params": params}

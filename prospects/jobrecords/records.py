@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, insert, literal, select, update
+from sqlalchemy import Connection, Engine, Insert, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from prospects.db.models import Job
+from prospects.db.models import Job, Prospect
 from prospects.db.session import get_engine, session_scope
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
@@ -81,25 +82,9 @@ def apply(
         return False
 
 
-def create(
-    session: Session,
-    job_id: str,
-    kind: str,
-    requested_by: str | None,
-    params: dict[str, Any],
-    *,
-    only_if: ColumnElement[bool] | None = None,
-) -> bool:
-    """Record an accepted job; the caller commits before it sends the task message.
-
-    ``only_if`` (a SQL condition, e.g. that the prospect exists) makes the
-    insert conditional in the same statement, so a check and the record cost
-    one round trip; False when the condition did not hold and nothing was written.
-    A duplicate ``job_id`` raises ``IntegrityError``.
-    """
-    _table(session)
+def _row(job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]) -> dict:
     moment = now()
-    row = {
+    return {
         "id": job_id,
         "kind": kind,
         "state": QUEUED,
@@ -110,13 +95,45 @@ def create(
         "attempts": 0,
         "requeues": 0,
     }
-    if only_if is None:
-        session.execute(insert(Job), [row])
-        return True
+
+
+def create(
+    session: Session, job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]
+) -> None:
+    """Record an accepted job; the caller commits before it sends the task message.
+
+    A duplicate ``job_id`` raises ``IntegrityError``.
+    """
+    _table(session)
+    session.execute(insert(Job), [_row(job_id, kind, requested_by, params)])
+
+
+def create_for_prospect(
+    bind: Connection,
+    job_id: str,
+    kind: str,
+    requested_by: str | None,
+    params: dict[str, Any],
+    prospect_id: int,
+) -> bool:
+    """Record a job about one prospect if that prospect exists; False (nothing written) if not.
+
+    One prepared statement (``INSERT … SELECT … WHERE EXISTS``) on a plain
+    connection: the prediction path's 404 check and its durable record cost one
+    round trip and no ORM work. A duplicate ``job_id`` raises ``IntegrityError``.
+    """
+    _ensure(bind)
+    values = {**_row(job_id, kind, requested_by, params), "prospect_id": prospect_id}
+    return bind.execute(_insert_if_prospect(), values).first() is not None
+
+
+@cache
+def _insert_if_prospect() -> Insert:
     table = Job.__table__
-    values = select(*(literal(value, table.c[name].type) for name, value in row.items()))
-    statement = insert(Job).from_select(list(row), values.where(only_if)).returning(Job.id)
-    return session.execute(statement).first() is not None
+    columns = list(_row("", "", None, {}))
+    exists = select(Prospect.id).where(Prospect.id == bindparam("prospect_id")).exists()
+    rows = select(*(bindparam(name, type_=table.c[name].type) for name in columns))
+    return insert(Job).from_select(columns, rows.where(exists)).returning(Job.id)
 
 
 def get(session: Session, job_id: str) -> Job | None:
