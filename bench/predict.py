@@ -229,6 +229,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--worker-concurrency", type=int, default=2, help="predict worker -c")
+    parser.add_argument(
+        "--database-url", help="league database (default: SQLite in the workdir), e.g. PostgreSQL"
+    )
     parser.add_argument("--workdir", type=Path, help="reuse a league + registry from a folder")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -237,7 +240,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'callup.db'}",
+        "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'callup.db'}",
         "MLFLOW_TRACKING_URI": f"sqlite:///{workdir / 'mlflow.db'}",
         "MLFLOW_ARTIFACT_ROOT": (workdir / "mlartifacts").as_uri(),
         "CALLUP_VAR_DIR": str(workdir / "var"),

@@ -8,6 +8,7 @@ import shap
 import xgboost as xgb
 
 from prospects.serving.explain import contributions, top_factors
+from prospects.serving.loaded import LoadedModel
 
 NAMES = ["age", "fv", "k_pct", "bb_pct", "iso"]
 
@@ -27,9 +28,13 @@ def booster_and_rows() -> tuple[xgb.Booster, np.ndarray]:
     return booster, X[:50]
 
 
+def _loaded(booster: xgb.Booster) -> LoadedModel:
+    return LoadedModel.from_bytes("test", 1, bytes(booster.save_raw(raw_format="ubj")), "digest")
+
+
 def test_contributions_sum_to_the_margin(booster_and_rows):
     booster, X = booster_and_rows
-    contrib = contributions(booster, X, NAMES)
+    contrib = contributions(_loaded(booster), X)
     margin = booster.predict(xgb.DMatrix(X, feature_names=NAMES), output_margin=True)
     assert contrib.shape == (50, len(NAMES) + 1)
     np.testing.assert_allclose(contrib.sum(axis=1), margin, rtol=1e-5, atol=1e-5)
@@ -37,7 +42,7 @@ def test_contributions_sum_to_the_margin(booster_and_rows):
 
 def test_contributions_agree_with_shap_tree_explainer(booster_and_rows):
     booster, X = booster_and_rows
-    ours = contributions(booster, X, NAMES)
+    ours = contributions(_loaded(booster), X)
     explainer = shap.TreeExplainer(booster)
     theirs = explainer.shap_values(X)
     np.testing.assert_allclose(ours[:, :-1], theirs, rtol=1e-4, atol=1e-4)

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import xgboost as xgb
+
+from prospects.serving.loaded import LoadedModel
 
 TOP_K = 3
 
@@ -33,10 +34,9 @@ class Factor:
         }
 
 
-def contributions(booster: xgb.Booster, X: np.ndarray, names: Sequence[str]) -> np.ndarray:
+def contributions(model: LoadedModel, X: np.ndarray) -> np.ndarray:
     """(n_rows, n_features + 1) log-odds contributions; the last column is the bias."""
-    matrix = xgb.DMatrix(X, feature_names=list(names), missing=np.nan)
-    return booster.predict(matrix, pred_contribs=True)
+    return model.booster.predict(model.matrix(X), pred_contribs=True)
 
 
 def top_factors(

@@ -11,7 +11,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
 
 from prospects.errors import ModelUnavailableError
 from prospects.features.catalog import FEATURES
@@ -74,10 +73,7 @@ def feature_matrix(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
 
 def probabilities(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
     """Probabilities only: the cheap path for ordering a board."""
-    matrix = xgb.DMatrix(
-        feature_matrix(model, features), feature_names=list(model.feature_names), missing=np.nan
-    )
-    return model.booster.predict(matrix)
+    return model.booster.predict(model.matrix(feature_matrix(model, features)))
 
 
 def score(
@@ -91,7 +87,7 @@ def score(
 ) -> list[dict[str, object]]:
     """One result dict per row of ``features`` (indexed by prospect id)."""
     X = feature_matrix(model, features)
-    contrib = contributions(model.booster, X, model.feature_names)
+    contrib = contributions(model, X)
     logits = contrib.sum(axis=1)
     probs = 1.0 / (1.0 + np.exp(-logits))
     unusual = model.unusual_counts(X)
