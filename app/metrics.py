@@ -105,8 +105,12 @@ def count_prediction_served(result: Any, *, cached: bool) -> None:
     model = result.get("model") if isinstance(result, dict) else None
     if not isinstance(model, dict):
         return
-    source = "cache" if cached else "job"
-    PREDICTIONS_SERVED.labels(str(model.get("version")), str(model.get("variant")), source).inc()
+    count_served(model.get("version"), model.get("variant"), cached=cached)
+
+
+def count_served(version: Any, variant: Any, *, cached: bool) -> None:
+    """A prediction answered with 200 by ``variant`` (model ``version``), from cache or a job."""
+    PREDICTIONS_SERVED.labels(str(version), str(variant), "cache" if cached else "job").inc()
 
 
 @after_task_publish.connect

@@ -78,7 +78,13 @@ def prediction_cache_key(
     model_version: int, data_version: str, as_of: date, prospect_id: int
 ) -> str:
     """Same prospect, model version, data and day → the same answer."""
-    return f"{PREFIX}:pred:v{model_version}:{data_version}:{as_of.isoformat()}:{prospect_id}"
+    head, between, tail = prediction_cache_key_frame(as_of, prospect_id)
+    return f"{head}{model_version}{between}{data_version}{tail}"
+
+
+def prediction_cache_key_frame(as_of: date, prospect_id: int) -> tuple[str, str, str]:
+    """The key around its model and data versions: head + version + between + data + tail."""
+    return f"{PREFIX}:pred:v", ":", f":{as_of.isoformat()}:{prospect_id}"
 
 
 DATA_VERSION_KEY = f"{PREFIX}:data_version"

@@ -19,31 +19,25 @@ import redis
 from flask import after_this_request, current_app, request, url_for
 from flask.wrappers import Response
 
-from app import jobrecords, metrics
+from app import cached_answers, jobrecords, metrics
 from app.auth import current_principal
 from app.blueprints import api_blueprint
 from app.blueprints.jobs import describe_job
 from app.errors import ApiError, domain_error
-from app.extensions import celery_client, database, limiter, redis_clients
+from app.extensions import celery_client, limiter, redis_clients
 from app.limits import predict_limit
 from app.openapi import document
 from app.openapi.headers import IDEMPOTENCY_KEY, LOCATION, PREFER, PREFERENCE_APPLIED, REQUEST_ID
 from app.responses import ErrorResponse, JobAccepted, PredictionAnswer
 from app.schemas import PredictRequest, parse_json_body, today_utc
-from prospects import ab, config
-from prospects.db.version import cached_data_version
 from prospects.errors import error_from_dict
 from prospects.jobs import (
-    ALIAS_TTL_SECONDS,
-    DATA_VERSION_KEY,
     JOB_TTL_SECONDS,
     QUEUE_PREDICT,
     TASK_PREDICT,
     JobStatus,
-    alias_key,
     idempotency_key,
 )
-from prospects.lifecycle.events import alias_version, ensure_tables
 from prospects.logs import current_request_id
 
 bp = api_blueprint("predict", __name__)
@@ -78,10 +72,10 @@ def predict() -> Response:
     as_of = payload.as_of or today_utc()
     wait = requested_wait()
     # A cached answer exists only for a real prospect, so it can skip the database.
-    cached = _cached_prediction(payload.prospect_id, as_of)
+    cached = cached_answers.lookup(payload.prospect_id, as_of, current_principal().name)
+    metrics.count_cache_lookup(hit=cached is not None)
     if cached is not None:
-        body = {"job_id": None, "status": "succeeded", "result": cached, "cached": True}
-        return _respond(body, 200, wait)
+        return _respond_cached(cached, wait)
 
     job_id, claim = str(uuid.uuid4()), None
     if "Idempotency-Key" in request.headers:
@@ -193,6 +187,16 @@ def _respond(body: dict[str, Any], status: int, wait: int | None) -> Response:
     return response
 
 
+def _respond_cached(answer: cached_answers.CachedAnswer, wait: int | None) -> Response:
+    """200 with the stored answer's JSON embedded as it is (no decode and encode)."""
+    metrics.count_served(answer.model_version, answer.variant, cached=True)
+    body = b'{"job_id":null,"status":"succeeded","result":' + answer.raw + b',"cached":true}'
+    response = current_app.response_class(body, status=200, mimetype="application/json")
+    if wait is not None:
+        response.headers["Preference-Applied"] = f"wait={wait}"
+    return response
+
+
 def _unknown_prospect(prospect_id: int) -> ApiError:
     return ApiError(
         404, "unknown_prospect", f"no prospect with id {prospect_id}", field="prospect_id"
@@ -260,48 +264,6 @@ class IdempotencyClaim:
             redis_clients.client.delete(self.redis_key)
         except Exception:  # noqa: BLE001 - Redis is likely the reason we are here
             current_app.logger.warning("could not release idempotency claim %s", self.redis_key)
-
-
-def _cached_prediction(prospect_id: int, as_of: date) -> dict[str, Any] | None:
-    """The stored answer of the variant that serves this user, if a worker made one.
-
-    The champion, the challenger (A/B) and the data version come back in one
-    round trip. The caller's variant is ``prospects.ab.assign``, as in the
-    worker, so a challenger user never gets the champion's answer (or the
-    reverse); when no worker has published the challenger lately, the
-    lifecycle's database mirror says whether there is one.
-    """
-    client = redis_clients.client
-    champion, challenger, fingerprint = client.mget(
-        alias_key("champion"), alias_key(ab.CHALLENGER), DATA_VERSION_KEY
-    )
-    if not champion or not champion.strip().isdigit():
-        return None  # no champion published yet: let a worker decide (it may load one)
-    known, challenger_version = ab.parse_alias(challenger)
-    if not known:
-        challenger_version = _mirrored_challenger(client)
-    variant = ab.assign(current_principal().name, challenger_version)
-    model_version = challenger_version if variant == ab.CHALLENGER else int(champion)
-    if fingerprint is None:
-        with database.session() as session:
-            version = cached_data_version(client, session)
-    else:
-        version = fingerprint.decode()
-    key = ab.cache_key(variant, model_version, version, as_of, prospect_id)
-    cached = redis_clients.jobs().cached_prediction(key)
-    metrics.count_cache_lookup(hit=cached is not None)
-    return cached
-
-
-def _mirrored_challenger(client: Any) -> int | None:
-    """The challenger the database mirror names, shared through Redis as briefly as an alias."""
-    url = current_app.extensions["callup.database_url"]
-    ensure_tables(url)
-    with database.session() as session:
-        version = alias_version(session, config.model_name(), ab.CHALLENGER)
-    value = str(version) if version is not None else ab.NO_VERSION
-    client.set(alias_key(ab.CHALLENGER), value, ex=ALIAS_TTL_SECONDS, nx=True)
-    return version
 
 
 def _request_id() -> str:
