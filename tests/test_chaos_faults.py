@@ -106,7 +106,7 @@ def chaos(tmp_path_factory) -> Iterator[Chaos]:
             gate.open()
             s.worker_env = {
                 "MLFLOW_TRACKING_URI": gate.url,  # workers reach the registry through the gate
-                "CALLUP_RANK_CHUNK_SIZE": "25",
+                "CALLUP_RANK_CHUNK_SIZE": "10",
                 "CALLUP_TASK_EVENTS": "0",
             }
             limits = {f"CALLUP_{k}_RATE_LIMIT": OPEN for k in ("PREDICT", "POLL", "DEFAULT")}
@@ -324,7 +324,7 @@ class Killer:
     the replacement has warmed up and taken a task before it dies in its turn.
     """
 
-    def __init__(self, chaos: Chaos, job_ids: list[str], rest: float = 3.0, most: int = 6):
+    def __init__(self, chaos: Chaos, job_ids: list[str], rest: float = 2.0, most: int = 6):
         self.chaos, self.job_ids, self.rest, self.most = chaos, job_ids, rest, most
         self.kills: list[int] = []
         self.stop = threading.Event()
