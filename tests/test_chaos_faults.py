@@ -324,7 +324,7 @@ class Killer:
     the replacement has warmed up and taken a task before it dies in its turn.
     """
 
-    def __init__(self, chaos: Chaos, job_ids: list[str], rest: float = 2.0, most: int = 6):
+    def __init__(self, chaos: Chaos, job_ids: list[str], rest: float = 3.0, most: int = 6):
         self.chaos, self.job_ids, self.rest, self.most = chaos, job_ids, rest, most
         self.kills: list[int] = []
         self.stop = threading.Event()
@@ -335,7 +335,7 @@ class Killer:
         last = [0.0] * len(workers)
         turn = 0
         while not self.stop.wait(self.rest / len(workers)) and len(self.kills) < self.most:
-            if not _open_jobs(self.job_ids):
+            if self.job_ids and not _open_jobs(self.job_ids):  # empty: still being accepted
                 return
             index = turn % len(workers)
             turn += 1
@@ -359,15 +359,15 @@ class Killer:
 
 def test_workers_killed_during_a_burst_and_a_ranking_lose_and_duplicate_nothing(chaos):
     started = time.monotonic()
-    accepted = _accept_all(chaos, chaos.burst_ids)
-    ranking = requests.post(
-        chaos.url("/api/ml/rankings"), json={"kind": "pitcher"}, headers=chaos.auth, timeout=15
-    )
-    assert ranking.status_code == 202, ranking.text
-    rank_job = ranking.json()["job_id"]
-    job_ids = [*accepted.values(), rank_job]
-
+    job_ids: list[str] = []  # filled once accepted; the killer starts with the burst
     with Killer(chaos, job_ids) as killer:
+        accepted = _accept_all(chaos, chaos.burst_ids)
+        ranking = requests.post(
+            chaos.url("/api/ml/rankings"), json={"kind": "pitcher"}, headers=chaos.auth, timeout=15
+        )
+        assert ranking.status_code == 202, ranking.text
+        rank_job = ranking.json()["job_id"]
+        job_ids.extend([*accepted.values(), rank_job])
         _wait_finished(job_ids, timeout=150)
     elapsed = time.monotonic() - started
 
