@@ -89,6 +89,10 @@ def prediction_cache_key_frame(as_of: date, prospect_id: int) -> tuple[str, str,
 
 DATA_VERSION_KEY = f"{PREFIX}:data_version"
 WAKEUP_TOKEN = "1"  # a finished job's wake-up when it carries no result
+# A wake-up that carries a prediction is for waiters (seconds) and for polls in the
+# milliseconds before Celery stores the result; an hour is ample, and a day of every
+# answer a third time over (beside the cache and Celery's result) would be memory for nothing.
+WAKEUP_RESULT_TTL_SECONDS = 3600
 
 
 def parse_wakeup(raw: bytes | str) -> dict[str, Any]:
@@ -154,12 +158,13 @@ class JobStore:
         body = json.dumps(result)
         pipe = self.redis.pipeline(transaction=False)
         pipe.set(cache_key, body, ex=PREDICTION_CACHE_TTL_SECONDS)
-        self._push_wakeup(pipe, job_id, '{"result":' + body + "}").execute()
+        self._push_wakeup(pipe, job_id, '{"result":' + body + "}", WAKEUP_RESULT_TTL_SECONDS)
+        pipe.execute()
 
     @staticmethod
-    def _push_wakeup(pipe: Any, job_id: str, value: str | bytes) -> Any:
+    def _push_wakeup(pipe: Any, job_id: str, value: str | bytes, ttl: int = JOB_TTL_SECONDS) -> Any:
         pipe.rpush(done_key(job_id), value)
-        pipe.expire(done_key(job_id), JOB_TTL_SECONDS)
+        pipe.expire(done_key(job_id), ttl)
         return pipe
 
     def wait_done(
@@ -179,14 +184,18 @@ class JobStore:
         popped = self.redis.blpop([done_key(job_id)], timeout=timeout)
         if popped is None:
             return None
+        wakeup = parse_wakeup(popped[1])
         if pass_on:
-            self._push_wakeup(self.redis.pipeline(), job_id, popped[1]).execute()
-        return parse_wakeup(popped[1])
+            self.pass_on_wakeup(job_id, wakeup)
+        return wakeup
 
     def pass_on_wakeup(self, job_id: str, wakeup: dict[str, Any]) -> None:
         """Put a popped wake-up back for the next waiter on the same job."""
-        value = json.dumps(wakeup) if "result" in wakeup else WAKEUP_TOKEN
-        self._push_wakeup(self.redis.pipeline(), job_id, value).execute()
+        if "result" in wakeup:
+            value, ttl = json.dumps(wakeup), WAKEUP_RESULT_TTL_SECONDS
+        else:
+            value, ttl = WAKEUP_TOKEN, JOB_TTL_SECONDS
+        self._push_wakeup(self.redis.pipeline(), job_id, value, ttl).execute()
 
     def cached_prediction(self, key: str) -> dict[str, Any] | None:
         raw = self.redis.get(key)

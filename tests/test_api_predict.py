@@ -352,6 +352,9 @@ def test_prefer_wait_answers_from_the_wake_up_before_celery_stores_the_result(
     }
     assert celery.backend.get_task_meta(body["job_id"])["status"] == "PENDING"
     assert json.loads(redis_client.get("callup:pred:test")) == RESULT  # cached on the way
+    response.close()  # the wake-up is handed on once the response is done
+    # ... with its result, for an hour (the cache entry lives a day).
+    assert 0 < redis_client.ttl(f"callup:job:{body['job_id']}:done") <= 3600
 
 
 def test_a_poll_between_the_wake_up_and_celerys_result_sees_the_answer(
