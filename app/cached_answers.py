@@ -70,8 +70,9 @@ def lookup(prospect_id: int, as_of: date, user: str) -> CachedAnswer | None:
     )
     if not champion or not champion.strip().isdigit():
         return None  # no champion published yet: let a worker decide (it may load one)
-    if answer:
-        return CachedAnswer(answer, int(champion), ab.CHAMPION)
+    if champion.isdigit() and fingerprint is not None and challenger == ab.NO_VERSION.encode():
+        # No experiment: the script has looked under the champion's key already.
+        return None if answer is None else CachedAnswer(answer, int(champion), ab.CHAMPION)
     known, challenger_version = ab.parse_alias(challenger)
     if not known:
         challenger_version = _mirrored_challenger(client)
@@ -82,8 +83,6 @@ def lookup(prospect_id: int, as_of: date, user: str) -> CachedAnswer | None:
             version = cached_data_version(client, session)
     else:
         version = fingerprint.decode()
-    if variant == ab.CHAMPION and fingerprint is not None and known and challenger_version is None:
-        return None  # the script has already looked under this very key
     raw = client.get(ab.cache_key(variant, model_version, version, as_of, prospect_id))
     return None if raw is None else CachedAnswer(raw, model_version, variant)
 

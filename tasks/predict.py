@@ -91,7 +91,7 @@ def predict(
             rt.models, requested_by, {CHAMPION: champion, CHALLENGER: challenger}
         )
         with session_scope() as session:
-            version = cached_data_version(rt.redis, session, data)
+            version = data.decode() if data else cached_data_version(rt.redis, session)
             result = predict_one(session, model, rt.contexts, prospect_id, day, version, variant)
             key = cache_key(variant, model.version, result["data_version"], day, prospect_id)
             if job_id:

@@ -47,19 +47,15 @@ def data_version(session: Session) -> str:
 DATA_VERSION_TTL_SECONDS = 10  # data written outside Callup's commands is noticed within this
 
 
-_UNREAD = object()
-
-
-def cached_data_version(redis_client, session: Session, seen=_UNREAD) -> str:  # type: ignore[no-untyped-def]
+def cached_data_version(redis_client, session: Session) -> str:  # type: ignore[no-untyped-def]
     """The data version from Redis when fresh, else computed and cached for a few seconds.
 
-    ``seen``: the value of the Redis key as read already (with other keys in
-    one round trip). Callup's own writers (seed, import, simulate) delete the
-    key, so their changes count at once; the TTL bounds how stale anything else can be.
+    Callup's own writers (seed, import, simulate) delete the key, so their
+    changes count at once; the TTL bounds how stale anything else can be.
     """
     from prospects.jobs import DATA_VERSION_KEY
 
-    raw = redis_client.get(DATA_VERSION_KEY) if seen is _UNREAD else seen
+    raw = redis_client.get(DATA_VERSION_KEY)
     if raw:
         return raw.decode() if isinstance(raw, bytes) else str(raw)
     version = data_version(session)
