@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from prospects.jobs import JobStatus
 
 Confidence = Literal["low", "medium", "high"]
+IneligibleReason = Literal["succeeded", "graduated", "released", "inactive", "over_age"]
 
 
 class ErrorDetail(BaseModel):
@@ -88,8 +89,58 @@ class ModelRef(BaseModel):
     variant: str = Field(description="`champion` or `challenger`.")
 
 
+class EligibilityFacts(BaseModel):
+    """What the prospect rule looked at, as known on the reference date."""
+
+    mlb_pa: int = Field(description="Career MLB plate appearances.")
+    mlb_ip: str = Field(description='Career MLB innings pitched, baseball notation ("50.1").')
+    graduated_in: int | None = Field(description="Season he passed the rookie limits, if he did.")
+    succeeded_in: int | None = Field(description="Season he passed the success bar, if he did.")
+    last_minor_league_season: int | None
+    released_on: date | None = Field(description="Latest release known, if any.")
+    age: float = Field(description="Baseball age (on July 1) in the reference season.")
+    reference_season: int
+
+
+class Eligibility(BaseModel):
+    """Whether the player is a prospect on the date, and if not, every rule that excludes him.
+
+    A prospect is rookie-eligible (at most 130 MLB AB / 50 MLB IP, applied as
+    146 PA / 150 outs), has not reached the success bar, is active (a
+    minor-league line in the reference season or the one before, or signed in
+    one of them) and not released since, and is 27 or younger in the reference
+    season. See docs/eligibility.md.
+    """
+
+    eligible: bool
+    reason: IneligibleReason | None = Field(
+        description="The first rule that excludes him; null when eligible."
+    )
+    reasons: list[IneligibleReason]
+    message: str = Field(description="The reasons in a sentence.")
+    facts: EligibilityFacts
+
+
+class NotAProspect(BaseModel):
+    """The answer for a player outside the prospect rule: why, and no probability."""
+
+    prospect_id: int
+    prospect_name: str
+    as_of: date
+    probability: None = Field(description="Always null: there is nothing to predict.")
+    eligibility: Eligibility
+    narrative: str
+    data_version: str
+    latency_ms: float | None = Field(default=None, description="Worker time to answer.")
+
+
 class Prediction(BaseModel):
-    """One prospect's probability of MLB success, explained."""
+    """One prospect's probability of MLB success, explained.
+
+    Success: the career MLB total first passes more than 500 plate appearances
+    (hitters) or more than 100 innings pitched (pitchers) within the four
+    seasons after the reference season, having not passed it before.
+    """
 
     model_config = ConfigDict(protected_namespaces=())
 
@@ -103,6 +154,7 @@ class Prediction(BaseModel):
     top_factors: TopFactors
     narrative: str
     base_value: float = Field(description="The model's log-odds before any feature.")
+    eligibility: Eligibility
     data_version: str
     latency_ms: float | None = Field(default=None, description="Worker time to answer.")
 
@@ -112,7 +164,7 @@ class PredictionAnswer(BaseModel):
 
     job_id: str | None = Field(description="null when answered from the prediction cache.")
     status: Literal["succeeded"]
-    result: Prediction
+    result: Prediction | NotAProspect
     cached: bool
 
 
@@ -231,6 +283,11 @@ class ProspectDetail(ProspectSummary):
     latest_scouting_report: ScoutingReport | None
 
 
+class Excluded(BaseModel):
+    total: int
+    by_reason: dict[str, int]
+
+
 class RankingSummary(BaseModel):
     """A ranking snapshot: which model ranked which prospects, as of when, and how it went."""
 
@@ -248,6 +305,10 @@ class RankingSummary(BaseModel):
     finished_at: str | None
     error: str | None
     reused: bool
+    excluded: Excluded = Field(
+        description="Players matching the filters whom the prospect rule left off the board "
+        "(with `eligibility=all`: flagged on it), by reason."
+    )
 
 
 class RankingRow(BaseModel):
@@ -264,6 +325,8 @@ class RankingRow(BaseModel):
     probability: float = Field(ge=0, le=1)
     confidence: Confidence
     top_factors: TopFactors
+    eligible: bool = Field(description="False only on a board of everyone (`eligibility=all`).")
+    ineligible_reason: IneligibleReason | None
 
 
 class RankingBoard(BaseModel):

@@ -36,6 +36,11 @@ class RankingFilterFields(BaseModel):
     max_age: float | None = Field(
         default=None, ge=MIN_AGE, le=MAX_AGE, description="Oldest age (years on the as-of date)."
     )
+    eligibility: Literal["eligible", "all"] | None = Field(
+        default=None,
+        description="`eligible` (the default): rookie-eligible, active prospects only (see "
+        "docs/eligibility.md); `all`: every player, the ineligible flagged with their reason.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> RankingFilterFields:
@@ -51,6 +56,7 @@ class RankingFilterFields(BaseModel):
             kind=self.kind,
             min_age=self.min_age,
             max_age=self.max_age,
+            eligibility=self.eligibility,
         )
 
 

@@ -131,7 +131,8 @@ def train(
     device: str,
 ) -> None:
     """Train on the league, log to MLflow, register: the first version becomes champion, a
-    better one (by the configured margins) the challenger."""
+    better one (a paired bootstrap puts its AUC gain above zero with 90% confidence) the
+    challenger. The registered model is refit on every labelled season."""
     from prospects.lifecycle.commands import single_flight
     from prospects.lifecycle.retrain import record_failure
     from prospects.training.model import TrainParams
@@ -158,6 +159,77 @@ def train(
             raise click.ClickException(str(exc)) from exc
         raise
     click.echo(outcome.describe())
+
+
+@main.command()
+@click.option(
+    "--ablation/--no-ablation",
+    default=True,
+    show_default=True,
+    help="Refit without each feature family (one training per family).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report to this file.",
+)
+def evaluate(ablation: bool, output: Path | None) -> None:
+    """The honest report for the current league and the champion's settings: eligible holdout
+    metrics with 95% intervals beside the baselines, within-level and per-role figures, the
+    feature-family ablation and the league's calibration against published figures."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from prospects import config, registry
+    from prospects.db.session import session_scope
+    from prospects.features.data import data_version, load_league
+    from prospects.league.figures import calibration_table, format_calibration, load_frames
+    from prospects.training.evaluation import evaluate as run_evaluation
+    from prospects.training.evaluation import params_of_run
+    from prospects.training.model import TrainParams
+
+    with session_scope() as session:
+        data = load_league(session)
+        version = data_version(session)
+        frames = load_frames(session)
+    if data.prospects.empty:
+        raise click.ClickException("the league is empty: run `callup seed` or import data first")
+    params, settings = TrainParams(), "the product defaults (no champion yet)"
+    try:
+        client = registry.client()
+        champion = registry.get_alias(client, registry.CHAMPION, config.model_name())
+        if champion is not None and champion.run_id:
+            params = params_of_run(client.get_run(champion.run_id).data.params)
+            settings = f"champion v{champion.version}'s settings"
+    except Exception as exc:  # noqa: BLE001 - a registry problem must not stop the report
+        click.echo(f"(could not read the champion's settings: {exc}; using defaults)", err=True)
+    try:
+        evaluation = run_evaluation(
+            data, params, ablation=ablation, progress=lambda m: click.echo(f"... {m}", err=True)
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    seasons = np.union1d(data.batting["season"], data.pitching["season"])
+    last = int(seasons.max()) if len(seasons) else datetime.now(UTC).year
+    text = "\n".join(
+        [
+            f"callup evaluate — {datetime.now(UTC):%Y-%m-%d}, data version {version}, "
+            f"{len(data.prospects)} prospects, seasons {int(seasons.min())}-{last}",
+            f"settings: {settings}: {params.n_estimators} trees max, depth {params.max_depth}, "
+            f"learning rate {params.learning_rate}, subsample {params.subsample}, "
+            f"colsample {params.colsample_bytree}, seed {params.seed}",
+            "",
+            evaluation.format(),
+            "",
+            "league calibration against published figures",
+            format_calibration(calibration_table(frames, last)),
+        ]
+    )
+    click.echo(text)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
 
 
 @main.group()
@@ -325,6 +397,13 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--kind", type=click.Choice(["hitter", "pitcher"]))
 @click.option("--min-age", type=float, help="Youngest age on the as-of date.")
 @click.option("--max-age", type=float, help="Oldest age on the as-of date.")
+@click.option(
+    "--eligibility",
+    type=click.Choice(["eligible", "all"]),
+    default="eligible",
+    show_default=True,
+    help="eligible: prospects only (docs/eligibility.md); all: every player, the rest flagged.",
+)
 @click.option("--model-version", type=click.IntRange(1), help="Default: the champion.")
 @click.option("--as-of", callback=_parse_date, help="YYYY-MM-DD (default today, UTC).")
 @click.option("--chunk-size", type=click.IntRange(1), help="Default: $CALLUP_RANK_CHUNK_SIZE.")
@@ -337,6 +416,7 @@ def rank(
     kind: str | None,
     min_age: float | None,
     max_age: float | None,
+    eligibility: str,
     model_version: int | None,
     as_of: date | None,
     chunk_size: int | None,
@@ -350,6 +430,7 @@ def rank(
 
     filters = {"organization": organization, "level": level, "position": position}
     filters |= {"kind": kind, "min_age": min_age, "max_age": max_age}
+    filters["eligibility"] = eligibility if eligibility != "eligible" else None
     try:
         run(
             {k: v for k, v in filters.items() if v is not None},

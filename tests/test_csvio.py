@@ -19,6 +19,7 @@ from prospects.db.models import (
     Outcome,
     PitchingLine,
     Prospect,
+    Release,
     ScoutingReport,
 )
 from prospects.db.session import init_db, reset_engine, session_scope
@@ -218,6 +219,7 @@ def _seed_by_hand(url: str) -> None:
                      known_on=d(2024, 10, 1)),
             ],
         )  # fmt: skip
+        s.execute(insert(Release), [dict(id=2, prospect_id=30, released_on=d(2023, 3, 20))])
 
 
 def _valid_league(directory: Path) -> None:
@@ -241,6 +243,7 @@ def test_round_trip_is_byte_identical_and_rows_equal(db_url, source_url, tmp_pat
         "pitching_lines": 1,
         "scouting_reports": 2,
         "outcomes": 2,
+        "releases": 1,
     }
 
     assert load(db_url, tmp_path / "first") == first
@@ -521,7 +524,7 @@ def test_directory_without_any_of_the_files(sqlite_url, tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     assert reasons(sqlite_url, tmp_path) == [
         "holds none of prospects.csv, batting_lines.csv, pitching_lines.csv, "
-        "scouting_reports.csv, outcomes.csv"
+        "scouting_reports.csv, outcomes.csv, releases.csv"
     ]
 
 

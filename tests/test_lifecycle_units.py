@@ -14,7 +14,7 @@ from prospects import ab, labels
 from prospects.db.session import session_scope
 from prospects.lifecycle import events, experiment
 from prospects.lifecycle.drift import psi, psi_limit, reference_profile
-from prospects.lifecycle.evaluate import decide, figures
+from prospects.lifecycle.evaluate import compare, decide, figures
 from prospects.lifecycle.flight import SingleFlight, request_retrain
 from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds
 from tests.stack import REDIS_BASE
@@ -62,22 +62,68 @@ def test_each_variant_has_its_own_cache_key():
     assert ab.parse_alias(None) == (False, None)
 
 
-def _fig(auc: float, brier: float) -> dict[str, float]:
-    return {"auc": auc, "brier": brier}
+def _holdout(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, an informative score and prospect ids (one row each) for decision tests."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.15).astype(int)
+    signal = y + rng.normal(0, 1.0, n)
+    return y, signal, np.arange(n)
 
 
-@pytest.mark.parametrize(
-    ("new", "champion", "kind"),
-    [
-        (_fig(0.80, 0.05), None, "champion"),
-        (_fig(0.82, 0.049), _fig(0.80, 0.05), "challenger"),
-        (_fig(0.803, 0.049), _fig(0.80, 0.05), "kept"),  # AUC gain under the 0.005 margin
-        (_fig(0.85, 0.051), _fig(0.80, 0.05), "kept"),  # better AUC, worse Brier
-    ],
-)
-def test_registration_decision(new, champion, kind):
-    version = None if champion is None else 1
-    assert decide(new, version, champion, ChallengerRule()).kind == kind
+def _decide(y, p_new, p_champion, ids, rule=None):
+    rule = rule or ChallengerRule(n_boot=400)
+    difference = compare(y, p_new, p_champion, ids, rule)
+    new, champ = figures(y, _prob(p_new)), figures(y, _prob(p_champion))
+    return decide(new, 1, champ, rule, difference), difference
+
+
+def _prob(score):
+    return 1 / (1 + np.exp(-np.asarray(score)))
+
+
+def test_the_first_version_becomes_champion():
+    assert decide({"auc": 0.8}, None, None, ChallengerRule()).kind == "champion"
+
+
+def test_a_champion_with_other_features_is_not_compared():
+    assert decide({"auc": 0.8}, 3, None, ChallengerRule()).kind == "not_comparable"
+
+
+def test_a_clearly_better_version_becomes_challenger():
+    y, signal, ids = _holdout()
+    noise = np.random.default_rng(1).normal(0, 1.5, len(y))
+    decision, difference = _decide(y, signal, signal + noise, ids)
+    assert difference.low > 0 and difference.share_above_zero >= 0.9
+    assert decision.kind == "challenger"
+
+
+def test_a_version_better_by_noise_alone_is_kept():
+    y, signal, ids = _holdout()
+    rng = np.random.default_rng(2)
+    a, b = signal + rng.normal(0, 0.05, len(y)), signal + rng.normal(0, 0.05, len(y))
+    decision, difference = _decide(y, a, b, ids)
+    assert abs(difference.value) < 0.01
+    assert difference.share_above_zero < 0.9
+    assert decision.kind == "kept"
+
+
+def test_a_worse_version_is_kept():
+    y, signal, ids = _holdout()
+    noise = np.random.default_rng(3).normal(0, 1.5, len(y))
+    decision, _ = _decide(y, signal + noise, signal, ids)
+    assert decision.kind == "kept"
+
+
+def test_the_confidence_the_rule_asks_for_decides():
+    y, signal, ids = _holdout(n=300, seed=4)
+    noise = np.random.default_rng(5).normal(0, 0.6, len(y))
+    _, difference = _decide(y, signal, signal + noise, ids)
+    share = difference.share_above_zero
+    assert 0.5 < share < 1.0  # a modest edge: which rule holds depends on the confidence asked
+    lenient = ChallengerRule(confidence=share - 0.01, n_boot=400)
+    strict = ChallengerRule(confidence=min(share + 0.01, 0.999), n_boot=400)
+    assert _decide(y, signal, signal + noise, ids, lenient)[0].kind == "challenger"
+    assert _decide(y, signal, signal + noise, ids, strict)[0].kind == "kept"
 
 
 def test_figures_carry_standard_errors_that_shrink_with_size():

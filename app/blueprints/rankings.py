@@ -44,13 +44,14 @@ from prospects.ranking.queries import (
     finished_snapshot,
     iter_entries,
     latest_snapshot,
+    snapshot_exclusions,
 )
 
 bp = api_blueprint("rankings", __name__)
 
 CSV_COLUMNS = (
     "rank", "prospect_id", "name", "organization", "position", "kind", "level", "age",
-    "probability", "confidence", "factors_for", "factors_against",
+    "probability", "confidence", "factors_for", "factors_against", "not_a_prospect",
 )  # fmt: skip
 
 
@@ -236,8 +237,9 @@ def export_ranking(ranking_id: int) -> Response:
         snapshot = _snapshot_or_404(session, ranking_id)
         if snapshot.status != "succeeded":
             raise ApiError(409, "ranking_not_ready", f"ranking {ranking_id} is {snapshot.status}")
+        flags = snapshot_exclusions(session, ranking_id)
     rows = iter_entries(database.session, ranking_id, filters)
-    response = Response(stream_with_context(_csv_lines(rows)), mimetype="text/csv")
+    response = Response(stream_with_context(_csv_lines(rows, flags)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="ranking-{ranking_id}.csv"'
     return response
 
@@ -246,7 +248,8 @@ def _factors(factors: list[dict[str, Any]]) -> str:
     return "; ".join(f"{f['label']} ({f['value']}) {f['contribution']:+.4f}" for f in factors)
 
 
-def _csv_lines(rows: Iterator[RankingEntry]) -> Iterator[str]:
+def _csv_lines(rows: Iterator[RankingEntry], flags: dict[int, str]) -> Iterator[str]:
+    """The CSV export; ``not_a_prospect`` names the rule for a flagged row (boards of everyone)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -257,7 +260,7 @@ def _csv_lines(rows: Iterator[RankingEntry]) -> Iterator[str]:
                 entry.rank, entry.prospect_id, entry.prospect_name, entry.organization,
                 entry.position, entry.kind, entry.level, entry.age, entry.probability,
                 entry.confidence, _factors(factors.get("for", [])),
-                _factors(factors.get("against", [])),
+                _factors(factors.get("against", [])), flags.get(entry.prospect_id, ""),
             )
         )  # fmt: skip
         if n % 500 == 0:

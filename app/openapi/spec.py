@@ -31,6 +31,7 @@ from werkzeug.routing.converters import (
 
 from app.openapi.registry import Header, Raw, ResponseSpec, RouteDoc, doc_for, required_role
 from app.responses import ErrorResponse
+from prospects.success import DEFINITION
 
 OPENAPI_VERSION = "3.1.0"
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -40,13 +41,24 @@ TAG_ORDER = ("predictions", "jobs", "prospects", "rankings", "models", "operatio
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _RULE_ARGUMENT = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 
-_DESCRIPTION = """\
+_DESCRIPTION = (
+    """\
 Predicts whether baseball prospects reach MLB success, through a task queue.
+
+"""
+    + DEFINITION
+    + """
+
+Only prospects get a probability: rookie-eligible (at most 130 MLB AB or 50 MLB IP), not yet
+successful, active (a minor-league line in the reference season or the one before, or signed
+in one of them, and not released since) and 27 or younger in the reference season. Anyone else
+gets an answer with `probability: null` and the rule that excludes him (`eligibility`).
 
 Every endpoint under `/api/ml` needs an API key, sent as `Authorization: Bearer cu_...`
 (create one with `callup keys create`), and counts against a per-user rate limit.
 Every error has the shape `{"error": {"code", "message", "field"?}}`.
 """
+)
 
 # Errors a kind of route gives whatever its view does; a view's own entry wins.
 _ERROR_TEXT = {

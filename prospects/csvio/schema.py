@@ -22,6 +22,7 @@ from prospects.db.models import (
     Outcome,
     PitchingLine,
     Prospect,
+    Release,
     ScoutingReport,
 )
 
@@ -101,6 +102,7 @@ _RULES: dict[str, dict[str, dict[str, Any]]] = {
     "scouting_reports": {"id": _ID, "prospect_id": _ID, "fv": _GRADE}
     | {c: _GRADE for c in _GRADES},
     "outcomes": {"id": _ID, "prospect_id": _ID, "mlb_pa": _COUNT, "mlb_outs": _COUNT},
+    "releases": {"id": _ID, "prospect_id": _ID},
 }
 
 
@@ -176,5 +178,5 @@ def _file_spec(model: type[Base]) -> FileSpec:
 
 # Load order: prospects first, since every other file references them.
 FILES: tuple[FileSpec, ...] = tuple(
-    _file_spec(m) for m in (Prospect, BattingLine, PitchingLine, ScoutingReport, Outcome)
+    _file_spec(m) for m in (Prospect, BattingLine, PitchingLine, ScoutingReport, Outcome, Release)
 )

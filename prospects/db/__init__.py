@@ -10,6 +10,7 @@ from prospects.db.models import (
     PitchingLine,
     Prediction,
     Prospect,
+    Release,
     ScoutingReport,
     User,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "PitchingLine",
     "Prediction",
     "Prospect",
+    "Release",
     "ScoutingReport",
     "User",
     "get_engine",

@@ -174,6 +174,25 @@ class Outcome(Base):
     )
 
 
+class Release(Base):
+    """A club let the prospect go on ``released_on`` (known that day).
+
+    A release ends a prospect's eligibility unless a later minor-league line
+    shows that another club signed him (see ``prospects.eligibility``).
+    """
+
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    released_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (
+        UniqueConstraint("prospect_id", "released_on", name="uq_release_day"),
+        Index("ix_releases_prospect_day", "prospect_id", "released_on"),
+    )
+
+
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
 
 
@@ -295,6 +314,27 @@ class RankingEntry(Base):
 
 
 # -- the model lifecycle -------------------------------------------------------------------------
+
+
+class RankingExclusion(Base):
+    """A prospect a ranking left out (or, when it ranks everyone, flags), and the rule why.
+
+    Written by the coordinator with the snapshot's candidates, so a board can
+    say how many players the prospect rule excluded and for which reason.
+    """
+
+    __tablename__ = "ranking_exclusions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("ranking_snapshots.id", ondelete="CASCADE"), index=True
+    )
+    prospect_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(16))  # prospects.eligibility.REASONS
+
+    __table_args__ = (
+        UniqueConstraint("snapshot_id", "prospect_id", name="uq_exclusion_prospect"),
+    )
 
 
 class ModelVersion(Base):

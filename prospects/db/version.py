@@ -11,7 +11,14 @@ import hashlib
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from prospects.db.models import BattingLine, Outcome, PitchingLine, Prospect, ScoutingReport
+from prospects.db.models import (
+    BattingLine,
+    Outcome,
+    PitchingLine,
+    Prospect,
+    Release,
+    ScoutingReport,
+)
 
 # Per table, the columns of its newest row that go into the fingerprint.
 _FINGERPRINTED = {
@@ -20,6 +27,7 @@ _FINGERPRINTED = {
     PitchingLine: ("prospect_id", "season", "end_date", "bf", "h", "so"),
     ScoutingReport: ("prospect_id", "report_date", "fv"),
     Outcome: ("prospect_id", "season", "known_on", "mlb_pa", "mlb_outs"),
+    Release: ("prospect_id", "released_on"),
 }
 
 

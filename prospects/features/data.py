@@ -21,6 +21,7 @@ from prospects.db.models import (
     Outcome,
     PitchingLine,
     Prospect,
+    Release,
     ScoutingReport,
 )
 from prospects.db.version import data_version  # noqa: F401 - part of this module's API
@@ -75,6 +76,7 @@ OUTCOME_COLUMNS: dict[str, str] = {
     "mlb_outs": "int",
     "known_on": "date",
 }
+RELEASE_COLUMNS: dict[str, str] = {"prospect_id": "int", "released_on": "date"}
 
 # table attribute -> (ORM model, loaded columns, the date column that says when a row is known)
 _TABLES: dict[str, tuple[type, dict[str, str], str]] = {
@@ -83,6 +85,7 @@ _TABLES: dict[str, tuple[type, dict[str, str], str]] = {
     "pitching": (PitchingLine, PITCHING_COLUMNS, "end_date"),
     "reports": (ScoutingReport, REPORT_COLUMNS, "report_date"),
     "outcomes": (Outcome, OUTCOME_COLUMNS, "known_on"),
+    "releases": (Release, RELEASE_COLUMNS, "released_on"),
 }
 
 
@@ -207,6 +210,8 @@ class LeagueData:
     pitching: pd.DataFrame
     reports: pd.DataFrame
     outcomes: pd.DataFrame
+    # Optional so that hand-built leagues (tests, older callers) need not name it.
+    releases: pd.DataFrame | None = None
     _arrays: dict[str, Columns] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -220,7 +225,7 @@ class LeagueData:
     @classmethod
     def empty(cls) -> LeagueData:
         """A league with no rows (every frame has its columns)."""
-        return cls(None, None, None, None, None)  # type: ignore[arg-type]
+        return cls(None, None, None, None, None, None)  # type: ignore[arg-type]
 
     def arrays(self, attr: str) -> Columns:
         """Table ``attr`` as read-only arrays (levels as codes, dates as float days)."""

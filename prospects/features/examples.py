@@ -1,9 +1,11 @@
 """The point-in-time training set: (prospect, reference date) examples with features and labels.
 
 For a season Y the reference date is ``reference_date(Y)``; the examples are the
-prospects with a minor-league line that season who had not already succeeded,
-featurised with only what was known on that date, and labelled by
-prospects.labels. Seasons whose labels are not yet known in the data are skipped.
+prospects eligible on that date by the one rule of ``prospects.eligibility``
+(rookie-eligible, not yet successful, active, not released, not over age), the
+very population Callup answers about, featurised with only what was known on
+that date and labelled by ``prospects.labels``. Seasons whose labels are not
+yet known in the data are skipped.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from prospects.eligibility import eligible_ids
 from prospects.features.build import build_features
 from prospects.features.catalog import FEATURE_NAMES
 from prospects.features.context import LeagueContext, as_date
 from prospects.features.data import LeagueData
 from prospects.features.snapshots import season_snapshots
-from prospects.labels import label_known_on, labels_for, reference_date, succeeded_before
+from prospects.labels import label_known_on, labels_for, reference_date
 
 META_COLUMNS = ("prospect_id", "ref_date", "season", "label")
 
@@ -41,12 +44,8 @@ def labelled_seasons(data: LeagueData, seasons: Sequence[int] | None = None) -> 
 
 
 def season_candidates(day: LeagueData, season: int) -> np.ndarray:
-    """Prospects (signed, as of the season's reference date) with a line in ``season``."""
-    bat, pit = day.arrays("batting"), day.arrays("pitching")
-    played = np.union1d(
-        bat["prospect_id"][bat["season"] == season], pit["prospect_id"][pit["season"] == season]
-    )
-    return np.intersect1d(played, day.arrays("prospects")["id"])
+    """Prospects eligible on the season's reference date (``day`` is the data known then)."""
+    return eligible_ids(day, reference_date(season))
 
 
 def build_examples(
@@ -59,16 +58,20 @@ def build_examples(
     ``progress(done, total)`` is called after each season.
     """
     todo = labelled_seasons(data, seasons)
+    through = known_through(data)
     snapshots = season_snapshots(data)  # shared by every season's context
     xs, metas = [], []
     for done, season in enumerate(todo, start=1):
         ref = reference_date(season)
         day = data.as_of(ref)
         ids = season_candidates(day, season)
-        ids = ids[~succeeded_before(day.outcomes, ids, ref).to_numpy()]
         context = LeagueContext.build(day, ref, snapshots=snapshots)
+        # Eligible on the day means not past the bar in what was known then; MLB time of
+        # those seasons that arrived only later leaves no label, and the example goes.
+        labels = labels_for(data.outcomes, ids, ref, through)
+        ids = ids[labels.notna().to_numpy()]
         x = build_features(day, ref, ids, context=context)
-        label = labels_for(data.outcomes, x.index.to_numpy(), ref).to_numpy()
+        label = labels.loc[x.index].to_numpy()
         xs.append(x.reset_index(drop=True))
         metas.append(
             pd.DataFrame(

@@ -23,7 +23,7 @@ from prospects.features.pitching import pitching_seasons
 from prospects.features.progression import Stints
 from prospects.features.scouting import normalise
 from prospects.features.seasons import SEASON_SPAN, SeasonStats
-from prospects.labels import label_known_on, labels_for, reference_date, succeeded_before
+from prospects.labels import label_known_on, labels_for, reference_date
 
 SNAPSHOT_COLUMNS = (
     "prospect_id", "season", "is_pitcher", "level", "age", "composite", "fv", "round_bucket",
@@ -134,9 +134,9 @@ def comparison_base(snapshots: pd.DataFrame, outcomes: pd.DataFrame, as_of: date
             continue
         rows = snapshots.loc[season == s]
         ids = rows["prospect_id"].to_numpy()
-        done = succeeded_before(outcomes, ids, ref).to_numpy()
-        label = labels_for(outcomes, ids, ref).to_numpy()
-        frames.append(rows.loc[~done].assign(label=label[~done]))
+        label = labels_for(outcomes, ids, ref, known_through=as_of).to_numpy()
+        known = ~np.isnan(label)  # NaN: he had passed the bar before (no longer a prospect)
+        frames.append(rows.loc[known].assign(label=label[known].astype(np.int64)))
     if not frames:
         return snapshots.iloc[:0].assign(label=np.zeros(0, dtype=np.int64))
     return pd.concat(frames, ignore_index=True)

@@ -6,6 +6,7 @@ measurement serves the tests, the docs and anyone checking a real data load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from prospects.config import HORIZON_YEARS
 from prospects.db.models import BattingLine, Outcome, PitchingLine, Prospect, ScoutingReport
-from prospects.labels import is_success, labels_for, reference_date, succeeded_before
+from prospects.labels import (
+    is_success,
+    labels_for,
+    outcome_known_on,
+    reference_date,
+    succeeded_before,
+)
 
 RESOLVED_AFTER = 8  # seasons after signing by which a draft class has (nearly) played out
 ROUND_BUCKETS = {
@@ -151,7 +158,74 @@ def label_share(frames: LeagueFrames, first_season: int, last_season: int) -> fl
         ref = reference_date(season)
         done = succeeded_before(outcomes, ids, ref)
         ids = ids[~done.to_numpy()]
-        labels = labels_for(outcomes, ids, ref)
+        labels = labels_for(outcomes, ids, ref, known_through=outcome_known_on(last_season))
+        labels = labels.dropna()
         positives += int(labels.sum())
         total += len(labels)
     return positives / total if total else float("nan")
+
+
+# -- the calibration table: every published figure with its tolerance, in one place --------------
+
+BA_DRAFT = 'Baseball America, "One In Six Picks Will Click" (2013), signed picks 1987-2008'
+LAHMAN = "Lahman database, MLB debutants 1990-2019 (computed; docs/league.md)"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published figure the league must reproduce within ``tolerance`` (absolute)."""
+
+    figure: str
+    published: float
+    tolerance: float
+    source: str
+    measure: Callable[[LeagueFrames, int], float]
+
+    def check(self, frames: LeagueFrames, last_season: int) -> dict[str, object]:
+        value = float(self.measure(frames, last_season))
+        return {
+            "figure": self.figure,
+            "published": self.published,
+            "league": value,
+            "tolerance": self.tolerance,
+            "pass": bool(abs(value - self.published) <= self.tolerance),
+            "source": self.source,
+        }
+
+
+def _reach(bucket: str) -> Callable[[LeagueFrames, int], float]:
+    return lambda frames, last: reach_rate_by_round(frames, last)[bucket]
+
+
+def _debut(bucket: str) -> Callable[[LeagueFrames, int], float]:
+    return lambda frames, last: success_by_debut_age(frames, last)[bucket]
+
+
+PUBLISHED: tuple[Published, ...] = (
+    Published("reached MLB, round 1", 0.73, 0.08, BA_DRAFT, _reach("1")),
+    Published("reached MLB, rounds 3-5", 0.346, 0.06, BA_DRAFT, _reach("3-5")),
+    Published("reached MLB, rounds 21+", 0.068, 0.04, BA_DRAFT, _reach("21+")),
+    Published("success within 4 yrs of debut, debut age <= 21", 0.75, 0.10, LAHMAN, _debut("<=21")),
+    Published("same, debut age 23", 0.55, 0.10, LAHMAN, _debut("23")),
+    Published("same, debut age 25", 0.40, 0.10, LAHMAN, _debut("25")),
+    Published("same, debut age 27", 0.25, 0.10, LAHMAN, _debut("27")),
+    Published("same, all debutants", 0.46, 0.06, LAHMAN, _debut("overall")),
+)
+
+
+def calibration_table(frames: LeagueFrames, last_season: int) -> list[dict[str, object]]:
+    """Each published figure beside the league's, with its tolerance and whether it holds."""
+    return [p.check(frames, last_season) for p in PUBLISHED]
+
+
+def format_calibration(rows: list[dict[str, object]]) -> str:
+    """The table ``callup evaluate`` prints."""
+    lines = [f"{'figure':48}{'published':>10}{'league':>8}{'tolerance':>11}{'':>6}"]
+    for r in rows:
+        lines.append(
+            f"{r['figure']:48}{r['published']:>10.1%}{r['league']:>8.1%}"
+            f"{'±' + format(r['tolerance'] * 100, '.0f') + ' pts':>11}"
+            f"{'pass' if r['pass'] else 'FAIL':>6}"
+        )
+    sources = sorted({str(r["source"]) for r in rows})
+    return "\n".join(lines + [f"source: {s}" for s in sources])

@@ -54,7 +54,14 @@ _PITCHER_TOOLS = {
     "control": CONTROL,
 }
 UNKNOWN_CEILING = -1.5  # a prospect never scouted: a typical late-round ceiling
-TABLES = ("prospects", "batting_lines", "pitching_lines", "scouting_reports", "outcomes")
+TABLES = (
+    "prospects",
+    "batting_lines",
+    "pitching_lines",
+    "scouting_reports",
+    "outcomes",
+    "releases",
+)
 
 
 def ceiling_from_fv(fv: np.ndarray) -> np.ndarray:
@@ -208,7 +215,14 @@ def plan_season(session: Session, season: int, seed: int) -> dict[str, list[dict
     rows: dict[str, list[dict[str, Any]]] = {}
     for table, columns in zip(
         TABLES,
-        (tables.prospects, tables.batting, tables.pitching, tables.reports, tables.outcomes),
+        (
+            tables.prospects,
+            tables.batting,
+            tables.pitching,
+            tables.reports,
+            tables.outcomes,
+            tables.releases,
+        ),
         strict=True,
     ):
         columns = dict(columns)

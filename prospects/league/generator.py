@@ -15,7 +15,14 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from prospects.db.models import BattingLine, Outcome, PitchingLine, Prospect, ScoutingReport
+from prospects.db.models import (
+    BattingLine,
+    Outcome,
+    PitchingLine,
+    Prospect,
+    Release,
+    ScoutingReport,
+)
 from prospects.db.session import advance_id_sequences
 from prospects.league.careers import Careers, simulate_careers
 from prospects.league.scouting import GRADE_COLUMNS, grade_reports
@@ -28,7 +35,7 @@ from prospects.league.stats import (
 from prospects.league.talent import Population, draw_population
 
 CHUNK_PROSPECTS = 1000  # prospects written (with all their rows) per progress step
-_TABLES_CHILDREN_FIRST = (Outcome, ScoutingReport, PitchingLine, BattingLine, Prospect)
+_TABLES_CHILDREN_FIRST = (Release, Outcome, ScoutingReport, PitchingLine, BattingLine, Prospect)
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class _Tables:
     pitching: dict[str, np.ndarray]
     reports: dict[str, np.ndarray]
     outcomes: dict[str, np.ndarray]
+    releases: dict[str, np.ndarray]
 
 
 def generate_league(
@@ -133,6 +141,7 @@ def _build_tables(rng: np.random.Generator, pop: Population, careers: Careers) -
         pitching=_line_columns(rng, pop, careers, pitchers=True),
         reports=_report_columns(rng, pop, careers),
         outcomes=_outcome_columns(careers),
+        releases=_release_columns(careers),
     )
 
 
@@ -212,6 +221,25 @@ def _outcome_columns(careers: Careers) -> dict[str, np.ndarray]:
     }
 
 
+# Clubs cut players once the season is over and before minor-league free agency opens;
+# the league dates every release October 15 of the season after which it happened.
+RELEASE_MONTH_DAY = (10, 15)
+
+
+def _release_columns(careers: Careers) -> dict[str, np.ndarray]:
+    who = np.flatnonzero(careers.released_in > 0)
+    seasons = careers.released_in[who]
+    month, day = RELEASE_MONTH_DAY
+    released_on = ((seasons - 1970) * 12 + (month - 1)).astype("datetime64[M]").astype(
+        "datetime64[D]"
+    ) + np.timedelta64(day - 1, "D")
+    return {
+        "id": np.arange(1, len(who) + 1),
+        "prospect_id": who + 1,
+        "released_on": released_on,
+    }
+
+
 # -- writing ------------------------------------------------------------------------------------
 
 
@@ -224,6 +252,7 @@ def _write(
         (PitchingLine, tables.pitching),
         (ScoutingReport, tables.reports),
         (Outcome, tables.outcomes),
+        (Release, tables.releases),
     )
     for low in range(0, n, CHUNK_PROSPECTS):
         high = min(low + CHUNK_PROSPECTS, n)

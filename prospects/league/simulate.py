@@ -40,12 +40,13 @@ from prospects.db.models import (
     Outcome,
     PitchingLine,
     Prospect,
+    Release,
     ScoutingReport,
     SimulatedWeek,
 )
 from prospects.features.data import load_league
 from prospects.features.examples import labelled_seasons, season_candidates
-from prospects.labels import labels_for, reference_date, succeeded_before
+from prospects.labels import labels_for, reference_date
 from prospects.league.forward import TABLES, plan_season
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ MODELS = {
     "pitching_lines": PitchingLine,
     "scouting_reports": ScoutingReport,
     "outcomes": Outcome,
+    "releases": Release,
 }
 KNOWN_ON = {
     "prospects": "signed_on",
@@ -62,6 +64,7 @@ KNOWN_ON = {
     "pitching_lines": "end_date",
     "scouting_reports": "report_date",
     "outcomes": "known_on",
+    "releases": "released_on",
 }
 DATE_COLUMNS = (
     "signed_on",
@@ -71,6 +74,7 @@ DATE_COLUMNS = (
     "report_date",
     "known_on",
     "debut_date",
+    "released_on",
 )
 GRADES = (
     "hit",
@@ -246,8 +250,7 @@ def _corrupt(session: Session) -> list[int]:
         ref = reference_date(season)
         day = data.as_of(ref)
         ids = season_candidates(day, season)
-        ids = ids[~succeeded_before(day.outcomes, ids, ref).to_numpy()]
-        labels = labels_for(data.outcomes, ids, ref)
+        labels = labels_for(data.outcomes, ids, ref).dropna()
         on = date(season, 9, 29)
         for pid, label in labels.items():
             if (int(pid), on) in existing:

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from prospects.lifecycle.settings import ChallengerRule
+from prospects.training import bootstrap as bs
 from prospects.training.metrics import classification_metrics
 
 FIRST, CHALLENGER, KEPT, NOT_COMPARABLE = "champion", "challenger", "kept", "not_comparable"
@@ -76,25 +77,43 @@ class Decision:
     reason: str
 
 
+def compare(
+    y: np.ndarray,
+    p_new: np.ndarray,
+    p_current: np.ndarray,
+    prospect_ids: np.ndarray,
+    rule: ChallengerRule,
+) -> bs.Difference:
+    """AUC(new) − AUC(current) on the same rows, with its bootstrap by prospect."""
+    draws = bs.resamples(prospect_ids, n_boot=rule.n_boot, seed=rule.seed)
+    return bs.paired_difference(bs.auc, y, p_new, p_current, draws, level=0.95)
+
+
+def describe_difference(d: bs.Difference) -> str:
+    return (
+        f"AUC gain {d.value:+.4f} (95% CI {d.low:+.4f} to {d.high:+.4f}; higher in "
+        f"{d.share_above_zero:.0%} of prospect resamples)"
+    )
+
+
 def decide(
     new: dict[str, float],
     champion_version: int | None,
     champion: dict[str, float] | None,
     rule: ChallengerRule,
+    difference: bs.Difference | None = None,
 ) -> Decision:
-    """First version → champion; better by both margins on the same holdout → challenger."""
+    """First version → champion; better by the paired bootstrap on the same holdout → challenger."""
     if champion_version is None:
         return Decision(FIRST, "first registered version")
-    if champion is None:
+    if champion is None or difference is None:
         return Decision(
             NOT_COMPARABLE, f"champion v{champion_version} uses other features; not compared"
         )
-    auc_gain = new["auc"] - champion["auc"]
-    brier_gain = champion["brier"] - new["brier"]
     summary = (
-        f"AUC {new['auc']:.4f} vs {champion['auc']:.4f} (margin {rule.auc_margin}), "
-        f"Brier {new['brier']:.4f} vs {champion['brier']:.4f} (margin {rule.brier_margin})"
+        f"AUC {new['auc']:.4f} vs {champion['auc']:.4f}: {describe_difference(difference)}, "
+        f"needs {rule.confidence:.0%}"
     )
-    if auc_gain >= rule.auc_margin and brier_gain >= rule.brier_margin:
+    if bs.improves(difference, rule.confidence):
         return Decision(CHALLENGER, f"beats v{champion_version} on the same holdout: {summary}")
-    return Decision(KEPT, f"does not beat v{champion_version} by the margins: {summary}")
+    return Decision(KEPT, f"does not beat v{champion_version} with confidence: {summary}")

@@ -38,9 +38,10 @@ from prospects.db.session import session_scope
 from prospects.features.data import load_league
 from prospects.lifecycle import aliases, events
 from prospects.lifecycle.drift import drift_report
-from prospects.lifecycle.evaluate import figures
+from prospects.lifecycle.evaluate import compare, describe_difference, figures
 from prospects.lifecycle.outcomes import current_cohort, matured_examples
-from prospects.lifecycle.settings import MonitorThresholds, PromotionRule
+from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds, PromotionRule
+from prospects.training import bootstrap as bs
 from prospects.training.model import booster_from_bytes, predict_proba
 
 log = logging.getLogger(__name__)
@@ -280,7 +281,17 @@ def run_monitor(
         reason = f"v{champion} healthy: " + ("; ".join(perf["reasons"]) or "within tolerances")
         outcome = MonitorOutcome("healthy", "none", champion, reason, perf, drift)
         promoted = _maybe_promote(
-            models, client, name, champion, X, y, live, rule, th, database_url
+            models,
+            client,
+            name,
+            champion,
+            X,
+            y,
+            meta["prospect_id"].to_numpy(),
+            live,
+            rule,
+            th,
+            database_url,
         )
         if promoted is not None:
             outcome.action, outcome.event = "promotion", promoted
@@ -372,9 +383,16 @@ def _alert(  # type: ignore[no-untyped-def]
 
 
 def _maybe_promote(  # type: ignore[no-untyped-def]
-    models, client, name, champion, X, y, live, rule: PromotionRule, th, database_url
+    models, client, name, champion, X, y, groups, live, rule: PromotionRule, th, database_url
 ) -> dict[str, Any] | None:
-    """The documented auto-promotion rule (see README): long enough, busy enough, not worse."""
+    """The documented auto-promotion rule (see README): long enough, busy enough, and better.
+
+    Better is the registration rule again (``ChallengerRule``: a paired
+    bootstrap by prospect puts the AUC gain above zero with its confidence), now
+    on the outcomes that matured since the champion was trained, when there are
+    enough of them; with too few, the challenger stands on the same test it
+    passed at registration.
+    """
     if not rule.enabled:
         return None
     challenger = registry.get_alias(client, CHALLENGER, name)
@@ -408,12 +426,25 @@ def _maybe_promote(  # type: ignore[no-untyped-def]
         if p is None:
             return None
         chall = figures(y, p)
-        evidence.update({"challenger": chall, "champion": live})
-        if chall["brier"] > live["brier"] or chall["auc"] < live["auc"]:
+        champion_p = models.predict(champion, X)
+        if champion_p is None:
             return None
+        challenge = ChallengerRule.from_env()
+        gain = compare(y, p, champion_p, groups, challenge)
+        evidence.update(
+            {"challenger": chall, "champion": live, "auc_gain": gain.as_dict("auc_gain")}
+        )
+        if not bs.improves(gain, challenge.confidence):
+            return None
+        verdict = f"better than v{champion} on matured outcomes: {describe_difference(gain)}"
+    else:
+        verdict = (
+            f"too few matured outcomes to re-test ({live['n']}); "
+            "it beat the champion at registration"
+        )
     reason = (
         f"challenger v{challenger.version} promoted by rule: {served} predictions over "
-        f"{rule.min_days:g}+ days, not worse than v{champion} on matured outcomes"
+        f"{rule.min_days:g}+ days, {verdict}"
     )
     return aliases.promote(
         challenger.version,

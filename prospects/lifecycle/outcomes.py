@@ -1,8 +1,9 @@
 """What the monitor looks at: outcomes that matured since a model was trained, and today's cohort.
 
-Both are built exactly like training examples (prospects with a line in a
-season, featurised on that season's reference date with only what was known
-then), so the monitor compares like with like: matured examples carry labels,
+Both are built exactly like training examples (the prospects eligible on a
+season's reference date by ``prospects.eligibility``, featurised on that date
+with only what was known then), so the monitor compares like with like: matured
+examples carry labels,
 the current cohort (the latest closed season, labels years away) only inputs.
 """
 
@@ -17,7 +18,7 @@ from prospects.features.build import build_features
 from prospects.features.context import LeagueContext, as_date
 from prospects.features.data import LeagueData
 from prospects.features.examples import build_examples, labelled_seasons, season_candidates
-from prospects.labels import label_known_on, reference_date, succeeded_before
+from prospects.labels import label_known_on, reference_date
 
 
 def trained_through(holdout_seasons: tuple[int, ...] | list[int]) -> date | None:
@@ -74,6 +75,5 @@ def current_cohort(data: LeagueData) -> tuple[int | None, pd.DataFrame]:
     ref = reference_date(season)
     day = data.as_of(ref)
     ids = season_candidates(day, season)
-    ids = ids[~succeeded_before(day.outcomes, ids, ref).to_numpy()]
     context = LeagueContext.build(day, ref)
     return season, build_features(day, ref, ids, context=context)

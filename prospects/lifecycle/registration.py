@@ -17,7 +17,7 @@ from prospects.db.session import session_scope
 from prospects.lifecycle import events
 from prospects.lifecycle.aliases import move_champion, set_challenger
 from prospects.lifecycle.drift import reference_profile
-from prospects.lifecycle.evaluate import CHALLENGER, FIRST, agreement, decide, figures
+from prospects.lifecycle.evaluate import CHALLENGER, FIRST, agreement, compare, decide, figures
 from prospects.lifecycle.outcomes import trained_through
 from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds
 from prospects.training.pipeline import TrainingResult
@@ -45,13 +45,19 @@ def record_registration(
     watch = MonitorThresholds.from_env()
     new = figures(result.holdout_y, result.holdout_p)
     champ = figures(result.holdout_y, champion_p) if champion_p is not None else None
-    decision = decide(new, champion.version if champion else None, champ, rule)
+    difference = (
+        compare(result.holdout_y, result.holdout_p, champion_p, result.holdout_prospects, rule)
+        if champion_p is not None
+        else None
+    )
+    decision = decide(new, champion.version if champion else None, champ, rule, difference)
     evidence = {
         "holdout_seasons": list(result.split.holdout),
         "new": new,
         "champion": champ,
         "champion_version": champion.version if champion else None,
         "agreement": agreement(result.holdout_p, champion_p) if champion_p is not None else None,
+        "auc_gain": difference.as_dict("auc_gain") if difference is not None else None,
     }
     profile = reference_profile(
         result.holdout_X,

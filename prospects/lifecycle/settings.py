@@ -54,18 +54,23 @@ def env_bool(name: str, default: bool) -> bool:
 
 @dataclass(frozen=True)
 class ChallengerRule:
-    """How much better on the same holdout a new version must be to take A/B traffic."""
+    """When a new version is better than the champion: a paired bootstrap, not a fixed margin.
 
-    # The new version's AUC must exceed the champion's by at least this much ...
-    auc_margin: float = 0.005
-    # ... and its Brier score must be lower by at least this much (0: no worse).
-    brier_margin: float = 0.0
+    Both models score the same holdout rows; prospects are resampled ``n_boot``
+    times and the new version must have the higher AUC in at least
+    ``confidence`` of the resamples (its improvement is above zero with that
+    one-sided confidence). A fixed margin ignores how many rows back it up.
+    """
+
+    confidence: float = 0.90
+    n_boot: int = 1000
+    seed: int = 0
 
     @classmethod
     def from_env(cls) -> ChallengerRule:
         return cls(
-            auc_margin=env_float("CALLUP_CHALLENGER_AUC_MARGIN", cls.auc_margin, -1, 1),
-            brier_margin=env_float("CALLUP_CHALLENGER_BRIER_MARGIN", cls.brier_margin, -1, 1),
+            confidence=env_float("CALLUP_CHALLENGER_CONFIDENCE", cls.confidence, 0.5, 0.999),
+            n_boot=int(env_float("CALLUP_CHALLENGER_BOOTSTRAP", cls.n_boot, 100, 100_000)),
         )
 
     def as_dict(self) -> dict[str, float]:

@@ -137,7 +137,12 @@ def top_table(ranking_id: int, n: int) -> list[str]:
         lines.append(
             f"{row['rank']:>4}  {row['probability']:>6.1%}  {row['confidence']:<6}  "
             f"{row['name'][:24]:<24} {row['organization']:<3} {row['position']:<3} "
-            f"{row['level'] or '-':<3} {row['age']:>5.1f}  {pro[0].get('label', '-')}"
+            f"{row['level'] or '-':<3} {row['age']:>5.1f}  "
+            + (
+                pro[0].get("label", "-")
+                if row["eligible"]
+                else f"not a prospect: {row['ineligible_reason'].replace('_', ' ')}"
+            )
         )
     return lines
 
@@ -178,6 +183,13 @@ def run(
         f"{model['name']} v{model['version']} ({model['variant']})"
         + (" - reused a finished snapshot" if result.get("reused") else "")
     )
+    excluded = result.get("excluded") or {}
+    if excluded.get("total"):
+        reasons = ", ".join(
+            f"{n:,} {reason.replace('_', ' ')}" for reason, n in excluded["by_reason"].items()
+        )
+        verb = "flagged" if canonical.get("eligibility") == "all" else "left out"
+        out(f"not prospects ({verb}): {excluded['total']:,} — {reasons}")
     for line in top_table(result["ranking_id"], top):
         out(line)
     return result

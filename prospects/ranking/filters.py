@@ -14,6 +14,9 @@ from typing import Any
 from prospects.db.models import HITTER_POSITIONS, LEVELS, PITCHER_POSITIONS, POSITIONS
 
 KINDS: tuple[str, ...] = ("hitter", "pitcher")
+# Who is on the board: prospects only (the default), or every player, with the ineligible flagged.
+ELIGIBLE, EVERYONE = "eligible", "all"
+ELIGIBILITY: tuple[str, ...] = (ELIGIBLE, EVERYONE)
 MIN_AGE, MAX_AGE = 14.0, 50.0  # outside this range a filter is a typo, not a question
 
 
@@ -27,8 +30,13 @@ class RankingFilters:
     kind: str | None = None
     min_age: float | None = None
     max_age: float | None = None
+    eligibility: str | None = None  # None and "eligible": prospects only; "all": everyone
 
     def __post_init__(self) -> None:
+        if self.eligibility is not None and self.eligibility not in ELIGIBILITY:
+            raise ValueError("eligibility must be eligible or all")
+        if self.eligibility == ELIGIBLE:  # the default, spelled out: one canonical form
+            object.__setattr__(self, "eligibility", None)
         if self.organization is not None:
             org = str(self.organization).upper()
             if not (2 <= len(org) <= 3 and org.isascii() and org.isalpha()):
@@ -92,6 +100,8 @@ class RankingFilters:
             mine = getattr(self, name)
             if mine is not None and getattr(query, name) != mine:
                 return False
+        if self.eligibility != query.eligibility:  # a board of everyone is not a prospect board
+            return False
         allowed = self.positions()
         wanted = query.positions()
         if allowed is not None and (wanted is None or not set(wanted) <= set(allowed)):

@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from prospects.ranking.queries import describe_snapshot
 from prospects.ranking.select import select_candidates
-from prospects.ranking.store import RankingSpec, claim_snapshot, finalize_snapshot
+from prospects.ranking.store import (
+    RankingSpec,
+    claim_snapshot,
+    finalize_snapshot,
+    record_exclusions,
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,9 @@ def plan_ranking(
     snapshot, needs_work = claim_snapshot(session, spec, job_id, requested_by)
     if not needs_work:
         return Plan(snapshot.id, snapshot.total, [], describe_snapshot(snapshot, reused=True))
-    ids = select_candidates(session, spec.filters, spec.as_of)
+    candidates = select_candidates(session, spec.filters, spec.as_of)
+    ids = candidates.ids
+    record_exclusions(session, snapshot.id, candidates.excluded)
     snapshot.total = len(ids)
     session.flush()
     if not ids:

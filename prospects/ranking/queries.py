@@ -11,9 +11,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from prospects.db.models import RankingEntry, RankingSnapshot
+from prospects.db.models import RankingEntry, RankingExclusion, RankingSnapshot
 from prospects.ranking.filters import RankingFilters
 
 SUCCEEDED = "succeeded"
@@ -33,8 +33,52 @@ def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def exclusion_counts(session: Session, snapshot_id: int) -> dict[str, Any]:
+    """How many matching players the prospect rule excluded from a board, by reason."""
+    rows = session.execute(
+        select(RankingExclusion.reason, func.count())
+        .where(RankingExclusion.snapshot_id == snapshot_id)
+        .group_by(RankingExclusion.reason)
+        .order_by(RankingExclusion.reason)
+    ).all()
+    return {"total": sum(n for _, n in rows), "by_reason": {reason: n for reason, n in rows}}
+
+
+def exclusions(session: Session, snapshot_id: int, prospect_ids: list[int]) -> dict[int, str]:
+    """The reason each of ``prospect_ids`` is not a prospect (only those who are not)."""
+    if not prospect_ids:
+        return {}
+    rows = session.execute(
+        select(RankingExclusion.prospect_id, RankingExclusion.reason).where(
+            RankingExclusion.snapshot_id == snapshot_id,
+            RankingExclusion.prospect_id.in_(prospect_ids),
+        )
+    )
+    return {int(pid): str(reason) for pid, reason in rows}
+
+
+def snapshot_exclusions(session: Session, snapshot_id: int) -> dict[int, str]:
+    """Every player a snapshot's prospect rule excluded, with the reason (for exports)."""
+    rows = session.execute(
+        select(RankingExclusion.prospect_id, RankingExclusion.reason).where(
+            RankingExclusion.snapshot_id == snapshot_id
+        )
+    )
+    return {int(pid): str(reason) for pid, reason in rows}
+
+
 def describe_snapshot(snapshot: RankingSnapshot, *, reused: bool = False) -> dict[str, Any]:
-    """The snapshot's public summary (a job's result and the head of every board page)."""
+    """The snapshot's public summary (a job's result and the head of every board page).
+
+    ``excluded`` counts the players matching the filters whom the prospect rule
+    left off the board (or, on a board of everyone, flags), by reason.
+    """
+    session = object_session(snapshot)
+    excluded = (
+        exclusion_counts(session, snapshot.id)
+        if session is not None
+        else {"total": 0, "by_reason": {}}
+    )
     return {
         "ranking_id": snapshot.id,
         "status": snapshot.status,
@@ -52,10 +96,12 @@ def describe_snapshot(snapshot: RankingSnapshot, *, reused: bool = False) -> dic
         "finished_at": _iso(snapshot.finished_at),
         "error": snapshot.error,
         "reused": reused,
+        "excluded": excluded,
     }
 
 
-def describe_entry(entry: RankingEntry) -> dict[str, Any]:
+def describe_entry(entry: RankingEntry, not_a_prospect: str | None = None) -> dict[str, Any]:
+    """One board row; ``eligible`` is false (with the rule) only on a board of everyone."""
     return {
         "rank": entry.rank,
         "prospect_id": entry.prospect_id,
@@ -68,6 +114,8 @@ def describe_entry(entry: RankingEntry) -> dict[str, Any]:
         "probability": entry.probability,
         "confidence": entry.confidence,
         "top_factors": entry.top_factors,
+        "eligible": not_a_prospect is None,
+        "ineligible_reason": not_a_prospect,
     }
 
 
@@ -130,7 +178,9 @@ def entries_page(
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
-    return [describe_entry(row) for row in rows], total
+    rows = list(rows)
+    flags = exclusions(session, snapshot_id, [row.prospect_id for row in rows])
+    return [describe_entry(row, flags.get(row.prospect_id)) for row in rows], total
 
 
 def iter_entries(

@@ -1,4 +1,5 @@
-"""The prospects a ranking covers: signed by the as-of date and matching the filters.
+"""The prospects a ranking covers: signed by the as-of date, matching the filters, and by
+default eligible by the one prospect rule (``prospects.eligibility``).
 
 Organization and position are filtered in SQL; age and level with the same
 rules the chunks use to store them (:mod:`prospects.ranking.roster`).
@@ -6,21 +7,46 @@ rules the chunks use to store them (:mod:`prospects.ranking.roster`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from prospects import eligibility
 from prospects.db.models import Prospect
 from prospects.db.queries import current_levels_query
+from prospects.features.data import load_league
 from prospects.features.grouping import days
-from prospects.ranking.filters import RankingFilters
+from prospects.ranking.filters import EVERYONE, RankingFilters
 from prospects.ranking.roster import ages_on
 
 
-def select_candidates(session: Session, filters: RankingFilters, as_of: date) -> list[int]:
-    """Ids of the prospects to rank, ascending."""
+@dataclass(frozen=True)
+class Candidates:
+    """Who a ranking scores (``ids``, ascending), and every matching player the prospect rule
+    excludes with his reason (left off the board, or flagged on a board of everyone)."""
+
+    ids: list[int]
+    excluded: dict[int, str]
+
+
+def select_candidates(session: Session, filters: RankingFilters, as_of: date) -> Candidates:
+    """The players matching ``filters`` on ``as_of``, cut to prospects unless asked otherwise."""
+    ids = _matching(session, filters, as_of)
+    if not ids:
+        return Candidates([], {})
+    standing = eligibility.assess(load_league(session, as_of=as_of), as_of, np.asarray(ids))
+    out = standing.loc[~standing["eligible"], "reason"]
+    excluded = {int(pid): str(reason) for pid, reason in out.items()}
+    if filters.eligibility != EVERYONE:
+        ids = [i for i in ids if i not in excluded]
+    return Candidates(ids, excluded)
+
+
+def _matching(session: Session, filters: RankingFilters, as_of: date) -> list[int]:
+    """Ids of the players signed by ``as_of`` who match the filters, ascending."""
     stmt = select(Prospect.id, Prospect.birth_date).where(Prospect.signed_on <= as_of)
     if filters.organization is not None:
         stmt = stmt.where(Prospect.organization == filters.organization)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from prospects.db.models import RankingEntry, RankingSnapshot
+from prospects.db.models import RankingEntry, RankingExclusion, RankingSnapshot
 from prospects.errors import CallupError
 from prospects.ranking.filters import RankingFilters
 from prospects.ranking.keys import snapshot_key
@@ -119,6 +119,20 @@ def write_entries(session: Session, snapshot_id: int, rows: Sequence[dict[str, A
     _insert_ignoring_duplicates(
         session, RankingEntry.__table__, rows, ["snapshot_id", "prospect_id"]
     )
+
+
+def record_exclusions(session: Session, snapshot_id: int, excluded: dict[int, str]) -> None:
+    """Replace the snapshot's list of players the prospect rule excludes (a redelivered
+    coordinator writes the same list again, not a second copy)."""
+    session.execute(delete(RankingExclusion).where(RankingExclusion.snapshot_id == snapshot_id))
+    if excluded:
+        session.execute(
+            RankingExclusion.__table__.insert(),
+            [
+                {"snapshot_id": snapshot_id, "prospect_id": pid, "reason": reason}
+                for pid, reason in sorted(excluded.items())
+            ],
+        )
 
 
 def finalize_snapshot(session: Session, snapshot_id: int) -> RankingSnapshot:

@@ -7,13 +7,15 @@ import time
 from collections import OrderedDict
 from datetime import date
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
+from prospects import eligibility
 from prospects.db.models import Prediction
 from prospects.errors import UnknownProspectError
 from prospects.features.build import build_features
 from prospects.features.context import LeagueContext
-from prospects.features.data import load_league
+from prospects.features.data import LeagueData, load_league
 from prospects.serving.loaded import LoadedModel
 from prospects.serving.scoring import evidence, score
 
@@ -53,22 +55,52 @@ def predict_one(
     data_version: str,
     variant: str = "champion",
 ) -> dict[str, object]:
-    """Features as of ``as_of`` for one prospect, scored and explained by ``model``."""
+    """Features as of ``as_of`` for one prospect, scored and explained by ``model``.
+
+    A player outside the prospect rule (``prospects.eligibility``) gets no
+    probability: the answer says which rule excluded him and the facts.
+    """
     started = time.perf_counter()
     context = contexts.get(session, data_version, as_of)
     data = load_league(session, prospect_ids=[prospect_id], as_of=as_of)
     if data.prospects.empty:
         raise UnknownProspectError(f"prospect {prospect_id} does not exist (as of {as_of})")
-    features = build_features(data, as_of, [prospect_id], context=context)
-    result = score(model, features, evidence(data), as_of, data_version, variant)[0]
+    standing = eligibility.assess(data, as_of).iloc[0]
+    if not standing["eligible"]:
+        result = not_a_prospect(data, standing, as_of, data_version)
+    else:
+        features = build_features(data, as_of, [prospect_id], context=context)
+        result = score(model, features, evidence(data), as_of, data_version, variant)[0]
+        result["eligibility"] = eligibility.status(standing)
     result["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
     return result
+
+
+def not_a_prospect(
+    data: LeagueData, standing: pd.Series, as_of: date, data_version: str
+) -> dict[str, object]:
+    """The answer for a player outside the prospect rule: why, with the facts; no probability."""
+    status = eligibility.status(standing)
+    return {
+        "prospect_id": int(standing.name),
+        "prospect_name": str(data.prospects["name"].iloc[0]),
+        "as_of": as_of.isoformat(),
+        "probability": None,
+        "eligibility": status,
+        "narrative": status["message"],
+        "data_version": data_version,
+    }
 
 
 def record_prediction(
     session: Session, result: dict, job_id: str | None, requested_by: str | None
 ) -> None:
-    """Store what was served (prospect, model version, probability, factors, who, how fast)."""
+    """Store what was served (prospect, model version, probability, factors, who, how fast).
+
+    An answer without a probability (not a prospect) is not a prediction: nothing is stored.
+    """
+    if result.get("probability") is None:
+        return
     session.add(
         Prediction(
             job_id=job_id,

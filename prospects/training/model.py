@@ -72,8 +72,8 @@ class _ProgressCallback(xgb.callback.TrainingCallback):
 def fit_booster(
     X_train: pd.DataFrame,
     y_train: np.ndarray,
-    X_valid: pd.DataFrame,
-    y_valid: np.ndarray,
+    X_valid: pd.DataFrame | None,
+    y_valid: np.ndarray | None,
     params: TrainParams,
     progress: Callable[[int, int], None] | None = None,
 ) -> xgb.Booster:
@@ -81,20 +81,23 @@ def fit_booster(
 
     Serving cost grows with the number of trees, so the returned booster is
     sliced to its best iteration rather than carrying the rounds after it.
+    Without a validation fold (the refit on everything labelled) every one of
+    ``params.n_estimators`` rounds is kept.
     """
     dtrain = to_dmatrix(X_train, y_train)
-    dvalid = to_dmatrix(X_valid, y_valid)
+    stopping = params.early_stopping_rounds if X_valid is not None else None
+    evals = [(to_dmatrix(X_valid, y_valid), "valid")] if X_valid is not None else []
     callbacks = [_ProgressCallback(params.n_estimators, progress)] if progress else []
     booster = xgb.train(
         {k: v for k, v in params.booster_params().items() if v is not None},
         dtrain,
         num_boost_round=params.n_estimators,
-        evals=[(dvalid, "valid")],
-        early_stopping_rounds=params.early_stopping_rounds,
+        evals=evals,
+        early_stopping_rounds=stopping,
         callbacks=callbacks,
         verbose_eval=False,
     )
-    best = booster.best_iteration if params.early_stopping_rounds else params.n_estimators - 1
+    best = booster.best_iteration if stopping else params.n_estimators - 1
     trimmed = booster[: best + 1]
     trimmed.set_attr(best_iteration=str(best), n_trees=str(best + 1))
     return trimmed

@@ -1,10 +1,10 @@
-"""Training end to end: examples → time split → fit → holdout metrics against baselines."""
+"""Training end to end: examples → honest split → fit → holdout report → refit on everything."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,11 @@ import xgboost as xgb
 from prospects.features.catalog import FEATURES
 from prospects.features.data import LeagueData
 from prospects.features.examples import build_examples
-from prospects.training.baselines import base_rate_predictions, grades_baseline_predictions
+from prospects.training.baselines import (
+    base_rate_predictions,
+    grades_baseline_predictions,
+    level_age_baseline_predictions,
+)
 from prospects.training.metrics import classification_metrics, prefixed
 from prospects.training.model import (
     RANGES_ATTR,
@@ -22,6 +26,7 @@ from prospects.training.model import (
     importance,
     predict_proba,
 )
+from prospects.training.report import HoldoutReport, build_report
 from prospects.training.split import TimeSplit, time_split
 
 Progress = Callable[[str, int, int], None]
@@ -41,8 +46,14 @@ class TrainingResult:
     counts: dict[str, int]
     holdout_X: pd.DataFrame
     holdout_y: np.ndarray
-    holdout_p: np.ndarray
+    holdout_p: np.ndarray  # from the evaluation model, which never saw the holdout
+    holdout_prospects: np.ndarray
+    report: HoldoutReport
     importance: pd.Series
+    # The model scored on the holdout; ``booster`` is it refitted on every labelled season
+    # (same settings and tree count) unless ``refit`` is False, when both are the same.
+    evaluation_booster: xgb.Booster | None = None
+    refit: bool = False
 
     @property
     def best_iteration(self) -> int:
@@ -64,24 +75,57 @@ def _noop(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
+def baseline_predictions(
+    X_train: pd.DataFrame, y_train: np.ndarray, X_eval: pd.DataFrame, seed: int
+) -> dict[str, np.ndarray]:
+    """Every baseline's probabilities for ``X_eval``, fitted on the model's training rows."""
+    return {
+        "base_rate": base_rate_predictions(y_train, len(X_eval)),
+        "grades_baseline": grades_baseline_predictions(
+            X_train, y_train, X_eval, GRADE_COLUMNS, seed=seed
+        ),
+        "level_age_baseline": level_age_baseline_predictions(X_train, y_train, X_eval, seed=seed),
+    }
+
+
+def refit_all(X: pd.DataFrame, y: np.ndarray, params: TrainParams, n_trees: int) -> xgb.Booster:
+    """The served model: the same settings and tree count, fitted on every labelled example."""
+    fixed = replace(params, n_estimators=n_trees, early_stopping_rounds=None)
+    booster = fit_booster(X, y, None, None, fixed)
+    booster.set_attr(refit="all labelled seasons")
+    return booster
+
+
 def train(
     data: LeagueData,
     params: TrainParams | None = None,
     progress: Progress | None = None,
     holdout_seasons: int = 1,
     valid_seasons: int = 1,
+    refit: bool = True,
+    examples: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> TrainingResult:
-    """Fit on earlier reference seasons, stop early on the next, score the latest held out."""
+    """Evaluate honestly, then (``refit``) fit the served model on everything labelled.
+
+    The evaluation model trains on seasons whose labels were known on the
+    holdout's reference date, without any holdout prospect, stops early on the
+    latest of them, and is scored on the holdout against the baselines. The
+    registered model then repeats the fit on every labelled season with the
+    evaluation's tree count, so its newest labels are the newest the data has.
+    ``examples`` reuses an already built (X, meta) pair.
+    """
     params = params or TrainParams()
     report = progress or _noop
-    X, meta = build_examples(data, progress=lambda d, t: report("building examples", d, t))
+    X, meta = examples or build_examples(
+        data, progress=lambda d, t: report("building examples", d, t)
+    )
     if X.empty:
         raise ValueError("no labelled examples: seed a league whose outcomes have matured")
     split = time_split(meta["season"].unique(), holdout=holdout_seasons, valid=valid_seasons)
-    train_mask, valid_mask, holdout_mask = split.masks(meta["season"])
+    train_mask, valid_mask, holdout_mask = split.masks(meta["season"], meta["prospect_id"])
     y = meta["label"].to_numpy(dtype=int)
 
-    booster = fit_booster(
+    evaluated = fit_booster(
         X[train_mask],
         y[train_mask],
         X[valid_mask],
@@ -89,39 +133,51 @@ def train(
         params,
         progress=lambda d, t: report("boosting", d, t),
     )
-    booster.set_attr(**{RANGES_ATTR: json.dumps(feature_ranges(X[train_mask]))})
     X_hold, y_hold = X[holdout_mask], y[holdout_mask]
-    p_hold = predict_proba(booster, X_hold)
+    p_hold = predict_proba(evaluated, X_hold)
+    baselines = baseline_predictions(X[train_mask], y[train_mask], X_hold, params.seed)
+    holdout_ids = meta.loc[holdout_mask, "prospect_id"].to_numpy()
+    holdout = build_report(y_hold, p_hold, baselines, X_hold, holdout_ids, seed=params.seed)
     metrics = {
         **prefixed("holdout", classification_metrics(y_hold, p_hold)),
+        **{
+            key: value
+            for who, probs in baselines.items()
+            for key, value in prefixed(
+                f"{who}_holdout", classification_metrics(y_hold, probs)
+            ).items()
+        },
         **prefixed(
-            "base_rate_holdout",
-            classification_metrics(y_hold, base_rate_predictions(y[train_mask], len(y_hold))),
+            "valid", classification_metrics(y[valid_mask], predict_proba(evaluated, X[valid_mask]))
         ),
-        **prefixed(
-            "grades_baseline_holdout",
-            classification_metrics(
-                y_hold,
-                grades_baseline_predictions(
-                    X[train_mask], y[train_mask], X_hold, GRADE_COLUMNS, seed=params.seed
-                ),
-            ),
-        ),
-        **prefixed(
-            "valid", classification_metrics(y[valid_mask], predict_proba(booster, X[valid_mask]))
-        ),
+        **holdout.metrics(),
     }
-    metrics["best_iteration"] = float(booster.attr("best_iteration") or 0)
+    n_trees = int(evaluated.attr("n_trees") or 0)
+    metrics["best_iteration"] = float(evaluated.attr("best_iteration") or 0)
+    metrics["n_trees"] = float(n_trees)
+    labelled = np.ones(len(y), dtype=bool)
+    booster = refit_all(X, y, params, n_trees) if refit else evaluated
+    fitted_on = labelled if refit else train_mask
+    booster.set_attr(
+        **{
+            RANGES_ATTR: json.dumps(feature_ranges(X[fitted_on])),
+            "best_iteration": str(n_trees - 1),
+            "n_trees": str(n_trees),
+        }
+    )
     counts = {
         "n_examples": int(len(y)),
         "n_train": int(train_mask.sum()),
         "n_valid": int(valid_mask.sum()),
         "n_holdout": int(holdout_mask.sum()),
+        "n_refit": int(fitted_on.sum()) if refit else 0,
         "n_features": int(X.shape[1]),
     }
     metrics["positive_share"] = float(y.mean())
     return TrainingResult(
         booster=booster,
+        evaluation_booster=evaluated,
+        refit=refit,
         params=params,
         split=split,
         feature_names=list(X.columns),
@@ -130,5 +186,7 @@ def train(
         holdout_X=X_hold.reset_index(drop=True),
         holdout_y=y_hold,
         holdout_p=p_hold,
+        holdout_prospects=holdout_ids,
+        report=holdout,
         importance=importance(booster, list(X.columns)),
     )

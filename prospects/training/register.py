@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import mlflow
 import mlflow.xgboost
@@ -16,8 +18,13 @@ from prospects.training import plots
 from prospects.training.model import booster_from_bytes, predict_proba
 from prospects.training.pipeline import TrainingResult
 
+EVALUATION_ARTIFACT = "evaluation_model.ubj"  # the model the holdout figures are about
 VERSION_TAG_METRICS = (
     "holdout_auc",
+    "holdout_auc_eligible",
+    "holdout_auc_eligible_ci_low",
+    "holdout_auc_eligible_ci_high",
+    "level_age_baseline_holdout_auc_eligible",
     "holdout_brier",
     "holdout_log_loss",
     "holdout_ece",
@@ -90,7 +97,24 @@ def log_training_run(result: TrainingResult, data_version: str, name: str) -> tu
     with mlflow.start_run(run_name=f"train-{data_version[:8]}") as run:
         mlflow.log_params({**result.params.as_dict(), **result.split.as_params(), **result.counts})
         mlflow.log_metrics(_finite(result.metrics))
-        mlflow.set_tags({"data_version": data_version, "callup.kind": "training"})
+        mlflow.set_tags(
+            {
+                "data_version": data_version,
+                "callup.kind": "training",
+                "callup.refit": (
+                    f"registered model refit on all {result.counts['n_refit']} labelled examples "
+                    f"with the evaluation's {result.best_iteration + 1} trees; holdout metrics "
+                    "are the evaluation model's"
+                    if result.refit
+                    else "registered model is the evaluation model (no refit)"
+                ),
+            }
+        )
+        if result.refit and result.evaluation_booster is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / EVALUATION_ARTIFACT
+                result.evaluation_booster.save_model(str(path))
+                mlflow.log_artifact(str(path))
         mlflow.log_dict({"features": result.feature_names}, "features.json")
         mlflow.log_dict(result.importance.to_dict(), "feature_importance.json")
         for fig, path in (
@@ -114,6 +138,25 @@ def log_training_run(result: TrainingResult, data_version: str, name: str) -> tu
         return run.info.run_id, int(info.registered_model_version)
 
 
+def champion_evaluation_model(mlflow_client: MlflowClient, champion: registry.ModelRef) -> bytes:
+    """The champion's model that never saw its own holdout, else its registered model.
+
+    A refitted champion has trained on every labelled season, the new model's
+    holdout included, so scoring the registered champion there would flatter
+    it; its evaluation model learned only from labels known before that
+    holdout's reference date. Versions registered before refitting existed
+    have only the registered model, which was itself the evaluation model.
+    """
+    if champion.run_id:
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = mlflow_client.download_artifacts(champion.run_id, EVALUATION_ARTIFACT, tmp)
+                return Path(path).read_bytes()
+        except (mlflow.exceptions.MlflowException, OSError):
+            pass
+    return registry.fetch_model_bytes(mlflow_client, champion)
+
+
 def champion_on_holdout(
     mlflow_client: MlflowClient, result: TrainingResult, name: str
 ) -> tuple[registry.ModelRef | None, np.ndarray | None]:
@@ -124,7 +167,7 @@ def champion_on_holdout(
     champion = registry.get_alias(mlflow_client, registry.CHAMPION, name)
     if champion is None:
         return None, None
-    booster = booster_from_bytes(registry.fetch_model_bytes(mlflow_client, champion))
+    booster = booster_from_bytes(champion_evaluation_model(mlflow_client, champion))
     names = booster.feature_names or []
     if not set(names) <= set(result.holdout_X.columns):
         return champion, None

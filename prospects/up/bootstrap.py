@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy import func, select
 
-from prospects.db.models import BattingLine, PitchingLine, Prospect
+from prospects.db.models import Prospect
 from prospects.db.session import init_db, session_scope
 
 Echo = Callable[[str], None]
@@ -99,15 +99,22 @@ def create_demo_key() -> str:
 
 
 def demo_prospect_id() -> int | None:
-    """A prospect with a stat line in the latest season known today: worth predicting."""
+    """The highest-graded eligible prospect today (by his latest FV): worth predicting.
+
+    Eligible by the one prospect rule, so the demo never shows a graduated
+    veteran; the lowest id stands in only when nobody is eligible.
+    """
+    from prospects.eligibility import eligible_ids
+    from prospects.features.data import load_league
+
     today = datetime.now(UTC).date()
     with session_scope() as session:
-        for line in (BattingLine, PitchingLine):
-            known = select(line.prospect_id, line.season).where(line.end_date <= today).subquery()
-            latest = select(func.max(known.c.season)).scalar_subquery()
-            found = session.scalar(
-                select(func.min(known.c.prospect_id)).where(known.c.season == latest)
-            )
-            if found is not None:
-                return int(found)
+        data = load_league(session, as_of=today)
+        ids = eligible_ids(data, today)
+        if len(ids):
+            reports = data.reports[data.reports["prospect_id"].isin(ids)]
+            if reports.empty:
+                return int(ids.min())
+            latest = reports.sort_values("report_date").groupby("prospect_id")["fv"].last()
+            return int(latest.sort_values(ascending=False, kind="stable").index[0])
         return session.scalar(select(func.min(Prospect.id)).where(Prospect.signed_on <= today))
