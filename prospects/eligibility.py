@@ -15,7 +15,7 @@ trained on is the population it answers about:
   his last minor-league line (no club has signed him since);
 * **inactive** — no minor-league line in the reference season or the one before,
   and not signed in either of them (a recent draftee with no line yet is active);
-* **over age** — older than 27 in the reference season (baseball age, July 1).
+* **over age** — 28 or older on July 1 of the reference season (baseball age).
 
 Everything is as known on the date: ``data`` must already be cut to what had
 arrived by then (``LeagueData.as_of`` or ``load_league(as_of=...)``).
@@ -172,7 +172,7 @@ def assess(data: LeagueData, as_of: date, prospect_ids: np.ndarray | None = None
         GRADUATED: ~np.isnan(graduated_in),
         RELEASED: np.isfinite(released) & (released > last_start),
         INACTIVE: (last_line < season - 1) & (signing_year < season - 1),
-        OVER_AGE: age > RULE.max_age,
+        OVER_AGE: np.floor(age + 1e-9) > RULE.max_age,  # 28 or older on July 1
     }
     reason = np.full(n, "", dtype=object)
     for code in reversed(REASONS):

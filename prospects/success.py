@@ -1,8 +1,8 @@
 """What "MLB success" means, in one place and without the ML stack (the API labels A/B traffic).
 
-Success as of a reference date: the career MLB total first passes more than 500
-plate appearances (hitters) or more than 100 innings pitched (pitchers) within
-the four seasons after the reference season, having not passed it before.
+MLB success as of a reference date: the career MLB total first passes more than
+500 plate appearances (hitters) or more than 100 innings pitched (pitchers)
+within the 4 seasons after the reference season, having not passed it before.
 Both bars are counted separately (a two-way player's PA and innings are never
 added together); a player who passed either one before the window has no
 label: he is no longer a prospect (``prospects.eligibility``).

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import redis
@@ -233,3 +234,24 @@ def stored_prediction(*criteria, within: float = 5.0):  # type: ignore[no-untype
         time.sleep(0.02)
     [row] = rows  # exactly one
     return row
+
+
+def prospects_by_standing(
+    n: int = 40, eligible: bool = True, reason: str | None = None, on: date | None = None
+) -> list[int]:
+    """Up to ``n`` ids, ascending, of players who are (or, with ``eligible=False``, are not —
+    for ``reason`` when given) prospects ``on`` a day (today) by the one rule, in the current
+    environment."""
+    from datetime import UTC, datetime
+
+    from prospects.db.session import session_scope
+    from prospects.eligibility import assess
+    from prospects.features.data import load_league
+
+    today = on or datetime.now(UTC).date()
+    with session_scope() as session:
+        frame = assess(load_league(session, as_of=today), today)
+    chosen = frame[frame["eligible"] == eligible]
+    if reason is not None:
+        chosen = chosen[chosen["reason"] == reason]
+    return [int(i) for i in chosen.index[:n]]

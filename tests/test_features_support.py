@@ -10,12 +10,20 @@ from datetime import date
 
 import pandas as pd
 
-from prospects.db.models import BattingLine, Outcome, PitchingLine, Prospect, ScoutingReport
+from prospects.db.models import (
+    BattingLine,
+    Outcome,
+    PitchingLine,
+    Prospect,
+    Release,
+    ScoutingReport,
+)
 from prospects.features.data import (
     BATTING_COLUMNS,
     OUTCOME_COLUMNS,
     PITCHING_COLUMNS,
     PROSPECT_COLUMNS,
+    RELEASE_COLUMNS,
     REPORT_COLUMNS,
     LeagueData,
 )
@@ -31,6 +39,7 @@ class LeagueBuilder:
     pitching: list[dict] = field(default_factory=list)
     reports: list[dict] = field(default_factory=list)
     outcomes: list[dict] = field(default_factory=list)
+    releases: list[dict] = field(default_factory=list)
 
     def prospect(
         self,
@@ -134,6 +143,10 @@ class LeagueBuilder:
         )
         return self
 
+    def release(self, pid: int, day: date) -> LeagueBuilder:
+        self.releases.append({"prospect_id": pid, "released_on": day})
+        return self
+
     def data(self) -> LeagueData:
         def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
             return pd.DataFrame(rows, columns=list(columns))
@@ -144,6 +157,7 @@ class LeagueBuilder:
             pitching=frame(self.pitching, PITCHING_COLUMNS),
             reports=frame(self.reports, REPORT_COLUMNS),
             outcomes=frame(self.outcomes, OUTCOME_COLUMNS),
+            releases=frame(self.releases, RELEASE_COLUMNS),
         )
 
     def write(self, session) -> None:  # type: ignore[no-untyped-def]
@@ -156,6 +170,7 @@ class LeagueBuilder:
             (PitchingLine, self.pitching),
             (ScoutingReport, self.reports),
             (Outcome, self.outcomes),
+            (Release, self.releases),
         ):
             session.add_all(model(**row) for row in rows)
         session.flush()

@@ -8,17 +8,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import select
 
 from app import create_app
 from prospects import ab
-from prospects.db.models import Prediction, Prospect
+from prospects.db.models import Prediction
 from prospects.db.session import session_scope
 from prospects.jobs import QUEUE_TRAIN, TASK_MONITOR
 from prospects.keys import create_key
 from prospects.league.simulate import simulate_weeks
 from tests.lifecycle_support import REDIS_DB, copy_template
-from tests.stack import stack, stored_prediction
+from tests.stack import prospects_by_standing, stack, stored_prediction
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 OPEN = "10000/minute"
@@ -62,8 +61,7 @@ def test_corrupted_retrain_is_promoted_then_rolled_back_without_restarting_the_w
     )
     client = app.test_client()
     admin = _key("root", "admin")
-    with session_scope() as session:
-        ids = list(session.scalars(select(Prospect.id).order_by(Prospect.id).limit(10)))
+    ids = prospects_by_standing(10)
 
     def served(prospect_id: int, auth: dict[str, str]) -> dict:
         response = client.post(

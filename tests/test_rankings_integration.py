@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.schemas import today_utc
-from prospects.db.models import Prospect, RankingEntry
+from prospects.db.models import Outcome, Prospect, RankingEntry
 from prospects.db.session import session_scope
 from prospects.jobs import alias_key
 from prospects.keys import create_key
 from prospects.ranking.select import current_levels
 from prospects.training.register import announce_alias
-from tests.stack import ROOT, stack
+from tests.stack import ROOT, prospects_by_standing, stack
 from workers.celery_app import make_celery
 
 pytestmark = pytest.mark.integration
@@ -115,6 +115,11 @@ def _signed_by(as_of: date, **where) -> list[Prospect]:
         return list(session.scalars(stmt))
 
 
+def _prospects(as_of: date) -> set[int]:
+    """Every player the prospect rule admits on ``as_of``."""
+    return set(prospects_by_standing(10**6, on=as_of))
+
+
 def _assert_ranked(rows: list[dict], expected_ids: set[int]) -> None:
     assert {r["prospect_id"] for r in rows} == expected_ids
     assert len(rows) == len(expected_ids)  # no duplicates
@@ -136,10 +141,59 @@ def full(live):
 
 def test_a_full_ranking_has_every_prospect_once_in_order(client, auth, full):
     result, _ = full
-    expected = {p.id for p in _signed_by(date.fromisoformat(result["as_of"]))}
+    expected = _prospects(date.fromisoformat(result["as_of"]))
     assert result["total"] == len(expected) and result["reused"] is False
     assert result["model"]["variant"] == "champion"
     _assert_ranked(_all_rows(client, auth, result["ranking_id"]), expected)
+
+
+def test_the_default_board_says_how_many_players_the_prospect_rule_left_out(full):
+    result, _ = full
+    as_of = date.fromisoformat(result["as_of"])
+    signed = {p.id for p in _signed_by(as_of)}
+    excluded = result["excluded"]
+    assert excluded["total"] == len(signed) - result["total"] > 0
+    assert sum(excluded["by_reason"].values()) == excluded["total"]
+    assert set(excluded["by_reason"]) <= {
+        "succeeded",
+        "graduated",
+        "released",
+        "inactive",
+        "over_age",
+    }
+    for reason, n in excluded["by_reason"].items():
+        assert n == len(prospects_by_standing(10**6, eligible=False, reason=reason, on=as_of))
+
+
+def test_no_one_on_the_default_board_has_graduated_or_succeeded(client, auth, full):
+    from prospects.eligibility import ROOKIE_OUTS, ROOKIE_PA
+
+    rows = _all_rows(client, auth, full[0]["ranking_id"])
+    ids = [r["prospect_id"] for r in rows]
+    assert all(r["eligible"] and r["ineligible_reason"] is None for r in rows)
+    with session_scope() as session:
+        totals = session.execute(
+            select(Outcome.prospect_id, func.sum(Outcome.mlb_pa), func.sum(Outcome.mlb_outs))
+            .where(Outcome.prospect_id.in_(ids))
+            .group_by(Outcome.prospect_id)
+        ).all()
+    assert all(pa <= ROOKIE_PA and outs <= ROOKIE_OUTS for _, pa, outs in totals)
+
+
+def test_a_board_of_everyone_flags_who_is_not_a_prospect(client, auth, full):
+    result = _finish(client, auth, _start(client, auth, {"eligibility": "all"}))
+    as_of = date.fromisoformat(result["as_of"])
+    rows = _all_rows(client, auth, result["ranking_id"])
+    assert result["filters"] == {"eligibility": "all"}
+    assert {r["prospect_id"] for r in rows} == {p.id for p in _signed_by(as_of)}
+    flagged = {r["prospect_id"]: r["ineligible_reason"] for r in rows if not r["eligible"]}
+    assert set(flagged) == {p.id for p in _signed_by(as_of)} - _prospects(as_of)
+    assert result["excluded"]["total"] == len(flagged)
+    csv = client.get(f"/api/ml/rankings/{result['ranking_id']}/export.csv", headers=auth)
+    lines = csv.get_data(as_text=True).splitlines()
+    assert lines[0].endswith(",not_a_prospect")
+    marked = {int(line.split(",")[1]): line.rsplit(",", 1)[1] for line in lines[1:]}
+    assert {pid: reason for pid, reason in marked.items() if reason} == flagged
 
 
 def test_progress_is_visible_while_the_job_runs(full):
@@ -202,18 +256,21 @@ def test_filters_select_the_right_prospects(client, auth):
     hitters = [p for p in _signed_by(today_utc(), organization=some.organization)]
     hitters = [p for p in hitters if p.position not in ("SP", "RP")]
     in_range = {p.id for p in hitters if 19 <= (today_utc() - p.birth_date).days / 365.25 <= 26}
+    in_range &= _prospects(today_utc())
     _assert_ranked(rows, in_range)
 
     level = _finish(client, auth, _start(client, auth, {"level": "AA"}))
     level_rows = _all_rows(client, auth, level["ranking_id"])
     with session_scope() as session:
         at_aa = {pid for pid, lvl in current_levels(session, today_utc()).items() if lvl == "AA"}
+    at_aa &= _prospects(today_utc())
     _assert_ranked(level_rows, at_aa)
     assert all(r["level"] == "AA" for r in level_rows)
 
 
 def test_a_worker_process_killed_mid_ranking_still_leaves_a_complete_snapshot(client, auth, live):
-    job_id = _start(client, auth, {"kind": "pitcher"})
+    # Everyone (prospects or not): enough chunks to catch one running.
+    job_id = _start(client, auth, {"kind": "pitcher", "eligibility": "all"})
     inspector = make_celery(live.redis_url).control.inspect([live.node], timeout=1.0)
     victim = None
     deadline = time.monotonic() + 30
@@ -266,10 +323,12 @@ def test_viewers_get_403_and_bad_filters_422(client):
 
 
 def test_callup_rank_draws_progress_then_prints_the_top(live):
-    # Chunks of 3 (128 of them): the job lasts several of the bar's 0.2 s polls.
+    # Every hitter, prospect or not, in chunks of 3 (about 128 of them): the job lasts
+    # several of the bar's 0.2 s polls.
     done = subprocess.run(
         [sys.executable, "-c", "from prospects.cli import main; main()", "rank"]
-        + ["--kind", "hitter", "--min-age", "17", "--top", "5", "--chunk-size", "3"],
+        + ["--kind", "hitter", "--min-age", "17", "--top", "5", "--chunk-size", "3"]
+        + ["--eligibility", "all"],
         cwd=ROOT,
         env={**os.environ, **live.env},
         capture_output=True,
@@ -282,8 +341,9 @@ def test_callup_rank_draws_progress_then_prints_the_top(live):
     assert frames[-1][0] != frames[0][0]
     lines = done.stdout.decode().splitlines()
     assert lines[0].startswith("ranking ") and "prospects as of" in lines[0]
-    assert lines[1].split()[:3] == ["rank", "prob", "conf"]
-    assert [line.split()[0] for line in lines[2:]] == ["1", "2", "3", "4", "5"]
+    assert lines[1].startswith("not prospects (flagged): ")
+    assert lines[2].split()[:3] == ["rank", "prob", "conf"]
+    assert [line.split()[0] for line in lines[3:]] == ["1", "2", "3", "4", "5"]
 
     invalid = subprocess.run(
         [sys.executable, "-c", "from prospects.cli import main; main()", "rank"]

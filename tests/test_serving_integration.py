@@ -10,15 +10,16 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import create_app
+from app.responses import PredictionAnswer
 from prospects import registry
-from prospects.db.models import Prediction, Prospect
+from prospects.db.models import Prediction
 from prospects.db.session import session_scope
 from prospects.keys import create_key
 from prospects.training.register import announce_alias
-from tests.stack import stack, stored_prediction
+from tests.stack import prospects_by_standing, stack, stored_prediction
 
 pytestmark = pytest.mark.integration
 REDIS_DB = 13
@@ -55,8 +56,7 @@ def auth(live):
 
 @pytest.fixture
 def prospect_ids(live) -> list[int]:
-    with session_scope() as session:
-        return list(session.scalars(select(Prospect.id).order_by(Prospect.id).limit(40)))
+    return prospects_by_standing(40)
 
 
 def _poll(client, auth, job_id: str, timeout: float = 30.0) -> dict:
@@ -94,6 +94,55 @@ def test_async_predict_then_poll_returns_an_explained_result(client, auth, prosp
     assert result["prospect_name"] in result["narrative"]
     factors = result["top_factors"]["for"] + result["top_factors"]["against"]
     assert factors and all(f["feature"] and f["contribution"] != 0 for f in factors)
+
+
+def test_an_eligible_prospect_is_told_he_is_one(client, auth, prospect_ids):
+    result = _wait(client, auth, prospect_ids[6]).get_json()["result"]
+    assert result["eligibility"]["eligible"] is True
+    assert result["eligibility"]["reason"] is None and result["eligibility"]["reasons"] == []
+
+
+@pytest.mark.parametrize("reason", ["succeeded", "released", "over_age"])
+def test_a_player_who_is_not_a_prospect_gets_the_rule_and_no_probability(
+    client, auth, live, reason
+):
+    pid = prospects_by_standing(1, eligible=False, reason=reason)[0]
+    response = _wait(client, auth, pid)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "succeeded"
+    result = body["result"]
+    assert result["probability"] is None
+    assert result["eligibility"]["eligible"] is False
+    assert result["eligibility"]["reason"] == reason
+    assert result["narrative"].startswith("Not a prospect:")
+    assert result["narrative"] == result["eligibility"]["message"]
+    assert "confidence" not in result and "top_factors" not in result
+    # the answer validates against the documented schema, and nothing is stored as a prediction
+    PredictionAnswer.model_validate(body)
+    time.sleep(0.5)
+    with session_scope() as session:
+        assert session.scalar(
+            select(func.count(Prediction.id)).where(Prediction.job_id == body["job_id"])
+        ) == 0
+
+
+def test_a_graduated_player_is_told_his_mlb_time_and_when_he_graduated(client, auth, live):
+    pid = prospects_by_standing(1, eligible=False, reason="succeeded")[0]
+    eligibility = _wait(client, auth, pid).get_json()["result"]["eligibility"]
+    facts = eligibility["facts"]
+    assert "graduated" in eligibility["reasons"]
+    assert facts["mlb_pa"] > 500 or float(facts["mlb_ip"]) > 100
+    assert facts["graduated_in"] <= facts["succeeded_in"]
+    assert f"reached the success bar in {facts['succeeded_in']}" in eligibility["message"]
+
+
+def test_an_ineligible_answer_is_cached_like_any_other(client, auth, live):
+    pid = prospects_by_standing(1, eligible=False, reason="inactive")[0]
+    first = _wait(client, auth, pid)
+    second = client.post("/api/ml/predict", json={"prospect_id": pid}, headers=auth)
+    assert second.status_code == 200 and second.get_json()["cached"] is True
+    assert second.get_json()["result"] == first.get_json()["result"]
 
 
 def test_each_prediction_is_stored_with_its_model_and_requester(client, auth, prospect_ids):
@@ -144,14 +193,18 @@ def test_unknown_prospect_is_404_and_enqueues_nothing(client, auth, live):
     assert live.redis().llen("predict") == before
 
 
-def test_a_predicted_date_in_the_past_uses_only_what_was_known(client, auth, prospect_ids):
+def test_a_predicted_date_in_the_past_uses_only_what_was_known(client, auth, live):
+    then = date(2015, 10, 1)
     response = client.post(
         "/api/ml/predict",
-        json={"prospect_id": prospect_ids[5], "as_of": "2015-10-01"},
+        json={"prospect_id": prospects_by_standing(6, on=then)[5], "as_of": then.isoformat()},
         headers={**auth, "Prefer": "wait=20"},
     )
     assert response.status_code == 200
-    assert response.get_json()["result"]["as_of"] == date(2015, 10, 1).isoformat()
+    result = response.get_json()["result"]
+    assert result["as_of"] == then.isoformat()
+    assert result["eligibility"]["facts"]["reference_season"] == 2015
+    assert 0.0 <= result["probability"] <= 1.0
 
 
 def test_running_worker_serves_a_new_champion_within_two_seconds(client, auth, prospect_ids):
