@@ -58,7 +58,12 @@ class Chaos:
     unused_auth: dict[str, str]
     burst_ids: list[int]
     spare_ids: list[int]
+    as_of: dict[int, str]  # a day each prospect was a prospect on (only they get predictions)
     figures: dict[str, Any] = field(default_factory=dict)
+
+    def body(self, prospect_id: int) -> dict[str, Any]:
+        """A predict request that the worker scores and stores: a day he was a prospect."""
+        return {"prospect_id": prospect_id, "as_of": self.as_of[prospect_id]}
 
     def url(self, path: str) -> str:
         return f"{self.api.url}{path}"
@@ -70,17 +75,29 @@ class Chaos:
         return taken
 
 
-def _prospect_ids() -> tuple[list[int], list[int]]:
-    today = datetime.now(UTC).date()
+def _prospect_ids() -> tuple[list[int], list[int], dict[int, str]]:
+    """Burst and spare ids, and for each a season's reference date on which he was a prospect.
+
+    A 700-player league has only ~80 prospects today; asked about a day he was one, every
+    player's answer is a scored prediction that is stored once, which is what these tests count.
+    """
+    from prospects.eligibility import eligible_ids
+    from prospects.features.data import load_league
+    from prospects.labels import reference_date
+
     with session_scope() as session:
-        rows = session.execute(
-            select(Prospect.id, Prospect.position).where(Prospect.signed_on <= today)
-        ).all()
-    hitters = sorted(pid for pid, position in rows if position not in PITCHERS)
+        data = load_league(session)
+        positions = dict(session.execute(select(Prospect.id, Prospect.position)).all())
+    as_of: dict[int, str] = {}
+    for season in range(2025, 2009, -1):  # the latest day each was a prospect
+        ref = reference_date(season)
+        for pid in eligible_ids(data.as_of(ref), ref):
+            as_of.setdefault(int(pid), ref.isoformat())
+    hitters = sorted(pid for pid in as_of if positions[pid] not in PITCHERS)
     spare = hitters[:RESERVED]
-    burst = sorted(pid for pid, _ in rows if pid not in set(spare))[:BURST]
+    burst = sorted(pid for pid in as_of if pid not in set(spare))[:BURST]
     assert len(burst) == BURST
-    return burst, spare
+    return burst, spare, as_of
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +140,8 @@ def chaos(tmp_path_factory) -> Iterator[Chaos]:
             with session_scope() as session:
                 keys = [create_key(session, name, "analyst")[0] for name in ("chaos", "later")]
             auth, unused = ({"Authorization": f"Bearer {key}"} for key in keys)
-            burst, spare = _prospect_ids()
-            state = Chaos(s, api, redis_server, postgres, gate, auth, unused, burst, spare)
+            burst, spare, as_of = _prospect_ids()
+            state = Chaos(s, api, redis_server, postgres, gate, auth, unused, burst, spare, as_of)
             state.figures["setup_seconds"] = {k: round(v, 1) for k, v in marks.items()}
             yield state
             report = os.environ.get("CALLUP_CHAOS_REPORT")
@@ -151,7 +168,7 @@ def _predict(chaos: Chaos, session: requests.Session, prospect_id: int, wait: in
     headers = {**chaos.auth, **({"Prefer": f"wait={wait}"} if wait else {})}
     return session.post(
         chaos.url("/api/ml/predict"),
-        json={"prospect_id": prospect_id},
+        json=chaos.body(prospect_id),
         headers=headers,
         timeout=wait + 15,
     )
@@ -271,7 +288,7 @@ class Traffic:
         self.paths = [
             ("get", f"/api/ml/prospects/{prospect_id}", None),
             ("get", f"/api/ml/jobs/{job_id}", None),
-            ("post", "/api/ml/predict", {"prospect_id": prospect_id}),  # one job, asked again
+            ("post", "/api/ml/predict", chaos.body(prospect_id)),  # one job, asked again
         ]
         self.headers = {**chaos.auth, "Idempotency-Key": f"traffic-{time.monotonic_ns()}"}
         self.chaos = chaos
@@ -363,7 +380,10 @@ def test_workers_killed_during_a_burst_and_a_ranking_lose_and_duplicate_nothing(
     with Killer(chaos, job_ids) as killer:
         accepted = _accept_all(chaos, chaos.burst_ids)
         ranking = requests.post(
-            chaos.url("/api/ml/rankings"), json={"kind": "pitcher"}, headers=chaos.auth, timeout=15
+            chaos.url("/api/ml/rankings"),
+            json={"kind": "pitcher", "eligibility": "all"},  # every pitcher: enough chunks
+            headers=chaos.auth,
+            timeout=15,
         )
         assert ranking.status_code == 202, ranking.text
         rank_job = ranking.json()["job_id"]
@@ -422,7 +442,7 @@ def test_redis_down_is_a_quick_503_and_queued_jobs_survive_its_restart(chaos):
             chaos.redis.stop()  # no persistence: the queue, the results and the job records go
             worst = _probe(
                 chaos,
-                ("post", "/api/ml/predict", {"prospect_id": pid}, chaos.auth),
+                ("post", "/api/ml/predict", chaos.body(pid), chaos.auth),
                 ("get", f"/api/ml/jobs/{some_job}", None, chaos.auth),
                 ("get", "/api/ml/prospects", None, chaos.auth),
                 ("post", "/api/ml/rankings", {}, chaos.auth),
@@ -464,7 +484,7 @@ def test_database_down_is_a_quick_503_and_jobs_in_flight_finish_after(chaos):
             chaos.stack.resume_workers()  # they take the jobs and find the database gone
             worst = _probe(
                 chaos,
-                ("post", "/api/ml/predict", {"prospect_id": pid}, chaos.auth),
+                ("post", "/api/ml/predict", chaos.body(pid), chaos.auth),
                 ("get", "/api/ml/prospects", None, chaos.auth),
                 # A valid key no API process has cached: checking it needs the database.
                 ("get", "/api/ml/prospects", None, chaos.unused_auth),
