@@ -23,6 +23,7 @@ arrived by then (``LeagueData.as_of`` or ``load_league(as_of=...)``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -111,7 +112,21 @@ def _first_crossing(
 
 
 def assess(data: LeagueData, as_of: date, prospect_ids: np.ndarray | None = None) -> pd.DataFrame:
-    """One row per prospect (index ``prospect_id``): ``eligible``, ``reason`` and the facts.
+    """One row per prospect (index ``prospect_id``) with the columns of :func:`standings`."""
+    columns = standings(data, as_of, prospect_ids)
+    return pd.DataFrame(columns, index=pd.Index(columns["prospect_id"], name="prospect_id"))
+
+
+def assess_one(data: LeagueData, as_of: date) -> dict[str, Any]:
+    """The standing of the one prospect in ``data`` (the single-prediction path: no frame)."""
+    columns = standings(data, as_of)
+    return {name: values[0] for name, values in columns.items()}
+
+
+def standings(
+    data: LeagueData, as_of: date, prospect_ids: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Per prospect, as arrays: ``eligible``, ``reason`` and the facts.
 
     ``reason`` is the first of :data:`REASONS` that applies ("" when eligible);
     ``reasons`` lists every one that does. Facts: career MLB ``mlb_pa`` and
@@ -178,23 +193,21 @@ def assess(data: LeagueData, as_of: date, prospect_ids: np.ndarray | None = None
     for code in reversed(REASONS):
         reason[flags[code]] = code
     reasons = [tuple(code for code in REASONS if flags[code][i]) for i in range(n)] if n else []
-    return pd.DataFrame(
-        {
-            "eligible": reason == "",
-            "reason": reason,
-            "reasons": reasons,
-            "mlb_pa": mlb_pa.astype(np.int64),
-            "mlb_outs": mlb_outs.astype(np.int64),
-            "graduated_in": graduated_in,
-            "succeeded_in": succeeded_in,
-            "last_mlb_season": last_mlb,
-            "last_season": np.where(np.isfinite(last_line), last_line, np.nan),
-            "released_on": np.where(np.isfinite(released), released, np.nan),
-            "age": age,
-            "reference_season": np.full(n, season, dtype=np.int64),
-        },
-        index=pd.Index(ids, name="prospect_id"),
-    )
+    return {
+        "prospect_id": ids,
+        "eligible": reason == "",
+        "reason": reason,
+        "reasons": reasons,
+        "mlb_pa": mlb_pa.astype(np.int64),
+        "mlb_outs": mlb_outs.astype(np.int64),
+        "graduated_in": graduated_in,
+        "succeeded_in": succeeded_in,
+        "last_mlb_season": last_mlb,
+        "last_season": np.where(np.isfinite(last_line), last_line, np.nan),
+        "released_on": np.where(np.isfinite(released), released, np.nan),
+        "age": age,
+        "reference_season": np.full(n, season, dtype=np.int64),
+    }
 
 
 def eligible_ids(
@@ -214,7 +227,7 @@ def _ip(outs: int) -> str:
     return f"{whole}.{rest}" if rest else str(whole)
 
 
-def _mlb_time(row: pd.Series) -> str:
+def _mlb_time(row: Mapping[str, Any]) -> str:
     parts = []
     if row["mlb_pa"]:
         parts.append(f"{int(row['mlb_pa']):,} MLB PA")
@@ -225,7 +238,7 @@ def _mlb_time(row: pd.Series) -> str:
     return text + (f" through {int(through)}" if not np.isnan(through) else "")
 
 
-def explain(row: pd.Series) -> str:
+def explain(row: Mapping[str, Any]) -> str:
     """The reasons in a sentence a scouting director would write ("" when eligible)."""
     sentences = []
     for code in row["reasons"]:
@@ -264,7 +277,7 @@ def explain(row: pd.Series) -> str:
     return "Not a prospect: " + text[0].lower() + text[1:] + "."
 
 
-def status(row: pd.Series) -> dict[str, Any]:
+def status(row: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON an answer carries: eligible or not, why, the facts and the rule applied."""
     facts: dict[str, Any] = {
         "mlb_pa": int(row["mlb_pa"]),

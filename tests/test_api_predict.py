@@ -26,6 +26,22 @@ RESULT = {
     "top_factors": {"for": [], "against": []},
     "narrative": "...",
     "base_value": -0.3,
+    "eligibility": {
+        "eligible": True,
+        "reason": None,
+        "reasons": [],
+        "message": "Rookie-eligible, active prospect.",
+        "facts": {
+            "mlb_pa": 0,
+            "mlb_ip": "0",
+            "graduated_in": None,
+            "succeeded_in": None,
+            "last_minor_league_season": 2023,
+            "released_on": None,
+            "age": 21.4,
+            "reference_season": 2024,
+        },
+    },
     "data_version": "x",
     "latency_ms": 12.0,
 }

@@ -26,7 +26,7 @@ from app.responses import PredictionAnswer
 from prospects.db.session import session_scope
 from prospects.keys import create_key
 from tests.api_fixtures import OPEN_LIMITS
-from tests.stack import stack
+from tests.stack import prospects_by_standing, stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -195,6 +195,20 @@ def test_dashboard_shows_the_ranking_and_an_explanation_chart(live, browser):
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
 
+    # A player who is not a prospect: the rule that excludes him, no number, no chart.
+    veteran = prospects_by_standing(1, eligible=False, reason="succeeded")[0]
+    browser.find_element(By.ID, "predict-id").clear()
+    browser.find_element(By.ID, "predict-id").send_keys(str(veteran))
+    browser.find_element(By.ID, "predict-button").click()
+    _wait(
+        browser,
+        lambda d: d.find_element(By.ID, "prediction-probability").text == "not a prospect",
+    )
+    assert browser.find_element(By.ID, "narrative").text.startswith("Not a prospect:")
+    assert browser.find_element(By.ID, "prediction-confidence").text == "succeeded"
+    assert not browser.find_elements(By.CSS_SELECTOR, "#prediction-chart svg")
+    browser.save_screenshot(str(ARTIFACTS / "dashboard-not-a-prospect.png"))
+
     uncaught = [
         entry["message"]
         for entry in browser.get_log("browser")
@@ -222,7 +236,7 @@ def test_a_wrong_key_is_explained_not_crashed(live, browser):
 def test_real_predictions_match_the_documented_schema_and_reach_the_worker_metrics(live):
     response = requests.post(
         f"{live.base}/api/ml/predict",
-        json={"prospect_id": 1},
+        json={"prospect_id": prospects_by_standing(1)[0]},
         headers={**live.auth, "Prefer": "wait=20"},
         timeout=30,
     )

@@ -10,7 +10,7 @@ import pytest
 import redis
 from sklearn.metrics import roc_auc_score
 
-from prospects import ab, labels
+from prospects import ab
 from prospects.db.session import session_scope
 from prospects.lifecycle import events, experiment
 from prospects.lifecycle.drift import psi, psi_limit, reference_profile
@@ -157,11 +157,6 @@ def test_psi_limit_allows_more_noise_for_smaller_samples():
     large = psi_limit(th.psi, 10_000, 10_000, 10, th.psi_confidence)
 
     assert small > large > th.psi
-
-
-@pytest.mark.parametrize("as_of", [date(2019, 10, 1), date(2019, 9, 30), date(2020, 3, 15)])
-def test_the_api_side_labelling_window_matches_prospects_labels(as_of):
-    assert experiment.label_known_on(as_of) == labels.label_known_on(as_of)
 
 
 def test_pure_python_auc_matches_sklearn():

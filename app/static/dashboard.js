@@ -257,11 +257,23 @@ async function predict() {
 
 function renderPrediction(result, cached) {
   $("prediction-name").textContent = `${result.prospect_name} (#${result.prospect_id})`;
+  const badge = $("prediction-confidence");
+  if (result.probability === null) {
+    // Not a prospect: the rule that excludes him, no number.
+    $("prediction-model").textContent = `as of ${result.as_of}${cached ? " · from cache" : ""}`;
+    $("prediction-probability").textContent = "not a prospect";
+    badge.textContent = (result.eligibility && result.eligibility.reason || "").replace("_", " ");
+    badge.className = "badge low";
+    $("narrative").textContent = result.narrative || "";
+    $("confidence-reasons").replaceChildren();
+    $("prediction-chart").replaceChildren();
+    $("prediction").hidden = false;
+    return;
+  }
   const m = result.model || {};
   $("prediction-model").textContent =
     `as of ${result.as_of} · model ${m.name} v${m.version} (${m.variant})${cached ? " · from cache" : ""}`;
   $("prediction-probability").textContent = percent(result.probability);
-  const badge = $("prediction-confidence");
   badge.textContent = `${result.confidence} confidence`;
   badge.className = `badge ${result.confidence}`;
   $("narrative").textContent = result.narrative || "";

@@ -3,8 +3,8 @@
 SQLAlchemy and the standard library only (the API imports it): traffic,
 mean probability and agreement come from the ``predictions`` rows since the
 challenger was named; metrics come from predictions whose outcome has matured
-(a past ``as_of`` whose four-year window is known), labelled here with the
-same rule as ``prospects.labels``, written without pandas.
+(a past ``as_of`` whose label is known), labelled by ``prospects.success``, the
+standard-library form of the rule ``prospects.labels`` applies to frames.
 """
 
 from __future__ import annotations
@@ -17,21 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from prospects.ab import CHALLENGER, CHAMPION, challenger_share
-from prospects.config import HORIZON_YEARS, SUCCESS_OUTS, SUCCESS_PA
 from prospects.db.models import ModelEvent, Outcome, Prediction
+from prospects.success import success_label
 
 AGREE_WITHIN = 0.05  # two probabilities this close count as agreeing
-
-
-def horizon(as_of: date) -> tuple[int, int]:
-    """First and last MLB season in a reference date's label window (as ``prospects.labels``)."""
-    first = as_of.year + 1 if as_of >= date(as_of.year, 10, 1) else as_of.year
-    return first, first + HORIZON_YEARS - 1
-
-
-def label_known_on(as_of: date) -> date:
-    """The day the label for ``as_of`` is final: the window's last season is over."""
-    return date(horizon(as_of)[1], 10, 1)
 
 
 def auc(labels: list[int], scores: list[float]) -> float | None:
@@ -55,12 +44,13 @@ def auc(labels: list[int], scores: list[float]) -> float | None:
 
 
 def _labels(session: Session, rows: list[Prediction]) -> dict[tuple[int, date], int]:
-    """Labels of the (prospect, as_of) pairs whose window has closed in the data."""
+    """Labels of the (prospect, as_of) pairs whose label is known in the data (see
+    ``prospects.success``: the career total first passes the bar inside the window)."""
     latest = session.scalar(select(func.max(Outcome.known_on)))
     if latest is None:
         return {}
     latest = latest if isinstance(latest, date) else date.fromisoformat(str(latest)[:10])
-    pairs = {(r.prospect_id, r.as_of) for r in rows if label_known_on(r.as_of) <= latest}
+    pairs = {(r.prospect_id, r.as_of) for r in rows}
     if not pairs:
         return {}
     seasons: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
@@ -72,10 +62,9 @@ def _labels(session: Session, rows: list[Prediction]) -> dict[tuple[int, date], 
         seasons[pid].append((season, pa, outs))
     labels = {}
     for pid, as_of in pairs:
-        first, last = horizon(as_of)
-        window = [(pa, outs) for season, pa, outs in seasons[pid] if first <= season <= last]
-        pa, outs = sum(w[0] for w in window), sum(w[1] for w in window)
-        labels[(pid, as_of)] = int(pa > SUCCESS_PA or outs > SUCCESS_OUTS)
+        label = success_label(seasons[pid], as_of, latest)
+        if label is not None:
+            labels[(pid, as_of)] = label
     return labels
 
 

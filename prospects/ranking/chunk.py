@@ -16,12 +16,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from prospects import eligibility
 from prospects.db.models import PITCHER_POSITIONS
 from prospects.features.build import build_features
 from prospects.features.context import LeagueContext
 from prospects.features.data import load_league
 from prospects.ranking.roster import latest_levels
 from prospects.serving.loaded import LoadedModel
+from prospects.serving.predict import not_a_prospect
 from prospects.serving.scoring import evidence, score
 
 
@@ -30,7 +32,7 @@ class ScoredChunk:
     """Rows for ``ranking_entries`` and, per prospect, the single-prediction result."""
 
     rows: list[dict[str, Any]]
-    results: list[dict[str, Any]]
+    results: list[dict[str, Any]]  # what ``POST /predict`` answers for each (cache entries)
 
 
 def score_chunk(
@@ -47,6 +49,7 @@ def score_chunk(
     data = load_league(session, prospect_ids=prospect_ids, as_of=as_of)
     features = build_features(data, as_of, prospect_ids, context=context)
     results = score(model, features, evidence(data), as_of, data_version, variant)
+    standing = eligibility.assess(data, as_of)
     # What one prediction of this chunk cost, for the cached result's latency field.
     share_ms = round((time.perf_counter() - started) * 1000 / max(1, len(results)), 3)
 
@@ -60,10 +63,17 @@ def score_chunk(
     org = dict(zip(pros["id"].tolist(), pros["organization"].tolist(), strict=True))
     position = dict(zip(pros["id"].tolist(), pros["position"].tolist(), strict=True))
     ages = dict(zip(features.index.tolist(), features["age"].tolist(), strict=True))
-    rows = []
+    rows, answers = [], []
     for result in results:
         pid = result["prospect_id"]
         result["latency_ms"] = share_ms
+        mine = standing.loc[pid]
+        if mine["eligible"]:
+            result["eligibility"] = eligibility.status(mine)
+            answers.append(result)
+        else:  # ranked on a board of everyone; a prediction would say why he is not a prospect
+            answer = not_a_prospect(result["prospect_name"], mine, as_of, data_version)
+            answers.append({**answer, "latency_ms": share_ms})
         rows.append(
             {
                 "prospect_id": pid,
@@ -78,4 +88,4 @@ def score_chunk(
                 "age": float(ages[pid]),  # unrounded: filters compare it as the job did
             }
         )
-    return ScoredChunk(rows, results)
+    return ScoredChunk(rows, answers)

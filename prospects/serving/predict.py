@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
-import pandas as pd
 from sqlalchemy.orm import Session
 
 from prospects import eligibility
@@ -15,7 +16,7 @@ from prospects.db.models import Prediction
 from prospects.errors import UnknownProspectError
 from prospects.features.build import build_features
 from prospects.features.context import LeagueContext
-from prospects.features.data import LeagueData, load_league
+from prospects.features.data import load_league
 from prospects.serving.loaded import LoadedModel
 from prospects.serving.scoring import evidence, score
 
@@ -65,9 +66,10 @@ def predict_one(
     data = load_league(session, prospect_ids=[prospect_id], as_of=as_of)
     if data.prospects.empty:
         raise UnknownProspectError(f"prospect {prospect_id} does not exist (as of {as_of})")
-    standing = eligibility.assess(data, as_of).iloc[0]
+    standing = eligibility.assess_one(data, as_of)
     if not standing["eligible"]:
-        result = not_a_prospect(data, standing, as_of, data_version)
+        name = str(data.prospects["name"].iloc[0])
+        result = not_a_prospect(name, standing, as_of, data_version)
     else:
         features = build_features(data, as_of, [prospect_id], context=context)
         result = score(model, features, evidence(data), as_of, data_version, variant)[0]
@@ -77,13 +79,13 @@ def predict_one(
 
 
 def not_a_prospect(
-    data: LeagueData, standing: pd.Series, as_of: date, data_version: str
+    name: str, standing: Mapping[str, Any], as_of: date, data_version: str
 ) -> dict[str, object]:
     """The answer for a player outside the prospect rule: why, with the facts; no probability."""
     status = eligibility.status(standing)
     return {
-        "prospect_id": int(standing.name),
-        "prospect_name": str(data.prospects["name"].iloc[0]),
+        "prospect_id": int(standing["prospect_id"]),
+        "prospect_name": name,
         "as_of": as_of.isoformat(),
         "probability": None,
         "eligibility": status,

@@ -10,6 +10,7 @@ from prospects.features.data import data_version, load_league
 from prospects.training.model import TrainParams
 from prospects.training.pipeline import Progress, TrainingResult, train
 from prospects.training.register import Registration, log_and_register
+from prospects.training.report import format_report
 
 
 @dataclass(frozen=True)
@@ -22,37 +23,25 @@ class TrainingOutcome:
     seconds: float
 
     def describe(self) -> str:
-        m = self.result.metrics
-        rows = [
-            ("model", "holdout"),
-            ("grades baseline", "grades_baseline_holdout"),
-            ("base rate", "base_rate_holdout"),
-        ]
+        r = self.result
         lines = [
             f"registered version {self.registration.version} "
-            f"({self.registration.label}: "
-            f"{self.registration.reason})",
-            f"examples: {self.result.counts['n_examples']} "
-            f"(train {self.result.counts['n_train']}, valid {self.result.counts['n_valid']}, "
-            f"holdout {self.result.counts['n_holdout']} in {self.result.split.holdout}); "
-            f"positive share {m['positive_share']:.3f}; "
-            f"trees {self.result.best_iteration + 1}; {self.seconds:.1f} s",
-            f"{'':18}{'accuracy':>9}{'auc':>8}{'logloss':>9}{'brier':>8}{'ece':>8}",
-        ]
-        for label, prefix in rows:
-            lines.append(
-                f"{label:18}"
-                + "".join(
-                    f"{m[f'{prefix}_{key}']:>{width}.3f}"
-                    for key, width in (
-                        ("accuracy", 9),
-                        ("auc", 8),
-                        ("log_loss", 9),
-                        ("brier", 8),
-                        ("ece", 8),
-                    )
-                )
+            f"({self.registration.label}: {self.registration.reason})",
+            f"examples: {r.counts['n_examples']} eligible (prospect, season) pairs; evaluation "
+            f"trained on {r.counts['n_train']} (seasons {r.split.train[0]}-{r.split.train[-1]}), "
+            f"stopped on {r.counts['n_valid']} ({', '.join(map(str, r.split.valid))}), held out "
+            f"{r.counts['n_holdout']} ({', '.join(map(str, r.split.holdout))}); "
+            f"positive share {r.metrics['positive_share']:.3f}",
+            (
+                f"registered model: refit on all {r.counts['n_refit']} labelled examples with "
+                f"{r.best_iteration + 1} trees"
+                if r.refit
+                else f"registered model: the evaluation model, {r.best_iteration + 1} trees"
             )
+            + f"; {self.seconds:.1f} s",
+            "",
+            format_report(r.report),
+        ]
         return "\n".join(lines)
 
 
