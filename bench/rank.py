@@ -7,7 +7,8 @@
 
 Figures:
 
-* job: wall time of a whole ``callup.rank`` job with a real prefork worker, from
+* job: wall time of a whole ``callup.rank`` job over every signed player
+  (``eligibility: all``; a default board ranks prospects only) with a real prefork worker, from
   sending the task to SUCCESS — candidate selection, every chunk's database
   reads, features, scoring with exact contributions, entry writes and cache
   fill, and the finalizer's ranking UPDATE — and prospects per second;
@@ -274,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
                         # Floor and job back to back: a shared machine's load hits both alike.
                         measured = floor.measure()
                         clear_rankings()
-                        pairs.append({**measured, **run_job(worker, as_of, chunk_size)})
+                        # Every player (a board of everyone): the same rows the floor scores.
+                        job = run_job(worker, as_of, chunk_size, {"eligibility": "all"})
+                        pairs.append({**measured, **job})
                     runs.append(summarise(pairs, concurrency, chunk_size))
             finally:
                 worker.stop()
