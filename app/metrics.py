@@ -84,8 +84,17 @@ def _route() -> str:
     return rule.rule if rule is not None else UNMATCHED
 
 
+# Methods a client can send are unbounded strings; any other is counted as "other" so an
+# unauthenticated client cannot grow /metrics without bound.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _method() -> str:
+    return request.method if request.method in KNOWN_METHODS else "other"
+
+
 def _count_request(response: Response) -> Response:
-    route, method, status = _route(), request.method, response.status_code
+    route, method, status = _route(), _method(), response.status_code
     HTTP_REQUESTS.labels(route, method, str(status)).inc()
     started = g.get("callup_request_started")
     if started is not None:

@@ -8,6 +8,7 @@ silently ignored. The models double as the source for generated OpenAPI.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Literal, TypeVar
 
@@ -71,8 +72,19 @@ class ProspectQuery(BaseModel):
     )
     kind: Literal["hitter", "pitcher"] | None = None
     q: str | None = Field(
-        default=None, min_length=1, max_length=80, description="Case-insensitive name search."
+        default=None,
+        min_length=1,
+        max_length=80,
+        description="Case-insensitive name search (printable text: no control characters).",
     )
+
+    @field_validator("q")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        # A NUL is refused by PostgreSQL (a 500) and matched every row on SQLite.
+        if value is not None and any(unicodedata.category(c) == "Cc" for c in value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 def _validation_error(error: ValidationError) -> ApiError:

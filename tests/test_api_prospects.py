@@ -92,6 +92,8 @@ def test_list_filters(client, headers, prospects, params, expected):
         ({"position": "QB"}, "position"),
         ({"organization": "NEW YORK"}, "organization"),
         ({"q": "x" * 81}, "q"),
+        ({"q": "\x00"}, "q"),
+        ({"q": "Quinn\n"}, "q"),
         ({"sort": "name"}, "sort"),
     ],
 )
@@ -115,3 +117,5 @@ def test_filters_and_detail_on_postgres(app_config, postgres_url, seed_prospects
 
     assert listed.status_code == 200 and _ids(listed) == [101]
     assert detail.get_json()["level"] == "AA"
+    nul = client.get(URL, query_string={"q": "\x00"}, headers=headers)  # was a 500 here
+    assert nul.status_code == 422 and nul.get_json()["error"]["field"] == "q"

@@ -260,3 +260,22 @@ def test_the_ranking_endpoints_never_import_the_ml_stack(
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [[202, 200, 200, 200], []]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(client, headers, sqlite_url, start):
+    spec = RankingSpec(RankingFilters(), today_utc(), config.model_name(), 8, "champion", "dv")
+    name = f'{start}HYPERLINK("http://example.invalid","x")'
+    row = {**_entry(105, 0.5, "NYY", "SS", 21.0), "prospect_name": name}
+    with session_scope(sqlite_url) as session:
+        snapshot, _ = claim_snapshot(session, spec, f"job-csv-{ord(start)}", "alice")
+        snapshot.total = 1
+        write_entries(session, snapshot.id, [row])
+        finalize_snapshot(session, snapshot.id)
+        ranking_id = snapshot.id
+    response = client.get(f"/api/ml/rankings/{ranking_id}/export.csv", headers=headers)
+    [record] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert record["name"] == "'" + name  # shown as text, never run
+    assert record["probability"] == "0.5"  # numbers untouched
+    board = client.get(f"/api/ml/rankings/{ranking_id}", headers=headers).get_json()
+    assert board["items"][0]["name"] == name  # the JSON keeps the name as it is

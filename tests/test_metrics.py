@@ -50,6 +50,25 @@ def test_requests_are_counted_by_route_method_and_status_with_latency(client, he
     assert after == timed + 3
 
 
+def test_made_up_methods_share_one_label(client):
+    def series() -> int:
+        return client.get("/metrics").get_data(as_text=True).count("callup_http_requests_total{")
+
+    before_other = value(
+        "callup_http_requests_total", endpoint="<unmatched>", method="other", status="405"
+    )
+    client.open("/healthz", method="FOO")  # settle the label set first (and /metrics' own)
+    series()
+    before = series()
+    for i in range(20):
+        client.open("/healthz", method=f"X{i}")
+    assert series() == before  # no new series, however many methods a client invents
+    after = value(
+        "callup_http_requests_total", endpoint="<unmatched>", method="other", status="405"
+    )
+    assert after >= before_other + 20
+
+
 def test_unrouted_paths_share_one_label(client):
     before = value("callup_http_requests_total", endpoint="<unmatched>", method="GET", status="404")
     client.get("/no/such/path/1")

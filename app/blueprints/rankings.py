@@ -248,8 +248,21 @@ def _factors(factors: list[dict[str, Any]]) -> str:
     return "; ".join(f"{f['label']} ({f['value']}) {f['contribution']:+.4f}" for f in factors)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str | None) -> str | None:
+    """Text as a spreadsheet shows it, never runs it: a leading quote before a formula start."""
+    if value and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_lines(rows: Iterator[RankingEntry], flags: dict[int, str]) -> Iterator[str]:
-    """The CSV export; ``not_a_prospect`` names the rule for a flagged row (boards of everyone)."""
+    """The CSV export, meant for spreadsheets: every text cell neutralised against formulas
+    (numbers are ours, never a client's); ``not_a_prospect`` names the rule for a flagged row."""
+    text = spreadsheet_text
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -257,10 +270,11 @@ def _csv_lines(rows: Iterator[RankingEntry], flags: dict[int, str]) -> Iterator[
         factors = entry.top_factors or {}
         writer.writerow(
             (
-                entry.rank, entry.prospect_id, entry.prospect_name, entry.organization,
-                entry.position, entry.kind, entry.level, entry.age, entry.probability,
-                entry.confidence, _factors(factors.get("for", [])),
-                _factors(factors.get("against", [])), flags.get(entry.prospect_id, ""),
+                entry.rank, entry.prospect_id, text(entry.prospect_name),
+                text(entry.organization), text(entry.position), entry.kind, text(entry.level),
+                entry.age, entry.probability, entry.confidence,
+                text(_factors(factors.get("for", []))), text(_factors(factors.get("against", []))),
+                flags.get(entry.prospect_id, ""),
             )
         )  # fmt: skip
         if n % 500 == 0:
