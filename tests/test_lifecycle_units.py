@@ -16,6 +16,7 @@ from prospects.lifecycle import events, experiment
 from prospects.lifecycle.drift import psi, psi_limit, reference_profile
 from prospects.lifecycle.evaluate import compare, decide, figures
 from prospects.lifecycle.flight import SingleFlight, request_retrain
+from prospects.lifecycle.monitor import beats_on_matured_outcomes
 from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds
 from tests.stack import REDIS_BASE
 
@@ -214,3 +215,16 @@ def test_a_failed_send_does_not_leave_the_lock_behind(flight_redis):
 
     assert flight.holder() is None
     assert request_retrain(flight, lambda _job: None, job_id="next") == ("next", True)
+
+
+def test_the_monitor_promotes_only_a_challenger_better_on_matured_outcomes():
+    y, signal, ids = _holdout(seed=6)
+    noise = np.random.default_rng(7).normal(0, 1.5, len(y))
+    rule = ChallengerRule(n_boot=400)
+
+    better, verdict, proof = beats_on_matured_outcomes(y, signal, signal + noise, ids, 1, rule)
+    assert better and verdict.startswith("better than v1 on matured outcomes: AUC gain +")
+    assert proof["auc_gain"]["auc_gain_share_above_zero"] >= 0.9
+
+    tied, _, proof = beats_on_matured_outcomes(y, signal, signal + 1e-9, ids, 1, rule)
+    assert not tied and proof["auc_gain"]["auc_gain"] == pytest.approx(0.0, abs=1e-6)

@@ -382,6 +382,20 @@ def _alert(  # type: ignore[no-untyped-def]
     return MonitorOutcome(verdict, "alert", champion, full, perf, drift, summary, job)
 
 
+def beats_on_matured_outcomes(
+    y: np.ndarray,
+    p_challenger: np.ndarray,
+    p_champion: np.ndarray,
+    prospect_ids: np.ndarray,
+    champion: int,
+    challenge: ChallengerRule,
+) -> tuple[bool, str, dict[str, Any]]:
+    """The registration rule on newly matured outcomes: (better?, why, the evidence)."""
+    gain = compare(y, p_challenger, p_champion, prospect_ids, challenge)
+    verdict = f"better than v{champion} on matured outcomes: {describe_difference(gain)}"
+    return bs.improves(gain, challenge.confidence), verdict, {"auc_gain": gain.as_dict("auc_gain")}
+
+
 def _maybe_promote(  # type: ignore[no-untyped-def]
     models, client, name, champion, X, y, groups, live, rule: PromotionRule, th, database_url
 ) -> dict[str, Any] | None:
@@ -423,20 +437,15 @@ def _maybe_promote(  # type: ignore[no-untyped-def]
     evidence: dict[str, Any] = {"served": served, "since": since.isoformat()}
     if live["n"] >= th.min_outcomes and live["positives"] >= th.min_positives:
         p = models.predict(challenger.version, X)
-        if p is None:
-            return None
-        chall = figures(y, p)
         champion_p = models.predict(champion, X)
-        if champion_p is None:
+        if p is None or champion_p is None:
             return None
-        challenge = ChallengerRule.from_env()
-        gain = compare(y, p, champion_p, groups, challenge)
-        evidence.update(
-            {"challenger": chall, "champion": live, "auc_gain": gain.as_dict("auc_gain")}
+        better, verdict, proof = beats_on_matured_outcomes(
+            y, p, champion_p, groups, champion, ChallengerRule.from_env()
         )
-        if not bs.improves(gain, challenge.confidence):
+        evidence.update({"challenger": figures(y, p), "champion": live, **proof})
+        if not better:
             return None
-        verdict = f"better than v{champion} on matured outcomes: {describe_difference(gain)}"
     else:
         verdict = (
             f"too few matured outcomes to re-test ({live['n']}); "
