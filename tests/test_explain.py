@@ -149,3 +149,40 @@ def test_top_factors_split_by_sign_and_order_by_size():
 def test_top_factors_never_list_zero_contributions():
     pro, con = top_factors(np.zeros(6), np.ones(5), NAMES, {})
     assert pro == [] and con == []
+
+
+def test_serving_uses_exactly_the_trees_the_model_keeps(booster_and_rows, monkeypatch):
+    """A booster saved with rounds past its kept ones (40, of which it keeps 25) is served
+    with the 25: predictions and explanations never reach into a larger iteration range."""
+    booster, X = booster_and_rows
+    untrimmed = booster.copy()
+    untrimmed.set_attr(best_iteration="24", n_trees="25")
+    model = _loaded(untrimmed)
+    assert model.n_trees == 25 and model.booster.num_boosted_rounds() == 25
+    assert model.iteration_range == (0, 25)
+    assert model.feature_names == tuple(NAMES)
+
+    ranges = []
+    real_predict = xgb.Booster.predict
+
+    def spy(self, data, *args, **kwargs):
+        ranges.append(kwargs.get("iteration_range"))
+        return real_predict(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(xgb.Booster, "predict", spy)
+    ours = contributions(model, X)
+    p = probabilities(model, pd.DataFrame(X, columns=NAMES))
+    assert ranges == [(0, 25), (0, 25)]
+    monkeypatch.undo()
+    dm = xgb.DMatrix(X, feature_names=NAMES, missing=np.nan)
+    kept = booster.predict(dm, pred_contribs=True, iteration_range=(0, 25))
+    np.testing.assert_allclose(ours, kept, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(p, booster.predict(dm, iteration_range=(0, 25)), rtol=0, atol=1e-6)
+    assert not np.allclose(ours, booster.predict(dm, pred_contribs=True))  # all 40 differ
+
+
+def test_a_trimmed_model_serves_all_its_trees(champion_like):
+    booster, _ = champion_like
+    model = _loaded(booster)
+    assert model.n_trees == booster.num_boosted_rounds() == int(booster.attr("n_trees"))
+    assert model.iteration_range == (0, model.n_trees)

@@ -36,7 +36,9 @@ class Factor:
 
 def contributions(model: LoadedModel, X: np.ndarray) -> np.ndarray:
     """(n_rows, n_features + 1) log-odds contributions; the last column is the bias."""
-    return model.booster.predict(model.matrix(X), pred_contribs=True)
+    return model.booster.predict(
+        model.matrix(X), pred_contribs=True, iteration_range=model.iteration_range
+    )
 
 
 def top_factors(

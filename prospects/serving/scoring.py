@@ -73,7 +73,9 @@ def feature_matrix(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
 
 def probabilities(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
     """Probabilities only: the cheap path for ordering a board."""
-    return model.booster.predict(model.matrix(feature_matrix(model, features)))
+    return model.booster.predict(
+        model.matrix(feature_matrix(model, features)), iteration_range=model.iteration_range
+    )
 
 
 def score(

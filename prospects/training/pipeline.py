@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from prospects.training.model import (
     TrainParams,
     fit_booster,
     importance,
+    kept_trees,
     predict_proba,
 )
 from prospects.training.split import TimeSplit, time_split
@@ -43,10 +44,16 @@ class TrainingResult:
     holdout_y: np.ndarray
     holdout_p: np.ndarray
     importance: pd.Series
+    valid_curve: list[float] = field(default_factory=list)  # validation logloss per round
 
     @property
     def best_iteration(self) -> int:
         return int(self.booster.attr("best_iteration") or 0)
+
+    @property
+    def n_trees(self) -> int:
+        """The rounds the booster keeps: what every prediction and explanation pays for."""
+        return kept_trees(self.booster)
 
 
 def feature_ranges(X: pd.DataFrame) -> dict[str, list[float]]:
@@ -81,6 +88,7 @@ def train(
     train_mask, valid_mask, holdout_mask = split.masks(meta["season"])
     y = meta["label"].to_numpy(dtype=int)
 
+    curve: dict = {}
     booster = fit_booster(
         X[train_mask],
         y[train_mask],
@@ -88,6 +96,7 @@ def train(
         y[valid_mask],
         params,
         progress=lambda d, t: report("boosting", d, t),
+        evals_result=curve,
     )
     booster.set_attr(**{RANGES_ATTR: json.dumps(feature_ranges(X[train_mask]))})
     X_hold, y_hold = X[holdout_mask], y[holdout_mask]
@@ -131,4 +140,5 @@ def train(
         holdout_y=y_hold,
         holdout_p=p_hold,
         importance=importance(booster, list(X.columns)),
+        valid_curve=[float(v) for v in curve.get("valid", {}).get("logloss", [])],
     )

@@ -36,7 +36,7 @@ class TrainingOutcome:
             f"(train {self.result.counts['n_train']}, valid {self.result.counts['n_valid']}, "
             f"holdout {self.result.counts['n_holdout']} in {self.result.split.holdout}); "
             f"positive share {m['positive_share']:.3f}; "
-            f"trees {self.result.best_iteration + 1}; {self.seconds:.1f} s",
+            f"trees {self.result.n_trees}; {self.seconds:.1f} s",
             f"{'':18}{'accuracy':>9}{'auc':>8}{'logloss':>9}{'brier':>8}{'ece':>8}",
         ]
         for label, prefix in rows:
