@@ -29,6 +29,8 @@ class LoadedModel:
     low: np.ndarray = field(repr=False)
     high: np.ndarray = field(repr=False)
     n_trees: int = 0  # the rounds the registered model keeps; every call uses exactly these
+    # Copies of the booster placed on another device (``cuda``), made on first use.
+    _placed: dict[str, xgb.Booster] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_bytes(cls, name: str, version: int, raw: bytes, digest: str) -> LoadedModel:
@@ -42,6 +44,21 @@ class LoadedModel:
         low = np.array([ranges.get(n, [-np.inf, np.inf])[0] for n in names], dtype=float)
         high = np.array([ranges.get(n, [-np.inf, np.inf])[1] for n in names], dtype=float)
         return cls(name, version, booster, digest, names, low, high, n_trees)
+
+    def booster_on(self, device: str) -> xgb.Booster:
+        """The booster computing on ``device``: itself for ``cpu``, else a copy placed there.
+
+        The copy is made in the process that uses it (a pool process, after the fork), and
+        kept: moving a thousand trees to a GPU for every chunk would cost more than it saves.
+        """
+        if device == "cpu":
+            return self.booster
+        placed = self._placed.get(device)
+        if placed is None:
+            placed = self.booster.copy()
+            placed.set_param({"device": device})
+            self._placed[device] = placed
+        return placed
 
     @property
     def iteration_range(self) -> tuple[int, int]:

@@ -86,10 +86,12 @@ def score(
     data_version: str,
     variant: str = "champion",
     labels: Mapping[str, str] = LABELS,
+    device: str = "cpu",
 ) -> list[dict[str, object]]:
-    """One result dict per row of ``features`` (indexed by prospect id)."""
+    """One result dict per row of ``features`` (indexed by prospect id); contributions on
+    ``device`` (XGBoost's: ``cpu``, or ``cuda`` for ranking chunks on a GPU host)."""
     X = feature_matrix(model, features)
-    contrib = contributions(model, X)
+    contrib = contributions(model, X, device)
     logits = contrib.sum(axis=1)
     probs = 1.0 / (1.0 + np.exp(-logits))
     unusual = model.unusual_counts(X)
