@@ -1,7 +1,7 @@
 # One image for every Callup process in docker-compose.yml: the API (gunicorn), the Celery
 # workers and Beat, Flower, the init job, and the MLflow tracking server (the `server`
 # extra adds its PostgreSQL driver and S3 client, and Flower).
-FROM python:3.11-slim
+FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime
-from typing import Literal, TypeVar
+from typing import Literal
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.errors import ApiError
 from prospects.db.models import LEVELS, POSITIONS
-
-M = TypeVar("M", bound=BaseModel)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 EARLIEST_AS_OF = date(2000, 1, 1)  # before the league's first season: a typo, not a question
@@ -97,7 +95,7 @@ def _validation_error(error: ValidationError) -> ApiError:
     return ApiError(422, "validation_error", message, field=field)
 
 
-def parse_json_body(model: type[M]) -> M:
+def parse_json_body[M: BaseModel](model: type[M]) -> M:
     """The request's JSON body as ``model``: 415 not JSON, 400 malformed, 422 invalid."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
@@ -110,7 +108,7 @@ def parse_json_body(model: type[M]) -> M:
         raise _validation_error(error) from None
 
 
-def parse_query(model: type[M]) -> M:
+def parse_query[M: BaseModel](model: type[M]) -> M:
     """The query string as ``model`` (repeated parameters: the first wins); 422 if invalid."""
     try:
         return model.model_validate(request.args.to_dict(flat=True))

@@ -4,7 +4,10 @@ Both run under the same gunicorn settings on this machine. Figures:
 
 * explained cache-miss latency (sync wait, one client): p50 / p99, queue vs baseline;
 * sustained predictions per second with several concurrent clients, both;
-* cache-hit latency p50 (the API answers from Redis without a job).
+* cache-hit latency p50 (the API answers from Redis without a job);
+* the explained single-row compute floor: one row's exact contributions (which
+  give its probability) on one thread, in this process, features already built,
+  the champion as a worker holds it: what no cache miss can go below.
 
 Requests to the two servers are interleaved so machine noise hits both alike.
 Usage: ``python bench/predict.py [--prospects 3000] [--requests 400] [--clients 4]
@@ -67,6 +70,43 @@ def prepare(workdir: Path, n_prospects: int, env: dict[str, str]) -> None:
             f"({outcome.result.best_iteration + 1} trees)",
             file=sys.stderr,
         )
+
+
+def compute_floor(ids: list[int], n: int = 300) -> dict:
+    """One row's exact contributions at a time, as a worker computes them: p50 / mean, in ms."""
+    from datetime import date
+
+    from prospects import registry
+    from prospects.db.session import session_scope
+    from prospects.features.build import build_features
+    from prospects.features.context import LeagueContext
+    from prospects.features.data import load_league
+    from prospects.serving.explain import contributions
+    from prospects.serving.loaded import LoadedModel
+    from prospects.serving.scoring import feature_matrix
+
+    mlflow = registry.client()
+    champion = registry.get_alias(mlflow, registry.CHAMPION)
+    raw = registry.fetch_model_bytes(mlflow, champion)
+    model = LoadedModel.from_bytes(champion.name, champion.version, raw, registry.digest(raw))
+    as_of = date.today()
+    with session_scope() as session:
+        data = load_league(session, as_of=as_of)
+    features = build_features(data, as_of, context=LeagueContext.build(data, as_of))
+    X = feature_matrix(model, features.loc[[i for i in ids if i in features.index][:n]])
+    for row in X[:20]:  # warm-up
+        contributions(model, row[None, :])
+    times = []
+    for row in X:
+        started = time.perf_counter()
+        contributions(model, row[None, :])
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "rows": len(times),
+        "trees": model.booster.num_boosted_rounds(),
+        "p50_ms": round(statistics.median(times), 3),
+        "mean_ms": round(statistics.fmean(times), 3),
+    }
 
 
 def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -275,6 +315,7 @@ def main() -> None:
     if len(ids) < 40 + args.requests:
         args.requests = max(len(ids) - 40, 10)
         print(f"(only {len(ids)} prospects: {args.requests} cache-miss requests)", file=sys.stderr)
+    compute = compute_floor(ids)
 
     api_port, base_port = free_port(), free_port()
     procs = [
@@ -363,6 +404,7 @@ def main() -> None:
         f"concurrent_{args.clients}_clients": {"queue": conc_api, "baseline": conc_base},
         "cache_hit": hits,
         "http_floor_healthz": floor,
+        "explained_compute_floor_one_row": compute,
     }
     if args.json:
         print(json.dumps(report, indent=2))
@@ -383,6 +425,10 @@ def main() -> None:
     print(f"cache hit (queue API){'':7}{hits['p50_ms']:>9}{hits['p99_ms']:>9}")
     print(f"GET /healthz (HTTP floor){'':3}{floor['p50_ms']:>9}{floor['p99_ms']:>9}")
     print(f"ratio queue/baseline: p50 {report['ratio_p50']}  p99 {report['ratio_p99']}")
+    print(
+        f"explained compute floor, one row, one thread ({compute['trees']} trees): "
+        f"p50 {compute['p50_ms']} ms, mean {compute['mean_ms']} ms"
+    )
 
 
 if __name__ == "__main__":

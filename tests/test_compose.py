@@ -305,7 +305,10 @@ def test_there_is_one_dockerfile_and_every_app_service_builds_it(compose, callup
 
 def test_the_dockerfile_installs_the_project_and_runs_it_as_a_non_root_user():
     text = DOCKERFILE.read_text()
-    assert re.search(r"^FROM python:3\.11-slim\b", text, re.MULTILINE)
+    # The image's Python is the oldest the project supports (python_requires), the one CI tests.
+    image = re.search(r"^FROM python:(3\.\d+)-slim\b", text, re.MULTILINE)
+    assert image and image.group(1) == "3.12"
+    assert _setup_cfg()["options"]["python_requires"].strip() == f">={image.group(1)}"
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
     assert users and users[-1] not in ("root", "0")
     copied = set(re.findall(r"^COPY\s+(\w+)\s", text, re.MULTILINE))

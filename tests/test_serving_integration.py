@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -247,3 +248,29 @@ def test_no_champion_is_a_clear_409_not_a_crash(client, auth, prospect_ids):
         announce_alias(registry.CHAMPION, champion.version)
     after = _wait(client, auth, prospect_ids[7])
     assert after.status_code == 200
+
+
+def test_the_champion_logs_its_validation_curve_and_serves_the_trees_it_keeps(live):
+    """Training logs valid logloss per round and how many trees the booster keeps (a run
+    metric and tag, a version tag); the worker's model uses exactly those trees."""
+    from prospects.serving.loaded import LoadedModel
+    from prospects.training.curve import CURVE_ARTIFACT, CURVE_METRIC, TREES_METRIC
+
+    mlflow = registry.client()
+    champion = registry.get_alias(mlflow, registry.CHAMPION)
+    version = mlflow.get_model_version(champion.name, str(champion.version))
+    raw = registry.fetch_model_bytes(mlflow, champion)
+    model = LoadedModel.from_bytes(champion.name, champion.version, raw, registry.digest(raw))
+    n_trees = model.booster.num_boosted_rounds()
+    assert model.iteration_range == (0, n_trees)
+    assert version.tags[TREES_METRIC] == str(n_trees)
+    run = mlflow.get_run(version.run_id)
+    assert run.data.metrics[TREES_METRIC] == n_trees
+    assert run.data.tags[TREES_METRIC] == str(n_trees)
+    history = sorted(mlflow.get_metric_history(run.info.run_id, CURVE_METRIC), key=lambda m: m.step)
+    assert [m.step for m in history] == list(range(len(history)))
+    losses = [m.value for m in history]
+    # Early stopping (20 rounds, seed_and_train) stopped after the best or ran out of rounds.
+    assert n_trees == int(np.argmin(losses)) + 1 <= len(losses)
+    artifacts = {a.path for a in mlflow.list_artifacts(run.info.run_id)}
+    assert CURVE_ARTIFACT in artifacts

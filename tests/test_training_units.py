@@ -8,6 +8,7 @@ import pytest
 
 from prospects.labels import label_known_on, reference_date
 from prospects.training.metrics import classification_metrics, expected_calibration_error
+from prospects.training.model import TrainParams, fit_booster, kept_trees
 from prospects.training.split import time_split
 
 
@@ -72,3 +73,25 @@ def test_time_split_keeps_holdout_prospects_out_of_train_and_valid():
 def test_time_split_refuses_a_league_too_short_for_an_honest_split():
     with pytest.raises(ValueError, match="at least 4 before the holdout season 2021"):
         time_split([2017, 2018, 2019, 2020, 2021])
+
+
+def test_fit_booster_keeps_the_rounds_up_to_the_best_validation_logloss():
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(600, 4)), columns=["a", "b", "c", "d"]).astype("float32")
+    y = (rng.random(600) < 1 / (1 + np.exp(-X["a"] * 2))).to_numpy().astype(int)
+    params = TrainParams(n_estimators=300, learning_rate=0.3, early_stopping_rounds=10)
+    curve: dict = {}
+    booster = fit_booster(X[:400], y[:400], X[400:], y[400:], params, evals_result=curve)
+    losses = curve["valid"]["logloss"]
+    best = int(np.argmin(losses))
+    assert len(losses) == best + 1 + 10 < 300  # stopped 10 rounds after the best
+    assert booster.num_boosted_rounds() == best + 1 == kept_trees(booster)
+    assert booster.attr("n_trees") == str(best + 1)
+
+
+def test_validation_curve_figure_marks_the_kept_trees():
+    from prospects.training import plots
+
+    fig = plots.validation_curve_figure([0.7, 0.6, 0.55, 0.56], 3)
+    assert fig.axes[0].get_xlabel() == "boosting round"
+    plots.close(fig)

@@ -357,7 +357,7 @@ class _Simulation:
                 mid,
                 _day(season, 9, 1) + _days(rng.integers(0, 7, k)),
             ],
-            np.datetime64("NaT"),
+            np.datetime64("NaT", "D"),
         )
         minors_end = np.where(sept_debut, _day(season, 8, 31), closing)
         return _Moves(

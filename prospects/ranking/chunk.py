@@ -22,6 +22,7 @@ from prospects.features.build import build_features
 from prospects.features.context import LeagueContext
 from prospects.features.data import load_league
 from prospects.ranking.roster import latest_levels
+from prospects.serving.device import ranking_device
 from prospects.serving.loaded import LoadedModel
 from prospects.serving.predict import not_a_prospect
 from prospects.serving.scoring import evidence, score
@@ -48,7 +49,9 @@ def score_chunk(
     started = time.perf_counter()
     data = load_league(session, prospect_ids=prospect_ids, as_of=as_of)
     features = build_features(data, as_of, prospect_ids, context=context)
-    results = score(model, features, evidence(data), as_of, data_version, variant)
+    results = score(
+        model, features, evidence(data), as_of, data_version, variant, device=ranking_device()
+    )
     standing = eligibility.assess(data, as_of)
     # What one prediction of this chunk cost, for the cached result's latency field.
     share_ms = round((time.perf_counter() - started) * 1000 / max(1, len(results)), 3)

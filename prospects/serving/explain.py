@@ -34,9 +34,14 @@ class Factor:
         }
 
 
-def contributions(model: LoadedModel, X: np.ndarray) -> np.ndarray:
-    """(n_rows, n_features + 1) log-odds contributions; the last column is the bias."""
-    return model.booster.predict(model.matrix(X), pred_contribs=True)
+def contributions(model: LoadedModel, X: np.ndarray, device: str = "cpu") -> np.ndarray:
+    """(n_rows, n_features + 1) log-odds contributions; the last column is the bias.
+
+    ``device`` is XGBoost's: ranking chunks pass ``prospects.serving.device.ranking_device()``.
+    """
+    return model.booster_on(device).predict(
+        model.matrix(X), pred_contribs=True, iteration_range=model.iteration_range
+    )
 
 
 def top_factors(

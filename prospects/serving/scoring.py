@@ -73,7 +73,9 @@ def feature_matrix(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
 
 def probabilities(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
     """Probabilities only: the cheap path for ordering a board."""
-    return model.booster.predict(model.matrix(feature_matrix(model, features)))
+    return model.booster.predict(
+        model.matrix(feature_matrix(model, features)), iteration_range=model.iteration_range
+    )
 
 
 def score(
@@ -84,10 +86,12 @@ def score(
     data_version: str,
     variant: str = "champion",
     labels: Mapping[str, str] = LABELS,
+    device: str = "cpu",
 ) -> list[dict[str, object]]:
-    """One result dict per row of ``features`` (indexed by prospect id)."""
+    """One result dict per row of ``features`` (indexed by prospect id); contributions on
+    ``device`` (XGBoost's: ``cpu``, or ``cuda`` for ranking chunks on a GPU host)."""
     X = feature_matrix(model, features)
-    contrib = contributions(model, X)
+    contrib = contributions(model, X, device)
     logits = contrib.sum(axis=1)
     probs = 1.0 / (1.0 + np.exp(-logits))
     unusual = model.unusual_counts(X)

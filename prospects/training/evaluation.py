@@ -53,7 +53,7 @@ class Evaluation:
             f"holdout {r.counts['n_holdout']} ({', '.join(map(str, r.split.holdout))}); "
             f"holdout prospects never in train or valid; positive share "
             f"{r.metrics['positive_share']:.3f}",
-            f"model: {r.best_iteration + 1} trees (early stopping on the valid season); "
+            f"model: {r.n_trees} trees (early stopping on the valid season); "
             f"training {self.seconds:.1f} s",
             "",
             format_report(r.report),

@@ -10,6 +10,7 @@ import pandas as pd
 import xgboost as xgb
 
 RANGES_ATTR = "feature_ranges"  # booster attribute: training-time [low, high] per feature
+TREES_ATTR = "n_trees"  # booster attribute: the rounds kept after early stopping
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,16 @@ def fit_booster(
     y_valid: np.ndarray | None,
     params: TrainParams,
     progress: Callable[[int, int], None] | None = None,
+    evals_result: dict | None = None,
 ) -> xgb.Booster:
     """Fit with early stopping on the later-in-time validation fold; keep only the best trees.
 
     Serving cost grows with the number of trees, so the returned booster is
     sliced to its best iteration rather than carrying the rounds after it.
     Without a validation fold (the refit on everything labelled) every one of
-    ``params.n_estimators`` rounds is kept.
+    ``params.n_estimators`` rounds is kept. ``evals_result``, if given,
+    receives the validation curve as ``xgb.train`` fills it:
+    ``{"valid": {"logloss": [one value per round]}}``.
     """
     dtrain = to_dmatrix(X_train, y_train)
     stopping = params.early_stopping_rounds if X_valid is not None else None
@@ -96,11 +100,19 @@ def fit_booster(
         early_stopping_rounds=stopping,
         callbacks=callbacks,
         verbose_eval=False,
+        evals_result=evals_result,
     )
     best = booster.best_iteration if stopping else params.n_estimators - 1
     trimmed = booster[: best + 1]
-    trimmed.set_attr(best_iteration=str(best), n_trees=str(best + 1))
+    trimmed.set_attr(best_iteration=str(best), **{TREES_ATTR: str(best + 1)})
     return trimmed
+
+
+def kept_trees(booster: xgb.Booster) -> int:
+    """How many boosting rounds the model keeps: its ``n_trees`` attribute, else all of them."""
+    rounds = booster.num_boosted_rounds()
+    stated = booster.attr(TREES_ATTR)
+    return min(rounds, int(stated)) if stated else rounds
 
 
 def predict_proba(booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:

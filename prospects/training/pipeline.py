@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,9 +21,11 @@ from prospects.training.baselines import (
 from prospects.training.metrics import classification_metrics, prefixed
 from prospects.training.model import (
     RANGES_ATTR,
+    TREES_ATTR,
     TrainParams,
     fit_booster,
     importance,
+    kept_trees,
     predict_proba,
 )
 from prospects.training.report import HoldoutReport, build_report
@@ -54,10 +56,16 @@ class TrainingResult:
     # (same settings and tree count) unless ``refit`` is False, when both are the same.
     evaluation_booster: xgb.Booster | None = None
     refit: bool = False
+    valid_curve: list[float] = field(default_factory=list)  # the evaluation's logloss per round
 
     @property
     def best_iteration(self) -> int:
         return int(self.booster.attr("best_iteration") or 0)
+
+    @property
+    def n_trees(self) -> int:
+        """The rounds the booster keeps: what every prediction and explanation pays for."""
+        return kept_trees(self.booster)
 
 
 def feature_ranges(X: pd.DataFrame) -> dict[str, list[float]]:
@@ -125,6 +133,7 @@ def train(
     train_mask, valid_mask, holdout_mask = split.masks(meta["season"], meta["prospect_id"])
     y = meta["label"].to_numpy(dtype=int)
 
+    curve: dict = {}
     evaluated = fit_booster(
         X[train_mask],
         y[train_mask],
@@ -132,6 +141,7 @@ def train(
         y[valid_mask],
         params,
         progress=lambda d, t: report("boosting", d, t),
+        evals_result=curve,
     )
     X_hold, y_hold = X[holdout_mask], y[holdout_mask]
     p_hold = predict_proba(evaluated, X_hold)
@@ -152,7 +162,7 @@ def train(
         ),
         **holdout.metrics(),
     }
-    n_trees = int(evaluated.attr("n_trees") or 0)
+    n_trees = kept_trees(evaluated)
     metrics["best_iteration"] = float(evaluated.attr("best_iteration") or 0)
     metrics["n_trees"] = float(n_trees)
     labelled = np.ones(len(y), dtype=bool)
@@ -162,7 +172,7 @@ def train(
         **{
             RANGES_ATTR: json.dumps(feature_ranges(X[fitted_on])),
             "best_iteration": str(n_trees - 1),
-            "n_trees": str(n_trees),
+            TREES_ATTR: str(n_trees),
         }
     )
     counts = {
@@ -189,4 +199,5 @@ def train(
         holdout_prospects=holdout_ids,
         report=holdout,
         importance=importance(booster, list(X.columns)),
+        valid_curve=[float(v) for v in curve.get("valid", {}).get("logloss", [])],
     )

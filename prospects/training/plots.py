@@ -1,4 +1,4 @@
-"""The figures logged with every training run: calibration and feature importance."""
+"""The figures logged with every training run: calibration, importance, validation curve."""
 
 from __future__ import annotations
 
@@ -43,6 +43,19 @@ def importance_figure(gains: pd.Series, top: int = 20) -> Figure:
     ax.barh(shown.index, shown.to_numpy())
     ax.set_xlabel("total gain")
     ax.set_title(f"Top {len(shown)} features by total gain")
+    fig.tight_layout()
+    return fig
+
+
+def validation_curve_figure(curve: list[float], n_trees: int) -> Figure:
+    """Validation logloss per boosting round, with the round the booster was trimmed at."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(np.arange(1, len(curve) + 1), curve, label="validation logloss")
+    ax.axvline(n_trees, linestyle="--", color="grey", label=f"kept: {n_trees} trees")
+    ax.set_xlabel("boosting round")
+    ax.set_ylabel("logloss")
+    ax.set_title("Early stopping on the validation fold")
+    ax.legend(loc="upper right")
     fig.tight_layout()
     return fig
 

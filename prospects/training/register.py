@@ -15,6 +15,7 @@ from mlflow.tracking import MlflowClient
 
 from prospects import config, registry
 from prospects.training import plots
+from prospects.training.curve import TREES_METRIC, log_validation_curve
 from prospects.training.model import booster_from_bytes, predict_proba
 from prospects.training.pipeline import TrainingResult
 
@@ -103,7 +104,7 @@ def log_training_run(result: TrainingResult, data_version: str, name: str) -> tu
                 "callup.kind": "training",
                 "callup.refit": (
                     f"registered model refit on all {result.counts['n_refit']} labelled examples "
-                    f"with the evaluation's {result.best_iteration + 1} trees; holdout metrics "
+                    f"with the evaluation's {result.n_trees} trees; holdout metrics "
                     "are the evaluation model's"
                     if result.refit
                     else "registered model is the evaluation model (no refit)"
@@ -123,6 +124,7 @@ def log_training_run(result: TrainingResult, data_version: str, name: str) -> tu
         ):
             mlflow.log_figure(fig, path)
             plots.close(fig)
+        log_validation_curve(run.info.run_id, result.valid_curve, result.n_trees)
         example = result.holdout_X.head(5).astype("float64")
         signature = infer_signature(example, predict_proba(result.booster, example))
         info = mlflow.xgboost.log_model(
@@ -207,6 +209,7 @@ def log_and_register(
                 name, str(version), key, f"{result.metrics[key]:.6f}"
             )
     mlflow_client.set_model_version_tag(name, str(version), "data_version", data_version)
+    mlflow_client.set_model_version_tag(name, str(version), TREES_METRIC, str(result.n_trees))
     raw = registry.fetch_model_bytes(
         mlflow_client, registry.get_version(mlflow_client, version, name)
     )

@@ -34,9 +34,9 @@ class TrainingOutcome:
             f"positive share {r.metrics['positive_share']:.3f}",
             (
                 f"registered model: refit on all {r.counts['n_refit']} labelled examples with "
-                f"{r.best_iteration + 1} trees"
+                f"{r.n_trees} trees"
                 if r.refit
-                else f"registered model: the evaluation model, {r.best_iteration + 1} trees"
+                else f"registered model: the evaluation model, {r.n_trees} trees"
             )
             + f"; {self.seconds:.1f} s",
             "",
