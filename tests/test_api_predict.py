@@ -456,3 +456,52 @@ def test_malformed_prefer_is_ignored(client, headers, prospects):
 
     assert response.status_code == 202
     assert "Preference-Applied" not in response.headers
+
+
+def _cache(redis_client, prospect_id: int = 101) -> None:
+    store = JobStore(redis_client)
+    store.publish_alias("champion", 3)
+    redis_client.set(DATA_VERSION_KEY, "dv1", ex=10)
+    key = prediction_cache_key(3, "dv1", date(2024, 6, 1), prospect_id)
+    store.cache_prediction(key, {**RESULT, "prospect_id": prospect_id})
+
+
+def test_a_replay_gets_its_own_job_even_after_the_answer_was_cached(
+    client, headers, prospects, redis_client
+):
+    h = {**headers, "Idempotency-Key": "order-46"}
+    body = {"prospect_id": 101, "as_of": "2024-06-01"}
+    job_id = client.post(URL, json=body, headers=h).get_json()["job_id"]
+    _cache(redis_client)  # the job finished and its answer is cached
+
+    replay = client.post(URL, json=body, headers=h)
+
+    assert replay.get_json()["job_id"] == job_id  # not a job-less cached answer
+    assert redis_client.llen("predict") == 1
+
+
+def test_a_reused_key_with_another_cached_body_is_still_422(
+    client, headers, prospects, redis_client
+):
+    h = {**headers, "Idempotency-Key": "order-47"}
+    assert client.post(URL, json={"prospect_id": 101, "as_of": "2024-06-01"}, headers=h)
+    _cache(redis_client, 102)
+
+    response = client.post(URL, json={"prospect_id": 102, "as_of": "2024-06-01"}, headers=h)
+
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_keyed_request_answered_from_cache_leaves_no_claim_behind(
+    client, headers, prospects, redis_client
+):
+    _cache(redis_client)
+    h = {**headers, "Idempotency-Key": "order-48"}
+    body = {"prospect_id": 101, "as_of": "2024-06-01"}
+
+    first, second = client.post(URL, json=body, headers=h), client.post(URL, json=body, headers=h)
+
+    assert first.get_json()["cached"] is True and second.get_json() == first.get_json()
+    assert not list(redis_client.scan_iter("callup:idem:*"))
+    assert redis_client.llen("predict") == 0

@@ -71,19 +71,24 @@ def predict() -> Response:
     payload = parse_json_body(PredictRequest)
     as_of = payload.as_of or today_utc()
     wait = requested_wait()
+    job_id, claim = str(uuid.uuid4()), None
+    # The Idempotency-Key comes before the cache: a replay gets its own job back (and a key
+    # reused with another body a 422), even when the answer has been cached since.
+    if "Idempotency-Key" in request.headers:
+        claim = IdempotencyClaim.take(_idempotency_key(), _fingerprint(payload), job_id)
+        job_id = claim.job_id
+        if not claim.is_new:
+            record = redis_clients.jobs().get(job_id)
+            if record is not None:
+                return answer_for_job(job_id, record, wait)
+
     # A cached answer exists only for a real prospect, so it can skip the database.
     cached = cached_answers.lookup(payload.prospect_id, as_of, current_principal().name)
     metrics.count_cache_lookup(hit=cached is not None)
     if cached is not None:
+        if claim is not None and claim.is_new:
+            claim.release()  # no job was made for the key: a replay is answered from cache too
         return _respond_cached(cached, wait)
-
-    job_id, claim = str(uuid.uuid4()), None
-    if "Idempotency-Key" in request.headers:
-        claim = IdempotencyClaim.take(_idempotency_key(), _fingerprint(payload), job_id)
-        job_id = claim.job_id
-        record = redis_clients.jobs().get(job_id)
-        if record is not None:
-            return answer_for_job(job_id, record, wait)
 
     try:
         record = _enqueue(job_id, payload.prospect_id, as_of)
