@@ -84,14 +84,20 @@ def ablate(
     result: TrainingResult,
     params: TrainParams,
     progress: Callable[[str], None] | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> list[Ablation]:
-    """Refit without each feature family on the same split; score on the same holdout rows."""
+    """Refit without each feature family on the same split; score on the same holdout rows.
+
+    ``only`` names the rows of ``ABLATIONS`` to run (all by default).
+    """
     train_mask, valid_mask, holdout_mask = result.split.masks(meta["season"], meta["prospect_id"])
     y = meta["label"].to_numpy(dtype=int)
     y_hold = y[holdout_mask]
     draws = bs.resamples(result.holdout_prospects, seed=params.seed)
     out = []
     for family, dropped in ABLATIONS:
+        if only is not None and family not in only:
+            continue
         columns = [c for c in X.columns if FAMILY_OF.get(c) not in dropped and c not in dropped]
         if len(columns) == X.shape[1]:
             continue
