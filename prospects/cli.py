@@ -185,7 +185,12 @@ def evaluate(ablation: bool, output: Path | None) -> None:
     from prospects import config, registry
     from prospects.db.session import session_scope
     from prospects.features.data import data_version, load_league
-    from prospects.league.figures import calibration_table, format_calibration, load_frames
+    from prospects.league.figures import (
+        calibration_table,
+        format_calibration,
+        format_shape,
+        load_frames,
+    )
     from prospects.training.evaluation import evaluate as run_evaluation
     from prospects.training.evaluation import params_of_run
     from prospects.training.model import TrainParams
@@ -225,6 +230,7 @@ def evaluate(ablation: bool, output: Path | None) -> None:
             "",
             "league calibration against published figures",
             format_calibration(calibration_table(frames, last)),
+            format_shape(frames, last),
         ]
     )
     click.echo(text)

@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FAMILIES: tuple[str, ...] = ("bio", "progression", "hitting", "pitching", "scouting", "history")
+# History features computed from the batting and pitching lines' counting stats (the composite):
+# with the hitting and pitching families, every feature a stat line feeds.
+STAT_LINE_HISTORY: frozenset[str] = frozenset(
+    {"hist_knn_rate", "hist_knn_distance", "hist_perf_pctile"}
+)
 
 
 @dataclass(frozen=True)

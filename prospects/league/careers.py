@@ -12,26 +12,40 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from prospects.league.talent import COLLEGE, INTERNATIONAL, Population, skill_at
+from prospects.league.scouting import projected_ceiling
+from prospects.league.talent import (
+    COLLEGE,
+    INTERNATIONAL,
+    Population,
+    expected_growth_left,
+    skill_at,
+)
 
-LEVEL_BAR = np.array([-3.55, -2.35, -1.75, -1.2, -0.65])  # skill that holds its own at Rk..AAA
+LEVEL_BAR = np.array([-4.6, -3.3, -2.4, -1.55, -0.75])  # skill that holds its own at Rk..AAA
 LEVEL_AGE = np.array([20.0, 21.5, 22.5, 24.0, 26.0])  # typical age at each level
 AAA = 4
 SEASON_DAYS = 183  # April 1 .. September 30
 
 DRIFT_SD = 0.15  # yearly development shock nobody can foresee: breakouts and stalls
-VIEW_SD = 0.25  # how far a club's read of a player's skill strays
-LUCK_SD = 0.22  # stat-line luck over 300 PA (or batters faced), shrinking with playing time
+VIEW_SD = 0.55  # how far a club's (scouting) read of a player's skill strays
+CLUB_BIAS_SD = 0.6  # a club's lasting misjudgment of a player, shared with its scouts
+STAT_READ_SD = 0.35  # how far a season's stat line strays from the skill behind it
+LUCK_SD = 0.1  # stat-line luck over 300 PA (or batters faced), shrinking with playing time
 OFFSEASON_PROMOTE = -0.1  # skill over the next level's bar needed to open there
 COLLEGE_START_CAP = 2  # the highest level a college draftee can start at (A+)
-MAX_SPRING_JUMP = 1  # levels a player can move up over the winter
+MAX_SPRING_JUMP = 2  # levels a player can move up over the winter (a skip for a strong read)
+# Organizations' depth charts: the share of a club's minor leaguers each level holds (Rk..AAA),
+# how far over it a level may run, and how far under a level's bar a player may be to fill a hole.
+DEPTH_SHARE = np.array([0.35, 0.17, 0.16, 0.16, 0.16])
+DEPTH_SLACK = 0.25
+FILL_MARGIN = 0.6
 MIDSEASON_PROMOTE = 0.05  # observed skill over the next level's bar needed to move up mid-year
-CALL_UP = {"opening": -0.07, "mid_aaa": -0.22, "mid_aa": 0.33, "september": -0.37, "fill_in": -0.62}
+CALL_UP = {"opening": -0.07, "mid_aaa": -0.22, "mid_aa": -0.2, "september": -0.37, "fill_in": -0.62}
 SEPTEMBER_SHARE = 0.6  # clubs without a 40-man spot skip the September call-up
 SEASONS_BEFORE_DEBUT = 1  # pro seasons (the signing season included) before a call-up
 # Clubs wait until a young prospect is truly ready (his service time is precious): the call-up
 # bar rises by this much per year that he is younger than YOUTH_CAUTION_AGE.
-YOUTH_CAUTION = 0.1
+YOUTH_CAUTION = 0.2
 YOUTH_CAUTION_AGE = 24.0
 FILL_IN_SHARE = 0.15  # chance an AAA regular near the bar is called up to fill a hole mid-year
 # Release when old for the level, not handling it, or stuck at it; first-rounders get patience.
@@ -41,7 +55,7 @@ RELEASE = {
     "stuck": 1.47,
     "first_rounder": 1.2,
     "newcomer": 3.0,
-    "no_future": 1.3,
+    "no_future": 0.4,
     "bar": 1.82,
 }
 CEILING_FLOOR = -0.58  # clubs lose interest in players whose ceiling reads below this
@@ -50,11 +64,15 @@ STUCK_AFTER = np.array([1, 2, 2, 2, 3])  # seasons at Rk..AAA before staying cou
 VETERAN_AGE = 27.7  # each year past this without a debut weighs like a year more for the level
 MINOR_LEAGUE_AGE_LIMIT = 31.0
 # MLB playing time: share of a full season as a smooth function of skill over the MLB bar.
-MLB_SHARE = {"mid": 0.47, "width": 0.4, "opportunity_sd": 0.27, "noise_sd": 0.16}
+FIRST_ROUND_PATIENCE = 0.12  # extra share of a season clubs give their first-round picks
+MLB_SHARE = {"mid": 0.15, "width": 0.4, "opportunity_sd": 0.12, "noise_sd": 0.1}
 OPTION_SHARE = 0.6  # players earning more MLB time than this are not sent down to AAA
 MLB_RETIRE_SKILL = -0.5
 MLB_FRINGE = {"share": 0.3, "age": 29.0, "drop": 0.5}  # fringe big leaguers drift out
 MLB_AGE_LIMIT = 37.0
+# Yearly chance a big leaguer's career ends anyway (injury, ineffectiveness): young, then 27+.
+MLB_ATTRITION = (0.05, 0.3)
+MLB_ATTRITION_AGE = 27.0
 ROOKIE_LIMIT = {"pa": 130, "outs": 150}  # past these a player is no longer scouted as a prospect
 
 # Full-season volume: minors (PA for hitters, batters faced for pitchers) and MLB (PA, outs).
@@ -92,12 +110,15 @@ class MlbSeasons:
 
 @dataclass
 class ReportDays:
-    """When scouts filed a report and what they were trying to see (the player's ceiling)."""
+    """When scouts filed a report and what they could see: the player as he is that day."""
 
     prospect: np.ndarray
     date: np.ndarray
-    ceiling: np.ndarray
+    skill: np.ndarray  # current skill on the report day (scouts read it through noise)
+    ceiling: np.ndarray  # what he would be at his peak if nothing changed (peak + drift so far)
+    age: np.ndarray
     years_pro: np.ndarray
+    looks: np.ndarray  # reports filed on the player before this one
 
 
 @dataclass
@@ -199,7 +220,10 @@ class _Simulation:
         self.career_pa = np.zeros(n, np.int64)
         self.career_outs = np.zeros(n, np.int64)
         self.released_in = np.zeros(n, np.int64)
+        self.looks = np.zeros(n, np.int64)
+        self.stat_read = np.full(n, np.nan)  # last season's skill as its stat line showed it
         self.opportunity = rng.normal(0.0, MLB_SHARE["opportunity_sd"], n)
+        self.opportunity += FIRST_ROUND_PATIENCE * (pop.draft_round == 1)
         roles = [~pop.is_pitcher, pop.is_starter]
         self.minors_full = np.select(
             roles, [MINORS_FULL["hitter"], MINORS_FULL["starter"]], MINORS_FULL["reliever"]
@@ -250,12 +274,17 @@ class _Simulation:
         """File a scouting report on ``date`` for prospects ``idx``."""
         pop = self.pop
         date = np.broadcast_to(date, idx.shape)
+        age = (date - pop.birth_date[idx]).astype(float) / 365.25
         self.reports.add(
             prospect=idx,
             date=date,
+            skill=skill_at(pop, age, self.drift[idx], idx),
             ceiling=pop.peak[idx] + self.drift[idx],
+            age=age,
             years_pro=(date - pop.signed_on[idx]).astype(float) / 365.25,
+            looks=self.looks[idx].copy(),
         )
+        self.looks[idx] += 1
 
     def _add_stints(self, stay: _Stay, mask: np.ndarray, season: int, **columns) -> None:  # type: ignore[no-untyped-def]
         """Record minor-league stints for the players of ``stay`` selected by ``mask``."""
@@ -286,7 +315,14 @@ class _Simulation:
         idx = np.flatnonzero(self.status == MINORS)
         k, s = len(idx), skill[idx]
         drafted, international = drafted_now[idx], international_now[idx]
-        seen = s + rng.normal(0.0, VIEW_SD, k)
+        # Clubs read a returning player off last season's line (projected a year on), a newcomer
+        # off the scouts' look.
+        looked = s + rng.normal(0.0, VIEW_SD, k)
+        last = self.stat_read[idx]
+        a = age[idx]
+        on_line = last + expected_growth_left(a - 1.0) - expected_growth_left(a)
+        seen = np.where(np.isnan(last), looked, on_line + rng.normal(0.0, STAT_READ_SD, k))
+        seen = seen + self._favour(idx)
         start = np.where(
             drafted,
             pop.signed_on[idx] + _days(rng.integers(7, 22, k)),
@@ -307,10 +343,44 @@ class _Simulation:
         cap = np.where(pop.background[idx] == COLLEGE, COLLEGE_START_CAP, 1)
         placed = np.minimum((seen[:, None] >= LEVEL_BAR[None, 1:] - 0.2).sum(axis=1), cap)
         level = np.where(drafted, placed, np.where(international, 0, level))
+        level = self._depth_chart(idx, level, seen, returning=~drafted & ~international)
         first_season = pop.signing_year[idx] + (pop.background[idx] == INTERNATIONAL)
         seasoned = season - first_season >= SEASONS_BEFORE_DEBUT
         open_debut = seasoned & was_aaa & (seen > _call_bar(CALL_UP["opening"], age[idx]))
         return _Stay(idx, s, age[idx], start, level, open_debut, drafted, seasoned)
+
+    def _favour(self, idx: np.ndarray) -> np.ndarray:
+        """The organization's lasting misjudgment of a player (pedigree, bonus, the scouts' view):
+        it moves every club decision about him, and only his stat lines can see past it."""
+        return CLUB_BIAS_SD * self.pop.scout_bias[idx]
+
+    def _depth_chart(
+        self, idx: np.ndarray, level: np.ndarray, seen: np.ndarray, returning: np.ndarray
+    ) -> np.ndarray:
+        """Each organization fills its rosters: holes above pull up the best read from below,
+        and a crowded level sends the weakest of its spring promotions back down."""
+        org = self.pop.organization[idx]
+        before = self.level[idx]
+        level = level.copy()
+        for club in np.unique(org):
+            mine = org == club
+            total = mine.sum()
+            for target in range(AAA, 0, -1):
+                slots = int(round(DEPTH_SHARE[target] * total))
+                here = mine & (level == target)
+                fresh = here & returning & (level > before)
+                extra = here.sum() - int(round(slots * (1 + DEPTH_SLACK)))
+                if extra > 0 and fresh.any():
+                    weakest = np.flatnonzero(fresh)[np.argsort(seen[fresh], kind="stable")]
+                    level[weakest[:extra]] -= 1
+                    continue
+                hole = slots - here.sum()
+                below = np.flatnonzero(mine & returning & (level == target - 1))
+                below = below[seen[below] > LEVEL_BAR[target] - FILL_MARGIN]
+                if hole > 0 and len(below):
+                    best = below[np.argsort(-seen[below], kind="stable")][:hole]
+                    level[best] = target
+        return level
 
     def _minor_league_season(self, season: int, stay: _Stay) -> None:
         """A mid-season decision (promote, call up, or stay), September call-ups, then cuts."""
@@ -323,6 +393,7 @@ class _Simulation:
         self.years_at_level[stay.idx] = np.where(stayed_put, self.years_at_level[stay.idx] + 1, 1)
         self.level[stay.idx] = moves.final_level
         performance = stay.skill - LEVEL_BAR[moves.final_level] + luck
+        self.stat_read[stay.idx] = stay.skill + luck
         self._release(season, stay, ~debuted, performance, moves.final_level)
 
     def _mid_season_moves(self, season: int, stay: _Stay) -> _Moves:
@@ -337,17 +408,19 @@ class _Simulation:
         full = self.minors_full[stay.idx] * health
         first_half = np.maximum(full * (mid - stay.start).astype(int) / SEASON_DAYS, 20.0)
         observed = s + _luck(z[0], first_half) + rng.normal(0.0, VIEW_SD, k)
+        observed += self._favour(stay.idx)
         call_bar = np.select(
             [level == AAA, level == AAA - 1], [CALL_UP["mid_aaa"], CALL_UP["mid_aa"]], np.inf
         )
-        fill_in = (level == AAA) & (observed > CALL_UP["fill_in"]) & (rng.random(k) < FILL_IN_SHARE)
+        fill_in = (level == AAA) & (observed > _call_bar(CALL_UP["fill_in"], stay.age))
+        fill_in &= rng.random(k) < FILL_IN_SHARE
         ready = (observed > _call_bar(call_bar, stay.age)) | fill_in
         mid_debut = stay.seasoned & ~stay.open_debut & ready
         moved_up = observed - LEVEL_BAR[np.minimum(level + 1, AAA)] > MIDSEASON_PROMOTE
         promoted = ~stay.open_debut & ~mid_debut & (level < AAA) & moved_up
         final_level = level + promoted
         sept_debut = stay.seasoned & ~stay.open_debut & ~mid_debut & (final_level == AAA)
-        sept_seen = s + rng.normal(0.0, VIEW_SD, k)
+        sept_seen = s + rng.normal(0.0, VIEW_SD, k) + self._favour(stay.idx)
         sept_debut &= sept_seen > _call_bar(CALL_UP["september"], stay.age)
         sept_debut &= rng.random(k) < SEPTEMBER_SHARE
         debut_day = np.select(
@@ -418,16 +491,17 @@ class _Simulation:
             + r["stuck"] * np.maximum(self.years_at_level[idx] - STUCK_AFTER[level], 0)
             - r["first_rounder"] * (self.pop.draft_round[idx] == 1)
             - r["newcomer"] * stay.drafted_now[mask]
-            + r["no_future"] * np.maximum(CEILING_FLOOR - self._ceiling_read(idx), 0.0)
+            + r["no_future"]
+            * np.maximum(CEILING_FLOOR - self._ceiling_read(stay.skill[mask], age), 0.0)
             + self.rng.normal(0.0, 1.0, len(idx))
         )
         cut = idx[(score > r["bar"]) | (age >= MINOR_LEAGUE_AGE_LIMIT)]
         self.status[cut] = GONE
         self.released_in[cut] = season
 
-    def _ceiling_read(self, idx: np.ndarray) -> np.ndarray:
-        """A club's read of how good a player can become (as noisy as a scout's)."""
-        return self.pop.peak[idx] + self.drift[idx] + self.rng.normal(0.0, VIEW_SD, len(idx))
+    def _ceiling_read(self, skill: np.ndarray, age: np.ndarray) -> np.ndarray:
+        """A club's read of how good a player can become: his present plus typical growth left."""
+        return projected_ceiling(skill, age) + self.rng.normal(0.0, VIEW_SD, len(skill))
 
     # -- the big leagues ----------------------------------------------------------------------
 
@@ -477,6 +551,7 @@ class _Simulation:
         fringe = (share < MLB_FRINGE["share"]) & (a >= MLB_FRINGE["age"])
         dropped = ((share == 0) | fringe) & (rng.random(k) < MLB_FRINGE["drop"])
         done = (s < MLB_RETIRE_SKILL) | (a >= MLB_AGE_LIMIT) | dropped
+        done |= rng.random(k) < np.where(a < MLB_ATTRITION_AGE, *MLB_ATTRITION)
         self.status[idx[done]] = GONE
 
     def _add_mlb(self, idx: np.ndarray, season: int, volume: np.ndarray, debut: np.ndarray) -> None:

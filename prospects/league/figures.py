@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from prospects.config import HORIZON_YEARS
-from prospects.db.models import BattingLine, Outcome, PitchingLine, Prospect, ScoutingReport
+from prospects.db.models import LEVELS, BattingLine, Outcome, PitchingLine, Prospect, ScoutingReport
 from prospects.labels import (
     is_success,
     labels_for,
@@ -43,7 +44,13 @@ class LeagueFrames:
     prospects: pd.DataFrame
     outcomes: pd.DataFrame
     reports: pd.DataFrame
-    minor_seasons: pd.DataFrame  # prospect_id, season: one row per season with a minor-league line
+    lines: pd.DataFrame  # prospect_id, season, level: one row per minor-league stint
+
+    @property
+    def minor_seasons(self) -> pd.DataFrame:
+        """prospect_id, season: one row per season with a minor-league line."""
+        seasons = self.lines[["prospect_id", "season"]].drop_duplicates()
+        return seasons.reset_index(drop=True)
 
 
 def load_frames(session: Session) -> LeagueFrames:
@@ -55,13 +62,17 @@ def load_frames(session: Session) -> LeagueFrames:
 
     lines = pd.concat(
         [
-            frame(BattingLine.prospect_id, BattingLine.season),
-            frame(PitchingLine.prospect_id, PitchingLine.season),
+            frame(BattingLine.prospect_id, BattingLine.season, BattingLine.level),
+            frame(PitchingLine.prospect_id, PitchingLine.season, PitchingLine.level),
         ]
     )
     return LeagueFrames(
         prospects=frame(
-            Prospect.id, Prospect.birth_date, Prospect.signing_year, Prospect.draft_round
+            Prospect.id,
+            Prospect.birth_date,
+            Prospect.signing_year,
+            Prospect.draft_round,
+            Prospect.position,
         ),
         outcomes=frame(
             Outcome.prospect_id,
@@ -71,8 +82,29 @@ def load_frames(session: Session) -> LeagueFrames:
             Outcome.debut_date,
         ),
         reports=frame(ScoutingReport.prospect_id, ScoutingReport.report_date, ScoutingReport.fv),
-        minor_seasons=lines.drop_duplicates().reset_index(drop=True),
+        lines=lines.reset_index(drop=True),
     )
+
+
+def frames_from_columns(tables: Any) -> LeagueFrames:
+    """The same frames from a league simulated in memory (``generator.simulate_league``)."""
+
+    def frame(columns: dict[str, np.ndarray], *names: str) -> pd.DataFrame:
+        return pd.DataFrame({name: columns[name] for name in names})
+
+    p = frame(tables.prospects, "id", "birth_date", "signing_year", "draft_round", "position")
+    p["birth_date"] = pd.to_datetime(p["birth_date"]).dt.date
+    p["draft_round"] = pd.to_numeric(p["draft_round"])
+    outcomes = frame(tables.outcomes, "prospect_id", "season", "mlb_pa", "mlb_outs", "debut_date")
+    reports = frame(tables.reports, "prospect_id", "report_date", "fv")
+    reports["report_date"] = pd.to_datetime(reports["report_date"]).dt.date
+    lines = pd.concat(
+        [
+            frame(tables.batting, "prospect_id", "season", "level"),
+            frame(tables.pitching, "prospect_id", "season", "level"),
+        ]
+    ).reset_index(drop=True)
+    return LeagueFrames(prospects=p, outcomes=outcomes, reports=reports, lines=lines)
 
 
 def debuts(frames: LeagueFrames, last_season: int) -> pd.DataFrame:
@@ -101,19 +133,113 @@ def debuts(frames: LeagueFrames, last_season: int) -> pd.DataFrame:
 
 def reach_rate_by_round(frames: LeagueFrames, last_season: int) -> dict[str, float]:
     """Share reaching MLB per draft-round bucket, among classes signed long enough ago."""
+    p = _resolved(frames, last_season)
+    return _by_round(p, p["id"].isin(frames.outcomes["prospect_id"]))
+
+
+def _resolved(frames: LeagueFrames, last_season: int) -> pd.DataFrame:
     p = frames.prospects
-    p = p[p["signing_year"] <= last_season - RESOLVED_AFTER]
-    reached = p["id"].isin(frames.outcomes["prospect_id"])
+    return p[p["signing_year"] <= last_season - RESOLVED_AFTER]
+
+
+def _by_round(p: pd.DataFrame, hit: pd.Series) -> dict[str, float]:
+    """The share of ``hit`` per round bucket, over all draftees, and for international signings."""
     rounds = p["draft_round"]
     result = {}
     for name, (low, high) in ROUND_BUCKETS.items():
         mask = (rounds >= low) & (rounds <= high)
-        result[name] = float(reached[mask].mean()) if mask.any() else float("nan")
-    international = rounds.isna()
-    result["international"] = (
-        float(reached[international].mean()) if international.any() else float("nan")
-    )
+        result[name] = float(hit[mask].mean()) if mask.any() else float("nan")
+    drafted = rounds.notna()
+    result["drafted"] = float(hit[drafted].mean()) if drafted.any() else float("nan")
+    result["international"] = float(hit[~drafted].mean()) if (~drafted).any() else float("nan")
     return result
+
+
+# Baseball America's "3+ years" counts MLB service time. The league stores playing time, not
+# days on a roster, so a season counts as a full MLB year at half a regular's playing time
+# (a regular: 650 PA, a starter 180 IP, a reliever 65 IP), and in proportion below it.
+SERVICE_YEAR = {"hitter": 325, "starter": 270, "reliever": 98}  # PA, outs, outs
+MLB_YEARS = 3.0
+
+
+def mlb_years(frames: LeagueFrames) -> pd.Series:
+    """Service-time-like MLB years per prospect who played in MLB (see ``SERVICE_YEAR``)."""
+    o = frames.outcomes.merge(
+        frames.prospects[["id", "position"]], left_on="prospect_id", right_on="id"
+    )
+    full = np.select(
+        [o["position"] == "SP", o["position"] == "RP"],
+        [SERVICE_YEAR["starter"], SERVICE_YEAR["reliever"]],
+        SERVICE_YEAR["hitter"],
+    )
+    volume = np.where(o["position"].isin(("SP", "RP")), o["mlb_outs"], o["mlb_pa"])
+    o["years"] = np.minimum(volume / full, 1.0)
+    return o.groupby("prospect_id")["years"].sum()
+
+
+def mlb_years_by_round(frames: LeagueFrames, last_season: int) -> dict[str, float]:
+    """Share with 3+ MLB years (service-time proxy) per round bucket, resolved classes."""
+    p = _resolved(frames, last_season)
+    years = mlb_years(frames).reindex(p["id"]).fillna(0.0).to_numpy()
+    return _by_round(p, pd.Series(years >= MLB_YEARS, index=p.index))
+
+
+def highest_levels(frames: LeagueFrames) -> pd.Series:
+    """Each prospect's highest level: a minor level, MLB, or none (never played)."""
+    code = frames.lines["level"].map({level: i for i, level in enumerate(LEVELS)})
+    top = code.groupby(frames.lines["prospect_id"]).max()
+    names = np.array(LEVELS, dtype=object)
+    out = pd.Series("none", index=frames.prospects["id"].to_numpy(), dtype=object)
+    out[top.index] = names[top.to_numpy(dtype=int)]
+    out[out.index.isin(frames.outcomes["prospect_id"])] = "MLB"
+    return out
+
+
+def highest_level_shares(frames: LeagueFrames, last_season: int) -> dict[str, float]:
+    """Share of resolved signings whose highest level is each level (MLB on top)."""
+    p = _resolved(frames, last_season)
+    top = highest_levels(frames).reindex(p["id"])
+    return {level: float((top == level).mean()) for level in (*LEVELS, "MLB")}
+
+
+def aaa_to_mlb_rate(frames: LeagueFrames, last_season: int) -> float:
+    """Of resolved signings who played at AAA, the share who played in MLB."""
+    p = _resolved(frames, last_season)
+    aaa = frames.lines.loc[frames.lines["level"] == "AAA", "prospect_id"].unique()
+    ids = p["id"][p["id"].isin(aaa)]
+    return float(ids.isin(frames.outcomes["prospect_id"]).mean()) if len(ids) else float("nan")
+
+
+def debut_levels(frames: LeagueFrames) -> dict[str, float]:
+    """Share of debutants by the highest minor level they had reached before the debut season."""
+    first = frames.outcomes.groupby("prospect_id")["season"].min()
+    lines = frames.lines.merge(first.rename("debut"), left_on="prospect_id", right_index=True)
+    lines = lines[lines["season"] <= lines["debut"]]
+    code = lines["level"].map({level: i for i, level in enumerate(LEVELS)})
+    top = code.groupby(lines["prospect_id"]).max().reindex(first.index)
+    names = np.array(LEVELS, dtype=object)
+    result = {level: float((top == i).mean()) for i, level in enumerate(names)}
+    result["none"] = float(top.isna().mean())
+    return result
+
+
+def fv_peak_correlation(frames: LeagueFrames, peak: np.ndarray, pro_season: int = 1) -> float:
+    """Correlation of the latest FV in a prospect's ``pro_season``-th season with his latent peak.
+
+    The latent peak never reaches the database: ``peak`` is the simulation's array,
+    indexed by prospect id - 1 (``generator.simulate_league``). A pro season is
+    counted from the first season with a minor-league line.
+    """
+    first = frames.lines.groupby("prospect_id")["season"].min()
+    r = frames.reports.merge(first.rename("first"), left_on="prospect_id", right_index=True)
+    year = pd.to_datetime(r["report_date"]).dt.year
+    r = r[year <= r["first"] + pro_season - 1]
+    latest = r.sort_values(["prospect_id", "report_date"]).groupby("prospect_id")["fv"].last()
+    played = first.index[first + pro_season - 1 <= frames.lines["season"].max()]
+    latest = latest.reindex(played).dropna()
+    if len(latest) < 3:
+        return float("nan")
+    return float(np.corrcoef(latest.to_numpy(float), peak[latest.index.to_numpy() - 1])[0, 1])
 
 
 def success_by_debut_age(frames: LeagueFrames, last_season: int) -> dict[str, float]:
@@ -132,18 +258,22 @@ def success_by_debut_age(frames: LeagueFrames, last_season: int) -> dict[str, fl
     return result
 
 
-def success_by_first_fv(frames: LeagueFrames, last_season: int) -> dict[str, float]:
-    """Share succeeding within 4 years of debut by the FV of the first report, resolved classes."""
+def success_by_fv(frames: LeagueFrames, last_season: int, report: str = "last") -> dict[str, float]:
+    """Share succeeding within 4 years of debut by FV, resolved classes.
+
+    ``report`` picks the grade: ``"first"`` (on signing day, a projection with a
+    large error) or ``"last"`` (the latest report while still a prospect).
+    """
     p = frames.prospects
     p = p[p["signing_year"] <= last_season - RESOLVED_AFTER]
     reports = frames.reports.sort_values(["prospect_id", "report_date"])
-    first_fv = reports.groupby("prospect_id")["fv"].first().reindex(p["id"])
+    fv = reports.groupby("prospect_id")["fv"].agg(report).reindex(p["id"])
     d = debuts(frames, last_season)
     succeeded = d.index[d["success"] & d["window_closed"]]
-    success = pd.Series(first_fv.index.isin(succeeded), index=first_fv.index)
+    success = pd.Series(fv.index.isin(succeeded), index=fv.index)
     result = {}
     for name, (low, high) in FV_BUCKETS.items():
-        mask = (first_fv >= low) & (first_fv <= high)
+        mask = (fv >= low) & (fv <= high)
         result[name] = float(success[mask].mean()) if mask.any() else float("nan")
     return result
 
@@ -168,7 +298,21 @@ def label_share(frames: LeagueFrames, first_season: int, last_season: int) -> fl
 # -- the calibration table: every published figure with its tolerance, in one place --------------
 
 BA_DRAFT = 'Baseball America, "One In Six Picks Will Click" (2013), signed picks 1987-2008'
+BA_URL = "http://www.baseballamerica.com/draft/one-in-six-draft-picks-will-click/"
 LAHMAN = "Lahman database, MLB debutants 1990-2019 (computed; docs/league.md)"
+DOMINICAN = (
+    "Diario Libre from MLB and Baseball-Reference data: 306 of 5,283 Dominican signees "
+    "of 2004-2015 reached MLB (puntonewsrd.com, 2022)"
+)
+DOMINICAN_URL = (
+    "https://puntonewsrd.com/index.php/2022/02/22/"
+    "solo-el-5-7-de-los-firmados-entre-2004-y-2015-llego-a-grandes-ligas/"
+)
+
+
+def relative_tolerance(published: float) -> float:
+    """25% of the published rate, or 2 points absolute for rates under 8%."""
+    return 0.02 if published < 0.08 else 0.25 * published
 
 
 @dataclass(frozen=True)
@@ -197,14 +341,43 @@ def _reach(bucket: str) -> Callable[[LeagueFrames, int], float]:
     return lambda frames, last: reach_rate_by_round(frames, last)[bucket]
 
 
+def _years(bucket: str) -> Callable[[LeagueFrames, int], float]:
+    return lambda frames, last: mlb_years_by_round(frames, last)[bucket]
+
+
 def _debut(bucket: str) -> Callable[[LeagueFrames, int], float]:
     return lambda frames, last: success_by_debut_age(frames, last)[bucket]
 
 
+def _ba(figure: str, published: float, measure: Callable) -> Published:
+    return Published(figure, published, relative_tolerance(published), BA_DRAFT, measure)
+
+
+_BUCKET_NAMES = {
+    "1": "round 1",
+    "2": "round 2",
+    "3-5": "rounds 3-5",
+    "6-10": "rounds 6-10",
+    "11-20": "rounds 11-20",
+    "21+": "rounds 21+",
+    "drafted": "all signed picks",
+}
+# Baseball America's table, by round bucket (the supplemental first round is not simulated).
+BA_REACHED = {"1": 0.73, "2": 0.494, "3-5": 0.346, "6-10": 0.215, "11-20": 0.13, "21+": 0.068,
+              "drafted": 0.172}  # fmt: skip
+BA_THREE_YEARS = {"1": 0.391, "2": 0.161, "3-5": 0.101, "6-10": 0.066, "11-20": 0.036,
+                  "21+": 0.016, "drafted": 0.055}  # fmt: skip
+
 PUBLISHED: tuple[Published, ...] = (
-    Published("reached MLB, round 1", 0.73, 0.08, BA_DRAFT, _reach("1")),
-    Published("reached MLB, rounds 3-5", 0.346, 0.06, BA_DRAFT, _reach("3-5")),
-    Published("reached MLB, rounds 21+", 0.068, 0.04, BA_DRAFT, _reach("21+")),
+    *(_ba(f"reached MLB, {_BUCKET_NAMES[b]}", p, _reach(b)) for b, p in BA_REACHED.items()),
+    *(_ba(f"3+ MLB years, {_BUCKET_NAMES[b]}", p, _years(b)) for b, p in BA_THREE_YEARS.items()),
+    Published(
+        "reached MLB, international signees",
+        306 / 5283,
+        relative_tolerance(306 / 5283),
+        DOMINICAN,
+        _reach("international"),
+    ),  # fmt: skip
     Published("success within 4 yrs of debut, debut age <= 21", 0.75, 0.10, LAHMAN, _debut("<=21")),
     Published("same, debut age 23", 0.55, 0.10, LAHMAN, _debut("23")),
     Published("same, debut age 25", 0.40, 0.10, LAHMAN, _debut("25")),
@@ -224,8 +397,22 @@ def format_calibration(rows: list[dict[str, object]]) -> str:
     for r in rows:
         lines.append(
             f"{r['figure']:48}{r['published']:>10.1%}{r['league']:>8.1%}"
-            f"{'±' + format(r['tolerance'] * 100, '.0f') + ' pts':>11}"
+            f"{'±' + format(r['tolerance'] * 100, '.1f') + ' pts':>11}"
             f"{'pass' if r['pass'] else 'FAIL':>6}"
         )
     sources = sorted({str(r["source"]) for r in rows})
     return "\n".join(lines + [f"source: {s}" for s in sources])
+
+
+def format_shape(frames: LeagueFrames, last_season: int) -> str:
+    """The career shape ``callup evaluate`` prints under the calibration table."""
+    shares = highest_level_shares(frames, last_season)
+    debut = debut_levels(frames)
+    return "\n".join(
+        [
+            "highest level reached (resolved signings): "
+            + ", ".join(f"{level} {share:.1%}" for level, share in shares.items()),
+            f"played at AAA and reached MLB: {aaa_to_mlb_rate(frames, last_season):.1%}; "
+            f"debutants straight from AA: {debut['AA']:.1%}",
+        ]
+    )

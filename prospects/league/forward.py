@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from prospects.features.data import LeagueData, load_league
 from prospects.league import careers as engine
 from prospects.league.generator import _build_tables
-from prospects.league.scouting import FV_AT_MLB_BAR, FV_PER_SKILL, TOOL_WEIGHTS
+from prospects.league.scouting import (
+    BIAS_FLOOR,
+    BIAS_SD,
+    FV_AT_MLB_BAR,
+    FV_PER_SKILL,
+    TOOL_WEIGHTS,
+)
 from prospects.league.stats import (
     ARM,
     BREAKING,
@@ -35,14 +41,19 @@ from prospects.league.stats import (
     SPEED,
 )
 from prospects.league.talent import (
+    _PEAK_MEAN_AT_ANCHOR,
+    _ROUND_ANCHORS,
     COLLEGE,
     GROWTH,
     HIGH_SCHOOL,
     INTERNATIONAL,
+    INTERNATIONAL_PEAK,
     JUNIOR_COLLEGE,
     PEAK_AGE,
+    PEAK_SD,
     Population,
     draw_population,
+    skill_at,
 )
 
 _LEVELS = ("Rk", "A", "A+", "AA", "AAA")
@@ -97,8 +108,19 @@ def reconstruct(data: LeagueData, last_season: int) -> tuple[Population, dict[st
     is_pitcher = p["position"].isin(("SP", "RP")).to_numpy()
 
     graded = _latest_reports(data.reports).reindex(ids)
-    ceiling = ceiling_from_fv(graded["fv"].to_numpy(dtype=float))
-    ceiling = np.where(np.isnan(ceiling), UNKNOWN_CEILING, ceiling)
+    read = ceiling_from_fv(graded["fv"].to_numpy(dtype=float))
+    read = np.where(np.isnan(read), UNKNOWN_CEILING, read)
+    # A grade carries the club's lasting misjudgment: the best estimate of the true ceiling
+    # shrinks the read towards the draft's mean, and what is left is that misjudgment (so the
+    # next reports read the player as before, and his stat lines follow the estimate).
+    misread = BIAS_SD * BIAS_FLOOR
+    shrink = PEAK_SD**2 / (PEAK_SD**2 + misread**2)
+    prior = np.where(
+        np.isnan(rounds),
+        INTERNATIONAL_PEAK[0],
+        np.interp(np.log(np.nan_to_num(rounds, nan=1.0)), _ROUND_ANCHORS, _PEAK_MEAN_AT_ANCHOR),
+    )
+    ceiling = prior + shrink * (read - prior)
     tools = np.zeros((n, 6))
     for grade, column in {**_HITTER_TOOLS, **_PITCHER_TOOLS}.items():
         pitching = grade in _PITCHER_TOOLS
@@ -123,9 +145,15 @@ def reconstruct(data: LeagueData, last_season: int) -> tuple[Population, dict[st
         peak_age=np.full(n, PEAK_AGE[0] + PEAK_AGE[1] * PEAK_AGE[2]),
         growth=np.full(n, GROWTH[0]),
         tools=tools,
-        scout_bias=np.zeros(n),
+        scout_bias=(read - ceiling) / misread,
     )
-    return pop, _state(data, ids, pop, last_season)
+    state = _state(data, ids, pop, last_season)
+    # Clubs read a returning player off last season's line: the estimate stands in for it.
+    july1 = np.datetime64(f"{last_season:04d}-07-01", "D")
+    age = (july1 - birth).astype(float) / 365.25
+    in_minors = state["status"] == engine.MINORS
+    state["stat_read"] = np.where(in_minors, skill_at(pop, age, np.zeros(n)), np.nan)
+    return pop, state
 
 
 def _state(data: LeagueData, ids: np.ndarray, pop: Population, last: int) -> dict[str, np.ndarray]:

@@ -28,6 +28,7 @@ from prospects.league.careers import Careers, simulate_careers
 from prospects.league.scouting import GRADE_COLUMNS, grade_reports
 from prospects.league.stats import (
     BATTING_COLUMNS,
+    ENVIRONMENT_SD,
     PITCHING_COLUMNS,
     batting_counts,
     pitching_counts,
@@ -93,10 +94,7 @@ def generate_league(
         raise ValueError("last_season must not be before first_season")
     if not league_is_empty(session):
         raise ValueError("the database already holds a league; clear it first")
-    rng = np.random.default_rng(seed)
-    pop = draw_population(rng, n_prospects, first_season, last_season)
-    careers = simulate_careers(pop, rng, first_season, last_season)
-    tables = _build_tables(rng, pop, careers)
+    pop, careers, tables = simulate_league(n_prospects, first_season, last_season, seed)
     _write(session, tables, pop.n, progress)
     advance_id_sequences(session, _TABLES_CHILDREN_FIRST)
     pitcher = pop.is_pitcher
@@ -114,6 +112,16 @@ def generate_league(
         debuts=int((~np.isnat(careers.mlb.debut)).sum()),
         released=int((careers.released_in > 0).sum()),
     )
+
+
+def simulate_league(
+    n_prospects: int, first_season: int, last_season: int, seed: int
+) -> tuple[Population, Careers, _Tables]:
+    """The whole league in memory: latent population, careers, and the rows it would write."""
+    rng = np.random.default_rng(seed)
+    pop = draw_population(rng, n_prospects, first_season, last_season)
+    careers = simulate_careers(pop, rng, first_season, last_season)
+    return pop, careers, _build_tables(rng, pop, careers)
 
 
 def league_is_empty(session: Session) -> bool:
@@ -135,14 +143,26 @@ def clear_league(session: Session) -> None:
 
 def _build_tables(rng: np.random.Generator, pop: Population, careers: Careers) -> _Tables:
     """Turn the simulation into column arrays, one dict per table, in id order."""
+    environment = _environment(rng, careers)
     return _Tables(
         prospects=_prospect_columns(pop),
-        batting=_line_columns(rng, pop, careers, pitchers=False),
-        pitching=_line_columns(rng, pop, careers, pitchers=True),
+        batting=_line_columns(rng, pop, careers, environment, pitchers=False),
+        pitching=_line_columns(rng, pop, careers, environment, pitchers=True),
         reports=_report_columns(rng, pop, careers),
         outcomes=_outcome_columns(careers),
         releases=_release_columns(careers),
     )
+
+
+def _environment(rng: np.random.Generator, careers: Careers) -> dict[tuple[int, int], float]:
+    """Each (season, level)'s run environment, drawn in season then level order."""
+    seasons = np.unique(careers.stints.season)
+    draws = rng.normal(0.0, ENVIRONMENT_SD, (len(seasons), 5))
+    return {
+        (int(season), level): float(draws[i, level])
+        for i, season in enumerate(seasons)
+        for level in range(5)
+    }
 
 
 def _prospect_columns(pop: Population) -> dict[str, np.ndarray]:
@@ -161,7 +181,11 @@ def _prospect_columns(pop: Population) -> dict[str, np.ndarray]:
 
 
 def _line_columns(
-    rng: np.random.Generator, pop: Population, careers: Careers, pitchers: bool
+    rng: np.random.Generator,
+    pop: Population,
+    careers: Careers,
+    environment: dict[tuple[int, int], float],
+    pitchers: bool,
 ) -> dict[str, np.ndarray]:
     """Batting or pitching lines: stint identity plus counting stats drawn from its quality."""
     st = careers.stints
@@ -169,7 +193,13 @@ def _line_columns(
     mine = mine[np.lexsort((st.level[mine], st.start[mine], st.prospect[mine]))]
     who = st.prospect[mine]
     draw = pitching_counts if pitchers else batting_counts
-    counts = draw(rng, st.volume[mine].astype(np.int64), st.quality[mine], pop.tools[who])
+    env = np.array(
+        [
+            environment[(int(s), int(v))]
+            for s, v in zip(st.season[mine], st.level[mine], strict=True)
+        ]
+    )
+    counts = draw(rng, st.volume[mine].astype(np.int64), st.quality[mine], pop.tools[who], env)
     columns = {
         "prospect_id": who + 1,
         "season": st.season[mine],
@@ -191,8 +221,11 @@ def _report_columns(
     who = rep.prospect[order]
     grades = grade_reports(
         rng,
+        skill=rep.skill[order],
         ceiling=rep.ceiling[order],
+        age=rep.age[order],
         years_pro=rep.years_pro[order],
+        looks=rep.looks[order],
         bias=pop.scout_bias[who],
         tools=pop.tools[who],
         is_pitcher=pop.is_pitcher[who],

@@ -17,6 +17,8 @@ FASTBALL, BREAKING, CHANGEUP, CONTROL = range(4)
 
 BATTING_COLUMNS = ("pa", "ab", "h", "doubles", "triples", "hr", "bb", "so", "sb", "cs", "hbp", "sf")
 PITCHING_COLUMNS = ("outs", "bf", "h", "er", "hr", "bb", "so", "hbp")
+SIGNAL = 1.5  # how strongly rates follow quality (skill over the level's bar)
+ENVIRONMENT_SD = 0.15  # run environment of a level in a season (parks, balls, rules), quality units
 
 
 def _rate(base: float, *terms: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -24,20 +26,28 @@ def _rate(base: float, *terms: np.ndarray, low: float, high: float) -> np.ndarra
 
 
 def batting_counts(
-    rng: np.random.Generator, pa: np.ndarray, quality: np.ndarray, tools: np.ndarray
+    rng: np.random.Generator,
+    pa: np.ndarray,
+    quality: np.ndarray,
+    tools: np.ndarray,
+    environment: np.ndarray | float = 0.0,
 ) -> dict[str, np.ndarray]:
-    """A hitter's line for each stint; ``tools`` is (stints, 6) latent tool deviations."""
-    q = np.clip(quality, -2.5, 2.5)
+    """A hitter's line for each stint; ``tools`` is (stints, 6) latent tool deviations.
+
+    ``environment`` is the league's run environment for the stint's season and level
+    (in quality units: above 0 every hitter hits a little better).
+    """
+    q = np.clip(SIGNAL * quality + environment, -2.5, 2.5)
     contact, power, eye, speed = (tools[:, c] for c in (CONTACT, POWER, EYE, SPEED))
-    bb_rate = _rate(0.085, 0.014 * q, 0.018 * eye, low=0.03, high=0.18)
+    bb_rate = _rate(0.085, 0.028 * q, 0.018 * eye, low=0.03, high=0.18)
     bb = rng.binomial(pa, bb_rate)
     hbp = rng.binomial(pa - bb, 0.011)
     sf = rng.binomial(pa - bb - hbp, 0.008)
     ab = pa - bb - hbp - sf
-    so = rng.binomial(ab, _rate(0.245, -0.035 * q, -0.04 * contact, low=0.07, high=0.45))
-    hr = rng.binomial(ab - so, _rate(0.03, 0.012 * q, 0.016 * power, low=0.002, high=0.12))
+    so = rng.binomial(ab, _rate(0.245, -0.06 * q, -0.04 * contact, low=0.07, high=0.45))
+    hr = rng.binomial(ab - so, _rate(0.03, 0.018 * q, 0.016 * power, low=0.002, high=0.12))
     in_play_hits = rng.binomial(
-        ab - so - hr, _rate(0.31, 0.02 * q, 0.012 * contact, 0.008 * speed, low=0.22, high=0.40)
+        ab - so - hr, _rate(0.31, 0.03 * q, 0.012 * contact, 0.008 * speed, low=0.22, high=0.40)
     )
     doubles = rng.binomial(in_play_hits, _rate(0.2, 0.01 * q, 0.02 * power, low=0.1, high=0.32))
     triples = rng.binomial(
@@ -63,21 +73,28 @@ def batting_counts(
 
 
 def pitching_counts(
-    rng: np.random.Generator, bf: np.ndarray, quality: np.ndarray, tools: np.ndarray
+    rng: np.random.Generator,
+    bf: np.ndarray,
+    quality: np.ndarray,
+    tools: np.ndarray,
+    environment: np.ndarray | float = 0.0,
 ) -> dict[str, np.ndarray]:
-    """A pitcher's line for each stint; every batter who did not reach base made an out."""
-    q = np.clip(quality, -2.5, 2.5)
+    """A pitcher's line for each stint; every batter who did not reach base made an out.
+
+    ``environment`` is the run environment (above 0: every pitcher allows a little more).
+    """
+    q = np.clip(SIGNAL * quality - environment, -2.5, 2.5)
     stuff = tools[:, [FASTBALL, BREAKING, CHANGEUP]].mean(axis=1)
     control = tools[:, CONTROL]
-    bb_rate = _rate(0.092, -0.014 * q, -0.02 * control, low=0.03, high=0.2)
+    bb_rate = _rate(0.092, -0.025 * q, -0.02 * control, low=0.03, high=0.2)
     bb = rng.binomial(bf, bb_rate)
     hbp = rng.binomial(bf - bb, 0.01)
-    so = rng.binomial(bf - bb - hbp, _rate(0.23, 0.035 * q, 0.045 * stuff, low=0.08, high=0.45))
+    so = rng.binomial(bf - bb - hbp, _rate(0.23, 0.06 * q, 0.045 * stuff, low=0.08, high=0.45))
     hr = rng.binomial(
-        bf - bb - hbp - so, _rate(0.032, -0.008 * q, -0.005 * stuff, low=0.005, high=0.08)
+        bf - bb - hbp - so, _rate(0.032, -0.012 * q, -0.005 * stuff, low=0.005, high=0.08)
     )
     in_play_hits = rng.binomial(
-        bf - bb - hbp - so - hr, _rate(0.31, -0.015 * q, low=0.24, high=0.37)
+        bf - bb - hbp - so - hr, _rate(0.31, -0.025 * q, low=0.24, high=0.37)
     )
     runners = in_play_hits + bb + hbp
     er = hr + rng.binomial(runners, _rate(0.3, -0.025 * q, low=0.16, high=0.45))

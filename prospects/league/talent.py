@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import gamma
 
 from prospects.db.models import HITTER_POSITIONS
 from prospects.league.names import draw_names
@@ -44,17 +45,22 @@ _HITTER_POSITION_WEIGHT = np.array([0.14, 0.08, 0.12, 0.11, 0.16, 0.09, 0.14, 0.
 
 # Mean peak talent by draft round, anchored on log(round) and interpolated between.
 _ROUND_ANCHORS = np.log([1, 2, 4, 8, 15, 25, 40])
-_PEAK_MEAN_AT_ANCHOR = np.array([0.3, -0.02, -0.62, -1.05, -1.3, -1.73, -1.97])
+_PEAK_MEAN_AT_ANCHOR = np.array([0.3, -0.35, -0.85, -1.05, -1.45, -1.85, -2.05])
 PEAK_SD = 0.9
-INTERNATIONAL_PEAK = (-0.8, 1.0)  # mean and sd: a wider lottery than the draft
+INTERNATIONAL_PEAK = (-1.8, 1.0)  # mean and sd: a wider lottery than the draft
 HIGH_SCHOOL_PEAK_SD = 1.0  # teenagers are harder to read than college players
 
 # Age at which skill tops out: earliest, then a gamma (shape, scale) tail of late bloomers.
 PEAK_AGE = (25.5, 2.0, 1.5)
 PEAK_AGE_LIMIT = 32.0
-GROWTH = (0.07, 0.08)  # growth scale and its log-normal spread between players
+GROWTH = (0.07, 0.4)  # growth scale and its log-normal spread: late bloomers, early peakers
 GROWTH_POWER = 1.7  # skill gap before the peak ~ growth * (years to peak) ** power
 DECLINE = 0.025  # skill lost per squared year past the peak
+# Quantiles of the peak-age distribution: what "a typical player" means for a projection.
+_PEAK_AGE_GRID = np.minimum(
+    PEAK_AGE[0] + gamma.ppf((np.arange(200) + 0.5) / 200, PEAK_AGE[1], scale=PEAK_AGE[2]),
+    PEAK_AGE_LIMIT,
+)
 
 
 @dataclass(frozen=True)
@@ -90,11 +96,34 @@ class Population:
         return self.position == "SP"
 
 
-def skill_at(pop: Population, age: np.ndarray, drift: np.ndarray) -> np.ndarray:
-    """Current skill at ``age``: fast growth when young, a plateau at the peak, then decline."""
-    before = np.maximum(pop.peak_age - age, 0.0)
-    after = np.maximum(age - pop.peak_age, 0.0)
-    return pop.peak + drift - pop.growth * before**GROWTH_POWER - DECLINE * after**2
+def expected_growth_left(age: np.ndarray) -> np.ndarray:
+    """The skill a typical player of ``age`` still has to gain before his peak (minus decline).
+
+    What a scout can project from age alone: the population's average development
+    curve, not the player's own growth rate or peak age, which nobody sees.
+    """
+    age = np.asarray(age, dtype=float)
+    gap = (
+        GROWTH[0]
+        * np.exp(GROWTH[1] ** 2 / 2)
+        * (np.maximum(_PEAK_AGE_GRID[None, :] - age[..., None], 0.0) ** GROWTH_POWER)
+    )
+    decline = DECLINE * np.maximum(age[..., None] - _PEAK_AGE_GRID[None, :], 0.0) ** 2
+    return (gap + decline).mean(axis=-1)
+
+
+def skill_at(
+    pop: Population, age: np.ndarray, drift: np.ndarray, idx: np.ndarray | None = None
+) -> np.ndarray:
+    """Current skill at ``age``: fast growth when young, a plateau at the peak, then decline.
+
+    With ``idx``, for those prospects only (``age`` and ``drift`` then match ``idx``).
+    """
+    who = slice(None) if idx is None else idx
+    peak, peak_age, growth = pop.peak[who], pop.peak_age[who], pop.growth[who]
+    before = np.maximum(peak_age - age, 0.0)
+    after = np.maximum(age - peak_age, 0.0)
+    return peak + drift - growth * before**GROWTH_POWER - DECLINE * after**2
 
 
 def signings_per_season(n: int, first_season: int, last_season: int) -> np.ndarray:

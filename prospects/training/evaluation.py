@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from prospects.features.catalog import FAMILIES, FEATURES
+from prospects.features.catalog import FAMILIES, FEATURES, STAT_LINE_HISTORY
 from prospects.features.data import LeagueData
 from prospects.features.examples import build_examples
 from prospects.training import bootstrap as bs
@@ -24,6 +24,12 @@ from prospects.training.pipeline import TrainingResult, train
 from prospects.training.report import format_report
 
 FAMILY_OF = {f.name: f.family for f in FEATURES}
+STAT_LINES = "stat lines"
+# Rows of the ablation: each family alone, then every feature a stat line feeds at once (the
+# hitting and pitching families and the history features built on the stat composite).
+ABLATIONS: tuple[tuple[str, frozenset[str]], ...] = tuple(
+    (family, frozenset({family})) for family in FAMILIES
+) + ((STAT_LINES, frozenset({"hitting", "pitching", *STAT_LINE_HISTORY})),)
 
 
 @dataclass(frozen=True)
@@ -78,15 +84,21 @@ def ablate(
     result: TrainingResult,
     params: TrainParams,
     progress: Callable[[str], None] | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> list[Ablation]:
-    """Refit without each feature family on the same split; score on the same holdout rows."""
+    """Refit without each feature family on the same split; score on the same holdout rows.
+
+    ``only`` names the rows of ``ABLATIONS`` to run (all by default).
+    """
     train_mask, valid_mask, holdout_mask = result.split.masks(meta["season"], meta["prospect_id"])
     y = meta["label"].to_numpy(dtype=int)
     y_hold = y[holdout_mask]
     draws = bs.resamples(result.holdout_prospects, seed=params.seed)
     out = []
-    for family in FAMILIES:
-        columns = [c for c in X.columns if FAMILY_OF.get(c) != family]
+    for family, dropped in ABLATIONS:
+        if only is not None and family not in only:
+            continue
+        columns = [c for c in X.columns if FAMILY_OF.get(c) not in dropped and c not in dropped]
         if len(columns) == X.shape[1]:
             continue
         if progress is not None:
