@@ -55,23 +55,13 @@ REASONS: tuple[str, ...] = (SUCCEEDED, GRADUATED, RELEASED, INACTIVE, OVER_AGE)
 
 @dataclass(frozen=True)
 class EligibilityRule:
-    """The limits, stated once; ``describe`` says them in words for answers and docs."""
+    """The limits, stated once (``explain`` says them in words)."""
 
     rookie_pa: int = ROOKIE_PA
     rookie_outs: int = ROOKIE_OUTS
     success_pa: int = SUCCESS_PA
     success_outs: int = SUCCESS_OUTS
     max_age: float = MAX_AGE
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rookie_limit": f"{ROOKIE_AB} MLB AB or {ROOKIE_IP} MLB IP "
-            f"(applied as more than {self.rookie_pa} PA or {self.rookie_outs} outs)",
-            "success_bar": f"more than {self.success_pa} MLB PA or {self.success_outs // 3} MLB IP",
-            "active": "a minor-league line in the reference season or the one before, "
-            "or signed in one of them, and not released since",
-            "max_age": self.max_age,
-        }
 
 
 RULE = EligibilityRule()
@@ -298,9 +288,3 @@ def status(row: Mapping[str, Any]) -> dict[str, Any]:
         "message": explain(row) or "Rookie-eligible, active prospect.",
         "facts": facts,
     }
-
-
-def exclusion_counts(frame: pd.DataFrame) -> dict[str, int]:
-    """How many of ``frame`` each first reason left out (reasons with none are omitted)."""
-    counts = frame.loc[~frame["eligible"], "reason"].value_counts()
-    return {code: int(counts[code]) for code in REASONS if code in counts.index}

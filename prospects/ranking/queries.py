@@ -44,27 +44,19 @@ def exclusion_counts(session: Session, snapshot_id: int) -> dict[str, Any]:
     return {"total": sum(n for _, n in rows), "by_reason": {reason: n for reason, n in rows}}
 
 
-def exclusions(session: Session, snapshot_id: int, prospect_ids: list[int]) -> dict[int, str]:
-    """The reason each of ``prospect_ids`` is not a prospect (only those who are not)."""
-    if not prospect_ids:
-        return {}
-    rows = session.execute(
-        select(RankingExclusion.prospect_id, RankingExclusion.reason).where(
-            RankingExclusion.snapshot_id == snapshot_id,
-            RankingExclusion.prospect_id.in_(prospect_ids),
-        )
+def snapshot_exclusions(
+    session: Session, snapshot_id: int, prospect_ids: list[int] | None = None
+) -> dict[int, str]:
+    """Why each player the snapshot's prospect rule excluded is not a prospect (all of them,
+    or only those among ``prospect_ids``)."""
+    stmt = select(RankingExclusion.prospect_id, RankingExclusion.reason).where(
+        RankingExclusion.snapshot_id == snapshot_id
     )
-    return {int(pid): str(reason) for pid, reason in rows}
-
-
-def snapshot_exclusions(session: Session, snapshot_id: int) -> dict[int, str]:
-    """Every player a snapshot's prospect rule excluded, with the reason (for exports)."""
-    rows = session.execute(
-        select(RankingExclusion.prospect_id, RankingExclusion.reason).where(
-            RankingExclusion.snapshot_id == snapshot_id
-        )
-    )
-    return {int(pid): str(reason) for pid, reason in rows}
+    if prospect_ids is not None:
+        if not prospect_ids:
+            return {}
+        stmt = stmt.where(RankingExclusion.prospect_id.in_(prospect_ids))
+    return {int(pid): str(reason) for pid, reason in session.execute(stmt)}
 
 
 def describe_snapshot(snapshot: RankingSnapshot, *, reused: bool = False) -> dict[str, Any]:
@@ -179,7 +171,7 @@ def entries_page(
         .limit(per_page)
     )
     rows = list(rows)
-    flags = exclusions(session, snapshot_id, [row.prospect_id for row in rows])
+    flags = snapshot_exclusions(session, snapshot_id, [row.prospect_id for row in rows])
     return [describe_entry(row, flags.get(row.prospect_id)) for row in rows], total
 
 
