@@ -12,6 +12,7 @@ import prospects.keys as keys_module
 from app import create_app
 from prospects.db.models import Prospect
 from prospects.db.session import session_scope
+from tests.stack import REDIS_BASE
 
 # Routes a client may call without a key. Adding a route anywhere else without
 # authentication fails test_every_other_route_refuses_a_request_without_a_key.
@@ -38,7 +39,7 @@ def _concrete(rule: str) -> str:
 
 
 def _routes():
-    app = create_app({"REDIS_URL": "redis://127.0.0.1:6379/11", "DATABASE_URL": "sqlite://"})
+    app = create_app({"REDIS_URL": f"{REDIS_BASE}/11", "DATABASE_URL": "sqlite://"})
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS:
             continue

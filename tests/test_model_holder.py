@@ -15,9 +15,10 @@ from mlflow.tracking import MlflowClient
 from prospects import registry
 from prospects.errors import ModelUnavailableError, NoChampionError
 from prospects.jobs import JobStore
+from tests.stack import REDIS_BASE
 from workers.models import ModelHolder, artifact_key
 
-REDIS_URL = "redis://127.0.0.1:6379/4"
+REDIS_URL = f"{REDIS_BASE}/4"
 NAME = "holder-test-model"
 
 
