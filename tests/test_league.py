@@ -103,6 +103,13 @@ def test_the_calibration_table_holds_every_published_figure(frames) -> None:
     assert [r["figure"] for r in rows] == [p.figure for p in figures.PUBLISHED]
     text = figures.format_calibration(rows)
     assert "Baseball America" in text and "Lahman" in text and "Dominican" in text
+    assert "FanGraphs" in text and "MLB.com" in text
+
+
+def test_an_age_figure_reads_in_years_not_percent(frames) -> None:
+    rows = [r for r in figures.calibration_table(frames, LAST) if r["figure"] == "mean age at AA"]
+    line = next(x for x in figures.format_calibration(rows).splitlines() if "mean age" in x)
+    assert "23.8" in line and "±1.0 yrs" in line and "%" not in line
 
 
 def test_most_prospects_last_graded_fv_60_or_better_succeed(frames) -> None:

@@ -44,7 +44,7 @@ class LeagueFrames:
     prospects: pd.DataFrame
     outcomes: pd.DataFrame
     reports: pd.DataFrame
-    lines: pd.DataFrame  # prospect_id, season, level: one row per minor-league stint
+    lines: pd.DataFrame  # prospect_id, season, level, age, volume: one per minor-league stint
 
     @property
     def minor_seasons(self) -> pd.DataFrame:
@@ -62,8 +62,20 @@ def load_frames(session: Session) -> LeagueFrames:
 
     lines = pd.concat(
         [
-            frame(BattingLine.prospect_id, BattingLine.season, BattingLine.level),
-            frame(PitchingLine.prospect_id, PitchingLine.season, PitchingLine.level),
+            frame(
+                BattingLine.prospect_id,
+                BattingLine.season,
+                BattingLine.level,
+                BattingLine.age,
+                BattingLine.pa,
+            ).rename(columns={"pa": "volume"}),
+            frame(
+                PitchingLine.prospect_id,
+                PitchingLine.season,
+                PitchingLine.level,
+                PitchingLine.age,
+                PitchingLine.bf,
+            ).rename(columns={"bf": "volume"}),
         ]
     )
     return LeagueFrames(
@@ -100,8 +112,12 @@ def frames_from_columns(tables: Any) -> LeagueFrames:
     reports["report_date"] = pd.to_datetime(reports["report_date"]).dt.date
     lines = pd.concat(
         [
-            frame(tables.batting, "prospect_id", "season", "level"),
-            frame(tables.pitching, "prospect_id", "season", "level"),
+            frame(tables.batting, "prospect_id", "season", "level", "age", "pa").rename(
+                columns={"pa": "volume"}
+            ),
+            frame(tables.pitching, "prospect_id", "season", "level", "age", "bf").rename(
+                columns={"bf": "volume"}
+            ),
         ]
     ).reset_index(drop=True)
     return LeagueFrames(prospects=p, outcomes=outcomes, reports=reports, lines=lines)
@@ -223,6 +239,21 @@ def debut_levels(frames: LeagueFrames) -> dict[str, float]:
     return result
 
 
+def mean_age_by_level(frames: LeagueFrames) -> dict[str, float]:
+    """Average age at each level, weighted by PA or batters faced (as Baseball-Reference does)."""
+    lines = frames.lines
+    result = {}
+    for level in LEVELS:
+        at = lines[lines["level"] == level]
+        weights = at["volume"].to_numpy(float)
+        result[level] = (
+            float(np.average(at["age"].to_numpy(float), weights=weights))
+            if weights.sum() > 0
+            else float("nan")
+        )
+    return result
+
+
 def fv_peak_correlation(frames: LeagueFrames, peak: np.ndarray, pro_season: int = 1) -> float:
     """Correlation of the latest FV in a prospect's ``pro_season``-th season with his latent peak.
 
@@ -310,6 +341,17 @@ DOMINICAN_URL = (
 )
 
 
+FANGRAPHS_AGES = (
+    'FanGraphs, "Minor League Leaderboard Context": average age by level '
+    "(fangraphs.com/blogs/minor-league-leaderboard-context/)"
+)
+MLB_SKIPS = (
+    'MLB.com, "MLB prospects moving rapidly in 2020": 16 of the 1,746 debutants of 2013-2019 '
+    "jumped straight from Class A or A-Advanced (mlb.com/news/mlb-prospects-moving-rapidly-in-2020)"
+)
+AGE_TOLERANCE = 1.0  # years
+
+
 def relative_tolerance(published: float) -> float:
     """25% of the published rate, or 2 points absolute for rates under 8%."""
     return 0.02 if published < 0.08 else 0.25 * published
@@ -324,6 +366,7 @@ class Published:
     tolerance: float
     source: str
     measure: Callable[[LeagueFrames, int], float]
+    unit: str = "rate"  # "rate" (a share, printed as %) or "years"
 
     def check(self, frames: LeagueFrames, last_season: int) -> dict[str, object]:
         value = float(self.measure(frames, last_season))
@@ -334,6 +377,7 @@ class Published:
             "tolerance": self.tolerance,
             "pass": bool(abs(value - self.published) <= self.tolerance),
             "source": self.source,
+            "unit": self.unit,
         }
 
 
@@ -347,6 +391,15 @@ def _years(bucket: str) -> Callable[[LeagueFrames, int], float]:
 
 def _debut(bucket: str) -> Callable[[LeagueFrames, int], float]:
     return lambda frames, last: success_by_debut_age(frames, last)[bucket]
+
+
+def _age(level: str) -> Callable[[LeagueFrames, int], float]:
+    return lambda frames, last: mean_age_by_level(frames)[level]
+
+
+def _debut_below_aa(frames: LeagueFrames, last_season: int) -> float:
+    shares = debut_levels(frames)
+    return shares["Rk"] + shares["A"] + shares["A+"]
 
 
 def _ba(figure: str, published: float, measure: Callable) -> Published:
@@ -383,6 +436,13 @@ PUBLISHED: tuple[Published, ...] = (
     Published("same, debut age 25", 0.40, 0.10, LAHMAN, _debut("25")),
     Published("same, debut age 27", 0.25, 0.10, LAHMAN, _debut("27")),
     Published("same, all debutants", 0.46, 0.06, LAHMAN, _debut("overall")),
+    Published("debutants straight from below AA", 16 / 1746, 0.02, MLB_SKIPS, _debut_below_aa),
+    # Ages are years, not rates (``Published.unit``). AAA is left out: its published 28.2 is set
+    # by veterans the league does not simulate (docs/league.md, "Not modelled").
+    *(
+        Published(f"mean age at {level}", age, AGE_TOLERANCE, FANGRAPHS_AGES, _age(level), "years")
+        for level, age in (("Rk", 19.4), ("A", 21.2), ("A+", 22.4), ("AA", 23.8))
+    ),
 )
 
 
@@ -395,11 +455,13 @@ def format_calibration(rows: list[dict[str, object]]) -> str:
     """The table ``callup evaluate`` prints."""
     lines = [f"{'figure':48}{'published':>10}{'league':>8}{'tolerance':>11}{'':>6}"]
     for r in rows:
-        lines.append(
-            f"{r['figure']:48}{r['published']:>10.1%}{r['league']:>8.1%}"
-            f"{'±' + format(r['tolerance'] * 100, '.1f') + ' pts':>11}"
-            f"{'pass' if r['pass'] else 'FAIL':>6}"
-        )
+        if r.get("unit") == "years":
+            values = f"{r['published']:>10.1f}{r['league']:>8.1f}"
+            tolerance = f"±{r['tolerance']:.1f} yrs"
+        else:
+            values = f"{r['published']:>10.1%}{r['league']:>8.1%}"
+            tolerance = f"±{r['tolerance'] * 100:.1f} pts"
+        lines.append(f"{r['figure']:48}{values}{tolerance:>11}{'pass' if r['pass'] else 'FAIL':>6}")
     sources = sorted({str(r["source"]) for r in rows})
     return "\n".join(lines + [f"source: {s}" for s in sources])
 
