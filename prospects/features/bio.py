@@ -9,16 +9,6 @@ from prospects.features.data import Columns
 from prospects.features.grouping import DAYS_PER_YEAR
 
 PREMIUM_POSITIONS = ("C", "SS", "CF")
-# FanGraphs' positional adjustment, runs per 162 defensive games ("Win Values Explained: Part
-# Three", fangraphs.com): what a position's glove is worth beside the bat. Stat lines show only
-# the bat, so a catcher's .700 OPS is worth more than a first baseman's.
-POSITION_RUNS = {"C": 12.5, "1B": -12.5, "2B": 2.5, "3B": 2.5, "SS": 7.5, "LF": -7.5,
-                 "CF": 2.5, "RF": -7.5, "DH": -17.5}  # fmt: skip
-
-
-def position_runs(position: np.ndarray) -> np.ndarray:
-    """The positional adjustment for each position code; NaN for pitchers and unknown codes."""
-    return np.array([POSITION_RUNS.get(p, np.nan) for p in position], dtype=np.float64)
 
 
 def _one_of(values: np.ndarray, choices: tuple[str, ...]) -> np.ndarray:
@@ -40,7 +30,6 @@ def bio_features(prospects: Columns, as_of_day: float) -> dict[str, np.ndarray]:
         "is_pitcher": _one_of(position, PITCHER_POSITIONS),
         "is_reliever": (position == "RP").astype(np.float64),
         "premium_position": _one_of(position, PREMIUM_POSITIONS),
-        "position_adjustment": position_runs(position),
         "bats_left": (prospects["bats"] == "L").astype(np.float64),
         "bats_switch": (prospects["bats"] == "S").astype(np.float64),
         "throws_left": (prospects["throws"] == "L").astype(np.float64),

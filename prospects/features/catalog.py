@@ -84,12 +84,6 @@ def _catalog() -> tuple[Feature, ...]:
     add("bio", "is_pitcher", "1 for a pitcher (SP or RP), 0 for a position player.")
     add("bio", "is_reliever", "1 for a relief pitcher (RP).")
     add("bio", "premium_position", "1 for a catcher, shortstop or center fielder.")
-    add(
-        "bio",
-        "position_adjustment",
-        "FanGraphs' positional adjustment for the position, runs per 162 games (C +12.5 .. "
-        "DH -17.5): the glove's worth that stat lines do not show; NaN for a pitcher.",
-    )
     add("bio", "bats_left", "1 if the prospect bats left-handed.")
     add("bio", "bats_switch", "1 for a switch-hitter.")
     add("bio", "throws_left", "1 if the prospect throws left-handed.")

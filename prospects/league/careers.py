@@ -64,10 +64,7 @@ STUCK_AFTER = np.array([1, 2, 2, 2, 3])  # seasons at Rk..AAA before staying cou
 VETERAN_AGE = 27.7  # each year past this without a debut weighs like a year more for the level
 MINOR_LEAGUE_AGE_LIMIT = 31.0
 # MLB playing time: share of a full season as a smooth function of skill over the MLB bar.
-# Sunk cost: clubs give the players they paid most for more MLB time than their play earns (Staw
-# & Hoang 1995 for the NBA; Harkins 2011 for MLB: overall pick predicts games and at-bats). Extra
-# share of a season by draft round, anchored on log(round) like the talent means; 0 from round 11.
-INVESTMENT_ANCHORS = (np.log([1, 2, 4, 10]), np.array([0.12, 0.03, 0.02, 0.0]))
+FIRST_ROUND_PATIENCE = 0.12  # extra share of a season clubs give their first-round picks
 MLB_SHARE = {"mid": 0.15, "width": 0.4, "opportunity_sd": 0.12, "noise_sd": 0.1}
 OPTION_SHARE = 0.6  # players earning more MLB time than this are not sent down to AAA
 MLB_RETIRE_SKILL = -0.5
@@ -210,13 +207,6 @@ class _Collector:
         return {name: np.concatenate(parts) for name, parts in self._parts.items()}
 
 
-def investment(draft_round: np.ndarray) -> np.ndarray:
-    """Extra MLB playing time clubs give a pick for what they spent on him (0: international)."""
-    rounds = np.asarray(draft_round, dtype=float)
-    extra = np.interp(np.log(np.maximum(rounds, 1.0)), *INVESTMENT_ANCHORS)
-    return np.where(rounds >= 1, extra, 0.0)
-
-
 class _Simulation:
     """The league's state between seasons and the rules that move it on."""
 
@@ -233,8 +223,7 @@ class _Simulation:
         self.looks = np.zeros(n, np.int64)
         self.stat_read = np.full(n, np.nan)  # last season's skill as its stat line showed it
         self.opportunity = rng.normal(0.0, MLB_SHARE["opportunity_sd"], n)
-        self.opportunity += investment(pop.draft_round)
-        self.position_value = pop.position_value
+        self.opportunity += FIRST_ROUND_PATIENCE * (pop.draft_round == 1)
         roles = [~pop.is_pitcher, pop.is_starter]
         self.minors_full = np.select(
             roles, [MINORS_FULL["hitter"], MINORS_FULL["starter"]], MINORS_FULL["reliever"]
@@ -307,12 +296,7 @@ class _Simulation:
             start=columns["start"][mask],
             end=columns["end"][mask],
             volume=columns["volume"][mask],
-            # A stat line shows the bat: the glove's worth (the positional adjustment) is part
-            # of the skill clubs act on, but no hitting line measures it.
-            quality=stay.skill[mask]
-            - self.position_value[stay.idx[mask]]
-            - LEVEL_BAR[level]
-            + columns["luck"][mask],
+            quality=stay.skill[mask] - LEVEL_BAR[level] + columns["luck"][mask],
             age=stay.age[mask],
         )
 

@@ -18,7 +18,6 @@ import numpy as np
 from scipy.stats import gamma
 
 from prospects.db.models import HITTER_POSITIONS
-from prospects.features.bio import position_runs
 from prospects.league.names import draw_names
 
 ORGANIZATIONS: tuple[str, ...] = (
@@ -46,16 +45,10 @@ _HITTER_POSITION_WEIGHT = np.array([0.14, 0.08, 0.12, 0.11, 0.16, 0.09, 0.14, 0.
 
 # Mean peak talent by draft round, anchored on log(round) and interpolated between.
 _ROUND_ANCHORS = np.log([1, 2, 4, 8, 15, 25, 40])
-_PEAK_MEAN_AT_ANCHOR = np.array([0.3, -0.42, -0.85, -1.05, -1.45, -1.85, -2.05])
+_PEAK_MEAN_AT_ANCHOR = np.array([0.3, -0.35, -0.85, -1.05, -1.45, -1.85, -2.05])
 PEAK_SD = 0.9
 INTERNATIONAL_PEAK = (-1.8, 1.0)  # mean and sd: a wider lottery than the draft
 HIGH_SCHOOL_PEAK_SD = 1.0  # teenagers are harder to read than college players
-
-# What a hitter's glove is worth beside his bat (``bio.POSITION_RUNS``, FanGraphs' positional
-# adjustment in runs per 162 games) on the skill scale, at 40 runs a unit (one unit is about the
-# distance from the MLB bar to a four-win regular): a catcher's skill, the value clubs act on, is
-# his bat plus 0.31; his stat lines show only the bat.
-RUNS_PER_SKILL = 40.0
 
 # Age at which skill tops out: earliest, then a gamma (shape, scale) tail of late bloomers.
 PEAK_AGE = (25.5, 2.0, 1.5)
@@ -101,16 +94,6 @@ class Population:
     @property
     def is_starter(self) -> np.ndarray:
         return self.position == "SP"
-
-    @property
-    def position_value(self) -> np.ndarray:
-        """Skill a hitter's position adds beyond his bat (``POSITION_RUNS``); 0 for pitchers."""
-        return position_value(self.position)
-
-
-def position_value(position: np.ndarray) -> np.ndarray:
-    """The positional adjustment on the skill scale for each position code (0 for pitchers)."""
-    return np.nan_to_num(position_runs(position)) / RUNS_PER_SKILL
 
 
 def expected_growth_left(age: np.ndarray) -> np.ndarray:
