@@ -1,28 +1,28 @@
-"""How much to trust a prediction, from the evidence behind it — not from the probability alone.
+"""How much to trust a prediction: the width of its interval and whether he resembles the past.
 
-The rule (documented in docs/confidence.md) adds points for evidence and
-takes them away for an input unlike anything the model was trained on:
+The rule (documented and validated in docs/confidence.md):
 
-* sample: professional plate appearances (hitters) or batters faced (pitchers)
-  known on the date — 800 or more: +2; 250 to 799: +1; fewer: 0;
-* margin: distance from the 50% decision boundary in log-odds, |logit p| —
-  2 or more (p ≤ 12% or ≥ 88%): +2; 1 or more (p ≤ 27% or ≥ 73%): +1;
-* unusual input: features outside the central 99% of the training data —
-  3 or more: −2; 1 or 2: −1.
+* a profile unlike the training population (``prospects.serving.ood``: a
+  Mahalanobis distance beyond the training rows' 99th percentile) is ``low``,
+  whatever the interval says — the members agree there only because none of
+  them has seen anyone like him;
+* otherwise the interval's width in log-odds decides: at most ``HIGH_WIDTH`` is
+  ``high``, more than ``LOW_WIDTH`` is ``low``, between them ``medium``.
 
-3 points or more is ``high``, 1–2 ``medium``, 0 or less ``low``.
+The width is read in log-odds, not in points of probability, so a low
+probability is not "sure" merely because it is low (a 2-8% interval is as
+wide, in log-odds, as a 40-75% one). The sample behind the numbers is quoted
+as context, not scored: the interval already carries it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
-SAMPLE_HIGH, SAMPLE_MEDIUM = 800, 250
-MARGIN_HIGH, MARGIN_MEDIUM = 2.0, 1.0
-UNUSUAL_MANY = 3
-HIGH_POINTS, MEDIUM_POINTS = 3, 1
+HIGH_WIDTH = 0.8  # log-odds between the interval's ends
+LOW_WIDTH = 1.4
 
 
 @dataclass(frozen=True)
@@ -30,48 +30,43 @@ class Confidence:
     """A level and the reasons that produced it, in words a user can check."""
 
     level: str
-    points: int
     reasons: tuple[str, ...]
 
 
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
-    return float(np.log(p / (1 - p)))
+    return math.log(p / (1 - p))
 
 
-def assess(probability: float, sample: int, sample_unit: str, unusual: int) -> Confidence:
+def width(interval: Mapping[str, float]) -> float:
+    """The interval's width in log-odds."""
+    return _logit(interval["high"]) - _logit(interval["low"])
+
+
+def assess(
+    interval: Mapping[str, float] | None, unusual: bool | None, sample: int, unit: str
+) -> Confidence:
     """Apply the rule to one prediction."""
-    points, reasons = 0, []
-    if sample >= SAMPLE_HIGH:
-        points += 2
-        reasons.append(f"large sample: {sample} {sample_unit}")
-    elif sample >= SAMPLE_MEDIUM:
-        points += 1
-        reasons.append(f"moderate sample: {sample} {sample_unit}")
-    else:
-        reasons.append(f"small sample: {sample} {sample_unit}")
-
-    margin = abs(_logit(probability))
-    if margin >= MARGIN_HIGH:
-        points += 2
-        reasons.append("far from the decision boundary")
-    elif margin >= MARGIN_MEDIUM:
-        points += 1
-        reasons.append("some distance from the decision boundary")
-    else:
-        reasons.append("close to the decision boundary")
-
-    if unusual >= UNUSUAL_MANY:
-        points -= 2
-        reasons.append(f"{unusual} features outside the training range")
-    elif unusual > 0:
-        points -= 1
-        reasons.append(f"{unusual} feature(s) outside the training range")
-
-    if points >= HIGH_POINTS:
-        level = "high"
-    elif points >= MEDIUM_POINTS:
+    reasons = []
+    if interval is None:
         level = "medium"
+        reasons.append("this model version states no interval")
     else:
+        w = width(interval)
+        span = f"{(interval['high'] - interval['low']) * 100:.0f} points wide"
+        if w <= HIGH_WIDTH:
+            level = "high"
+            reasons.append(f"a narrow interval ({span})")
+        elif w <= LOW_WIDTH:
+            level = "medium"
+            reasons.append(f"a moderate interval ({span})")
+        else:
+            level = "low"
+            reasons.append(f"a wide interval ({span})")
+    if unusual:
         level = "low"
-    return Confidence(level, points, tuple(reasons))
+        reasons.append("a profile unlike the prospects the model learned from")
+    elif unusual is not None:
+        reasons.append("a profile like many the model learned from")
+    reasons.append(f"{sample:,} {unit} on record")
+    return Confidence(level, tuple(reasons))

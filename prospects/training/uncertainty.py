@@ -1,0 +1,245 @@
+"""What a model needs to say how sure it is: calibration, interval members, the population.
+
+Fitted once per training run, after the honest split, and written onto the
+served booster as attributes (``calibration``, ``interval_members``,
+``population``), so every version serves with its own. Each part is then
+judged on the holdout, which none of them saw:
+
+* **Calibration** (Platt) on the validation fold — later than every training
+  season — from the evaluation model's logits; ECE on the eligible holdout
+  before and after.
+* **Interval**: ``MEMBERS`` boosters on prospect-level bootstrap resamples of the
+  training fold. Coverage is measured on the holdout two ways: leave-one-member-
+  out (does the interval from the other members hold a further bootstrap model's
+  answer? the uncertainty the interval states), and by probability decile (does
+  the decile's observed success rate fall inside its mean interval?).
+* **Population** for the out-of-distribution check, on every row the served
+  model was fitted on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+from scipy.stats import t as student_t
+
+from prospects.serving.calibration import CALIBRATION_ATTR, Calibration, fit_platt
+from prospects.serving.interval import INTERVAL_ATTR, IntervalEnsemble
+from prospects.serving.ood import OOD_ATTR, Population
+from prospects.training.metrics import expected_calibration_error
+from prospects.training.model import TrainParams, fit_booster, to_dmatrix
+
+MEMBERS = 10
+LEVEL = 0.80
+# Members use a faster recipe than the served model (5x the learning rate, a fifth of the
+# trees): their job is the spread, and each costs one probability evaluation per answer.
+MEMBER_SPEEDUP = 5
+DECILES = 10
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One probability decile of the holdout: predicted, observed, and the mean interval."""
+
+    n: int
+    predicted: float
+    observed: float
+    low: float
+    high: float
+
+    @property
+    def covered(self) -> bool:
+        return self.low <= self.observed <= self.high
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """The fitted parts and what the holdout says about them."""
+
+    calibration: Calibration
+    ensemble: IntervalEnsemble
+    population: Population
+    holdout_logit: np.ndarray  # evaluation model, raw
+    holdout_p: np.ndarray  # calibrated
+    holdout_low: np.ndarray
+    holdout_high: np.ndarray
+    holdout_unusual: np.ndarray
+    member_coverage: float
+    deciles: tuple[CoverageRow, ...]
+    metrics: dict[str, float]
+
+    def attributes(self) -> dict[str, str]:
+        """What the served booster carries (``booster.set_attr(**...)``)."""
+        return {
+            CALIBRATION_ATTR: self.calibration.to_json(),
+            INTERVAL_ATTR: self.ensemble.to_json(),
+            OOD_ATTR: self.population.to_json(),
+        }
+
+
+def half_width_factor(members: int, level: float) -> float:
+    """Student-t prediction factor for one more bootstrap draw: t_{B-1} * sqrt(1 + 1/B).
+
+    The members' standard deviation is estimated from ``members`` draws, and the
+    interval must hold a further draw, not the mean of these: hence t, and the
+    sqrt(1 + 1/B).
+    """
+    return float(student_t.ppf(0.5 + level / 2, members - 1) * np.sqrt(1 + 1 / members))
+
+
+def member_params(params: TrainParams, n_trees: int, seed: int) -> TrainParams:
+    return replace(
+        params,
+        n_estimators=max(20, int(np.ceil(n_trees / MEMBER_SPEEDUP))),
+        learning_rate=min(0.3, params.learning_rate * MEMBER_SPEEDUP),
+        early_stopping_rounds=None,
+        seed=seed,
+    )
+
+
+def fit_members(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    prospects: np.ndarray,
+    params: TrainParams,
+    n_trees: int,
+    members: int = MEMBERS,
+) -> tuple[xgb.Booster, ...]:
+    """``members`` boosters, each on a resample of prospects drawn with replacement."""
+    rng = np.random.default_rng(params.seed)
+    ids = np.unique(prospects)
+    rows_of = pd.Series(np.arange(len(prospects))).groupby(prospects).apply(np.asarray)
+    fitted = []
+    for k in range(members):
+        drawn = rng.choice(ids, size=len(ids), replace=True)
+        rows = np.concatenate([rows_of[i] for i in drawn])
+        fitted.append(
+            fit_booster(X.iloc[rows], y[rows], None, None, member_params(params, n_trees, k))
+        )
+    return tuple(fitted)
+
+
+def member_margins(members: tuple[xgb.Booster, ...], X: pd.DataFrame) -> np.ndarray:
+    dm = to_dmatrix(X)
+    return np.stack([m.predict(dm, output_margin=True) for m in members])
+
+
+def leave_one_out_coverage(margins: np.ndarray, level: float) -> float:
+    """Share of (row, member) pairs where the member lies in the others' interval."""
+    b = margins.shape[0]
+    factor = half_width_factor(b - 1, level)
+    hits = []
+    for k in range(b):
+        others = np.delete(margins, k, axis=0)
+        centre, spread = others.mean(axis=0), others.std(axis=0, ddof=1)
+        hits.append(np.abs(margins[k] - centre) <= factor * spread)
+    return float(np.mean(hits))
+
+
+def decile_coverage(
+    y: np.ndarray, p: np.ndarray, low: np.ndarray, high: np.ndarray, bins: int = DECILES
+) -> tuple[CoverageRow, ...]:
+    order = np.argsort(p, kind="stable")
+    rows = []
+    for part in np.array_split(order, bins):
+        if len(part) == 0:
+            continue
+        rows.append(
+            CoverageRow(
+                n=len(part),
+                predicted=float(p[part].mean()),
+                observed=float(y[part].mean()),
+                low=float(low[part].mean()),
+                high=float(high[part].mean()),
+            )
+        )
+    return tuple(rows)
+
+
+def fit_uncertainty(
+    X: pd.DataFrame,
+    meta: pd.DataFrame,
+    masks: tuple[np.ndarray, np.ndarray, np.ndarray],
+    evaluated: xgb.Booster,
+    params: TrainParams,
+    fitted_on: np.ndarray,
+    members: int = MEMBERS,
+    level: float = LEVEL,
+) -> Uncertainty:
+    """Calibrate, fit the interval members and the population, and judge them on the holdout."""
+    train_mask, valid_mask, holdout_mask = masks
+    y = meta["label"].to_numpy(dtype=int)
+    n_trees = evaluated.num_boosted_rounds()
+    calibration = fit_platt(
+        evaluated.predict(to_dmatrix(X[valid_mask]), output_margin=True), y[valid_mask]
+    )
+    fitted = fit_members(
+        X[train_mask],
+        y[train_mask],
+        meta.loc[train_mask, "prospect_id"].to_numpy(),
+        params,
+        n_trees,
+        members,
+    )
+    ensemble = IntervalEnsemble(level, fitted, half_width_factor(members, level))
+    population = Population.fit(X[fitted_on].to_numpy(dtype=np.float64))
+
+    X_hold, y_hold = X[holdout_mask], y[holdout_mask]
+    logit = evaluated.predict(to_dmatrix(X_hold), output_margin=True).astype(np.float64)
+    margins = member_margins(fitted, X_hold)
+    lo, hi = ensemble.bounds(logit, margins.std(axis=0, ddof=1))
+    p, low, high = calibration(logit), calibration(lo), calibration(hi)
+    unusual = population.unusual(X_hold.to_numpy(dtype=np.float64))
+    coverage = leave_one_out_coverage(margins, level)
+    deciles = decile_coverage(y_hold, p, low, high)
+    metrics = {
+        "holdout_ece_raw_eligible": expected_calibration_error(y_hold, 1 / (1 + np.exp(-logit))),
+        "holdout_ece_calibrated_eligible": expected_calibration_error(y_hold, p),
+        "interval_level": level,
+        "interval_member_coverage": coverage,
+        "interval_decile_coverage": float(np.mean([r.covered for r in deciles])),
+        "interval_mean_width": float(np.mean(high - low)),
+        "calibration_a": calibration.a,
+        "calibration_b": calibration.b,
+        "holdout_unusual_share": float(unusual.mean()),
+        "train_unusual_share": float(
+            population.unusual(X[train_mask].to_numpy(dtype=np.float64)).mean()
+        ),
+    }
+    return Uncertainty(
+        calibration=calibration,
+        ensemble=ensemble,
+        population=population,
+        holdout_logit=logit,
+        holdout_p=p,
+        holdout_low=low,
+        holdout_high=high,
+        holdout_unusual=unusual,
+        member_coverage=coverage,
+        deciles=deciles,
+        metrics=metrics,
+    )
+
+
+def coverage_table(uncertainty: Uncertainty) -> dict[str, object]:
+    """The holdout's coverage figures, as logged to MLflow and quoted in docs/confidence.md."""
+    return {
+        "level": uncertainty.ensemble.level,
+        "member_coverage": uncertainty.member_coverage,
+        "deciles": [{**asdict(row), "covered": row.covered} for row in uncertainty.deciles],
+    }
+
+
+def log_uncertainty(holdout_y: np.ndarray, uncertainty: Uncertainty) -> None:
+    """Into the active MLflow run: the calibrated reliability plot and the coverage table."""
+    import mlflow
+
+    from prospects.training import plots
+
+    fig = plots.calibration_figure(holdout_y, uncertainty.holdout_p)
+    mlflow.log_figure(fig, "plots/reliability_calibrated.png")
+    plots.close(fig)
+    mlflow.log_dict(coverage_table(uncertainty), "interval_coverage.json")
