@@ -96,17 +96,20 @@ def _groups(
     index: np.ndarray,
     names: list[str],
     shown: np.ndarray,
+    stat_line: np.ndarray,
 ) -> list[Group]:
     """The concept groups of one row, strongest first, each with its plainest facts.
 
     A fact is a feature of the group pulling the same way as the group, so no
-    fact reads backwards to the effect it is quoted for; diagnostics are never facts.
+    fact reads backwards to the effect it is quoted for; diagnostics are never facts,
+    and neither is a missing stat line (a pitcher's absent batting line says nothing).
     """
     out = []
+    present = ~np.isnan(X[row]) | ~stat_line
     for g, concept in enumerate(concepts):
         sign = np.sign(points[row, g])
         members = np.flatnonzero(
-            (index == g) & shown & (np.sign(contrib[row, : len(names)]) == sign)
+            (index == g) & shown & present & (np.sign(contrib[row, : len(names)]) == sign)
         )
         members = members[np.argsort(-np.abs(contrib[row, members]))][:FACTS_PER_GROUP]
         facts = tuple(wording(names[i]).format(float(X[row, i])) for i in members)
@@ -154,6 +157,7 @@ def score(
     names = list(model.feature_names)
     concepts, index = concept_index(names)
     shown = np.array([not wording(n).diagnostic for n in names])
+    stat_line = np.array([wording(n).concept == "performance" for n in names])
     points = shapley_points(bias, group_logits(contrib, index, len(concepts)), link)
     results = []
     for row, prospect_id in enumerate(features.index):
@@ -169,9 +173,13 @@ def score(
             }
         )
         unusual = None if distance is None else bool(distance[row] > model.population.threshold)  # type: ignore[union-attr]
-        conf = confidence_rule.assess(interval, unusual, int(who["sample"]), str(who["unit"]))
+        conf = confidence_rule.assess(
+            p, interval, model.widths, unusual, int(who["sample"]), str(who["unit"])
+        )
         shown_points = tenths(round(p, 6), round(float(base[row]), 6), points[row])
-        groups = _groups(row, concepts, points, shown_points, contrib, X, index, names, shown)
+        groups = _groups(
+            row, concepts, points, shown_points, contrib, X, index, names, shown, stat_line
+        )
         pro, con = top_factors(contrib[row], X[row].astype(float), names, shown=shown)
         role = f"{who['position']}, {'pitcher' if who['is_pitcher'] else 'hitter'}"
         status = None if standing is None else standing.get(int(prospect_id))

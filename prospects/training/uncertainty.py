@@ -27,6 +27,7 @@ import xgboost as xgb
 from scipy.stats import t as student_t
 
 from prospects.serving.calibration import CALIBRATION_ATTR, Calibration, fit_platt
+from prospects.serving.confidence import CONFIDENCE_ATTR, WidthTable, levels
 from prospects.serving.interval import INTERVAL_ATTR, IntervalEnsemble
 from prospects.serving.ood import OOD_ATTR, Population
 from prospects.training.metrics import expected_calibration_error
@@ -55,6 +56,22 @@ class CoverageRow:
         return self.low <= self.observed <= self.high
 
 
+LEVELS = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class ConfidenceRow:
+    """One (probability bin, confidence level) cell of the holdout validation."""
+
+    bin: int
+    level: str
+    n: int
+    predicted: float
+    observed: float
+    brier: float
+    excess: float  # mean of (y - p)^2 - p(1 - p): estimates (truth - p)^2, the noise taken out
+
+
 @dataclass(frozen=True)
 class Uncertainty:
     """The fitted parts and what the holdout says about them."""
@@ -62,6 +79,7 @@ class Uncertainty:
     calibration: Calibration
     ensemble: IntervalEnsemble
     population: Population
+    widths: WidthTable
     holdout_logit: np.ndarray  # evaluation model, raw
     holdout_p: np.ndarray  # calibrated
     holdout_low: np.ndarray
@@ -69,6 +87,8 @@ class Uncertainty:
     holdout_unusual: np.ndarray
     member_coverage: float
     deciles: tuple[CoverageRow, ...]
+    holdout_level: np.ndarray
+    confidence_rows: tuple[ConfidenceRow, ...]
     metrics: dict[str, float]
 
     def attributes(self) -> dict[str, str]:
@@ -77,7 +97,11 @@ class Uncertainty:
             CALIBRATION_ATTR: self.calibration.to_json(),
             INTERVAL_ATTR: self.ensemble.to_json(),
             OOD_ATTR: self.population.to_json(),
+            CONFIDENCE_ATTR: self.widths.to_json(),
         }
+
+    def matched(self, error: str = "brier") -> dict[str, float]:
+        return matched(self.confidence_rows, error)
 
 
 def half_width_factor(members: int, level: float) -> float:
@@ -159,6 +183,64 @@ def decile_coverage(
     return tuple(rows)
 
 
+def matched(rows: tuple[ConfidenceRow, ...], error: str = "brier") -> dict[str, float]:
+    """Per level, an error at matched probability: each bin's ``error`` (``brier`` or
+    ``excess``) weighted by the holdout's share of that bin, so no level is flattered by
+    holding easier probabilities."""
+    out = {}
+    bins = sorted({r.bin for r in rows})
+    for level in LEVELS:
+        cells = {r.bin: r for r in rows if r.level == level}
+        if not all(b in cells for b in bins):
+            out[level] = float("nan")  # a bin without this level: no matched figure
+            continue
+        weight = {b: sum(r.n for r in rows if r.bin == b) for b in bins}
+        total = sum(weight.values())
+        out[level] = float(sum(getattr(cells[b], error) * weight[b] for b in bins) / total)
+    return out
+
+
+def _excess(y: np.ndarray, p: np.ndarray, mask: np.ndarray) -> float:
+    """Mean (y - p)^2 - p(1 - p) over ``mask``: unbiased for the squared distance from the truth."""
+    if not mask.any():
+        return float("nan")
+    return float(np.mean((y[mask] - p[mask]) ** 2 - p[mask] * (1 - p[mask])))
+
+
+def _width_table(
+    X: pd.DataFrame, evaluated: xgb.Booster, calibration: Calibration, ensemble: IntervalEnsemble
+) -> WidthTable:
+    """The confidence thresholds, from the calibration fold's answers (never the holdout's)."""
+    dm = to_dmatrix(X)
+    logit = evaluated.predict(dm, output_margin=True).astype(np.float64)
+    lo, hi = ensemble.bounds(logit, ensemble.spread(dm))
+    return WidthTable.fit(calibration(logit), calibration(lo), calibration(hi))
+
+
+def confidence_rows(
+    y: np.ndarray, p: np.ndarray, level_of: np.ndarray, widths: WidthTable
+) -> tuple[ConfidenceRow, ...]:
+    """The validation table: per probability bin and level, predicted, observed and Brier."""
+    which = np.searchsorted(np.array(widths.edges), p, side="right")
+    rows = []
+    for b in range(len(widths.edges) + 1):
+        for level in LEVELS:
+            m = (which == b) & (level_of == level)
+            if m.any():
+                rows.append(
+                    ConfidenceRow(
+                        bin=b,
+                        level=level,
+                        n=int(m.sum()),
+                        predicted=float(p[m].mean()),
+                        observed=float(y[m].mean()),
+                        brier=float(np.mean((y[m] - p[m]) ** 2)),
+                        excess=float(np.mean((y[m] - p[m]) ** 2 - p[m] * (1 - p[m]))),
+                    )
+                )
+    return tuple(rows)
+
+
 def fit_uncertainty(
     X: pd.DataFrame,
     meta: pd.DataFrame,
@@ -186,6 +268,7 @@ def fit_uncertainty(
     )
     ensemble = IntervalEnsemble(level, fitted, half_width_factor(members, level))
     population = Population.fit(X[fitted_on].to_numpy(dtype=np.float64))
+    widths = _width_table(X[valid_mask], evaluated, calibration, ensemble)
 
     X_hold, y_hold = X[holdout_mask], y[holdout_mask]
     logit = evaluated.predict(to_dmatrix(X_hold), output_margin=True).astype(np.float64)
@@ -195,6 +278,8 @@ def fit_uncertainty(
     unusual = population.unusual(X_hold.to_numpy(dtype=np.float64))
     coverage = leave_one_out_coverage(margins, level)
     deciles = decile_coverage(y_hold, p, low, high)
+    level_of = levels(p, low, high, unusual, widths)
+    rows = confidence_rows(y_hold, p, level_of, widths)
     metrics = {
         "holdout_ece_raw_eligible": expected_calibration_error(y_hold, 1 / (1 + np.exp(-logit))),
         "holdout_ece_calibrated_eligible": expected_calibration_error(y_hold, p),
@@ -205,6 +290,10 @@ def fit_uncertainty(
         "calibration_a": calibration.a,
         "calibration_b": calibration.b,
         "holdout_unusual_share": float(unusual.mean()),
+        **{f"holdout_brier_matched_{k}": v for k, v in matched(rows).items()},
+        **{f"holdout_excess_matched_{k}": v for k, v in matched(rows, "excess").items()},
+        "holdout_excess_unusual": _excess(y_hold, p, unusual),
+        "holdout_excess_usual": _excess(y_hold, p, ~unusual),
         "train_unusual_share": float(
             population.unusual(X[train_mask].to_numpy(dtype=np.float64)).mean()
         ),
@@ -213,6 +302,7 @@ def fit_uncertainty(
         calibration=calibration,
         ensemble=ensemble,
         population=population,
+        widths=widths,
         holdout_logit=logit,
         holdout_p=p,
         holdout_low=low,
@@ -220,6 +310,8 @@ def fit_uncertainty(
         holdout_unusual=unusual,
         member_coverage=coverage,
         deciles=deciles,
+        holdout_level=level_of,
+        confidence_rows=rows,
         metrics=metrics,
     )
 
@@ -230,6 +322,10 @@ def coverage_table(uncertainty: Uncertainty) -> dict[str, object]:
         "level": uncertainty.ensemble.level,
         "member_coverage": uncertainty.member_coverage,
         "deciles": [{**asdict(row), "covered": row.covered} for row in uncertainty.deciles],
+        "confidence": [asdict(row) for row in uncertainty.confidence_rows],
+        "confidence_edges": list(uncertainty.widths.edges),
+        "matched_brier": uncertainty.matched(),
+        "matched_excess": uncertainty.matched("excess"),
     }
 
 
