@@ -39,6 +39,7 @@ LEVEL = 0.80
 # trees): their job is the spread, and each costs one probability evaluation per answer.
 MEMBER_SPEEDUP = 5
 DECILES = 10
+MIN_CALIBRATION_ROWS = 50
 
 
 @dataclass(frozen=True)
@@ -255,8 +256,15 @@ def fit_uncertainty(
     train_mask, valid_mask, holdout_mask = masks
     y = meta["label"].to_numpy(dtype=int)
     n_trees = evaluated.num_boosted_rounds()
-    calibration = fit_platt(
-        evaluated.predict(to_dmatrix(X[valid_mask]), output_margin=True), y[valid_mask]
+    # A fold too thin to calibrate on (a short test league): the identity, and the width
+    # thresholds from every pre-holdout row rather than a handful.
+    thin = valid_mask.sum() < MIN_CALIBRATION_ROWS or len(np.unique(y[valid_mask])) < 2
+    calibration = (
+        Calibration()
+        if thin
+        else fit_platt(
+            evaluated.predict(to_dmatrix(X[valid_mask]), output_margin=True), y[valid_mask]
+        )
     )
     fitted = fit_members(
         X[train_mask],
@@ -268,7 +276,9 @@ def fit_uncertainty(
     )
     ensemble = IntervalEnsemble(level, fitted, half_width_factor(members, level))
     population = Population.fit(X[fitted_on].to_numpy(dtype=np.float64))
-    widths = _width_table(X[valid_mask], evaluated, calibration, ensemble)
+    widths = _width_table(
+        X[(train_mask | valid_mask) if thin else valid_mask], evaluated, calibration, ensemble
+    )
 
     X_hold, y_hold = X[holdout_mask], y[holdout_mask]
     logit = evaluated.predict(to_dmatrix(X_hold), output_margin=True).astype(np.float64)
