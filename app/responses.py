@@ -113,6 +113,20 @@ class ConceptGroup(BaseModel):
     facts: list[str] = Field(description="The group's strongest facts, in the scout's units.")
 
 
+class ComparablePlayer(BaseModel):
+    """An earlier prospect most like this one, as he stood on his own reference date."""
+
+    prospect_id: int
+    name: str
+    season: int = Field(description="The season he is compared as of.")
+    level: str
+    age: float
+    fv: int | None = Field(description="His FV then; null without a report.")
+    outcome: Literal["reached the bar", "reached MLB, short of the bar", "did not reach MLB"] = (
+        Field(description="What became of him, as known on the answer's date.")
+    )
+
+
 class ModelRef(BaseModel):
     """Which registered model answered, and as which A/B variant."""
 
@@ -201,6 +215,9 @@ class Prediction(BaseModel):
         "add up to the model's raw log-odds."
     )
     top_factors: TopFactors
+    comparables: list[ComparablePlayer] = Field(
+        description="The earlier prospects most like him (same role and level), nearest first."
+    )
     narrative: str
     base_value: float = Field(description="The model's log-odds before any feature.")
     eligibility: Eligibility

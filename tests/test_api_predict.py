@@ -42,6 +42,7 @@ RESULT = {
     ],
     "contributions": {"sc_fv": 1.2},
     "top_factors": {"for": [], "against": []},
+    "comparables": [],
     "narrative": "...",
     "base_value": -0.3,
     "eligibility": {

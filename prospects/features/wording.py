@@ -506,3 +506,30 @@ def describe(name: str, value: float | None) -> str:
     """The feature's value as a scout writes it."""
     v = float("nan") if value is None else float(value)
     return wording(name).format(v)
+
+
+def _expected_signs() -> dict[str, int]:
+    """Which way a scout expects a value (measured from its neutral 0) to help: +1 higher is
+    better, -1 lower is better. A fact pulling against this reads backwards ("FV down 5
+    points" quoted as helping), so narratives never quote one; its points still count."""
+    signs: dict[str, int] = {"sc_fv_change_12m": 1, "sc_fv_change_total": 1}
+    for key in ("avg", "obp", "slg", "ops", "woba", "iso", "bb", "hr", "sb"):
+        signs[f"h_{key}_rel"] = 1
+    for key in ("ops", "woba", "iso", "bb"):
+        signs[f"h_{key}_rel_career"] = 1
+    signs.update({"h_k_rel": -1, "h_k_rel_career": -1, "h_composite": 1})
+    signs.update({"h_composite_career": 1, "h_woba_trend": 1, "h_k_trend": -1})
+    signs.update({"h_composite_trend": 1, "p_k_rel": 1, "p_kbb_rel": 1, "p_bb_rel": -1})
+    for key in ("fip", "era", "whip", "hr9", "baa"):
+        signs[f"p_{key}_rel"] = -1
+    signs.update({"p_k_rel_career": 1, "p_kbb_rel_career": 1, "p_bb_rel_career": -1})
+    for key in ("fip", "era", "whip"):
+        signs[f"p_{key}_rel_career"] = -1
+    signs.update({"p_composite": 1, "p_composite_career": 1, "p_kbb_trend": 1})
+    signs.update({"p_fip_trend": -1, "p_composite_trend": 1, "age_vs_level": -1})
+    for key in _FIRST:
+        signs[f"age_vs_{key}_first"] = -1
+    return signs
+
+
+EXPECTED_SIGN: dict[str, int] = _expected_signs()

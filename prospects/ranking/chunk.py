@@ -64,6 +64,7 @@ def score_chunk(
         variant,
         device=ranking_device(),
         standing=statuses,
+        context=context,
     )
     # What one prediction of this chunk cost, for the cached result's latency field.
     share_ms = round((time.perf_counter() - started) * 1000 / max(1, len(results)), 3)

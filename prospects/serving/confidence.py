@@ -130,5 +130,3 @@ def levels(
     narrow, wide = np.array(table.narrow)[which], np.array(table.wide)[which]
     out = np.where(widths <= narrow, "high", np.where(widths <= wide, "medium", "low"))
     return np.where(unusual, "low", out)
-
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from prospects.serving.comparables import phrase
 from prospects.serving.confidence import Confidence
 
 SUCCESS = "MLB success (more than 500 PA or 100 IP within 4 years)"
@@ -68,6 +69,7 @@ def narrate(
     base: float,
     confidence: Confidence,
     groups: Sequence[Group],
+    similar: Sequence[Mapping[str, object]] = (),
 ) -> str:
     """E.g. "Ana Ortiz (SS, hitter): Rookie-eligible, active prospect. A 41.3% chance of …"."""
     chance = f"{percent(probability)} chance of {SUCCESS}"
@@ -87,4 +89,6 @@ def narrate(
         text.append(f"Helping most: {_join(helping)}.")
     if hurting:
         text.append(f"Holding him back: {_join(hurting)}.")
+    if similar:
+        text.append(f"Most like him before: {phrase(list(similar))}.")
     return " ".join(text)

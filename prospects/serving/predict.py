@@ -74,7 +74,14 @@ def predict_one(
         features = build_features(data, as_of, [prospect_id], context=context)
         status = {prospect_id: eligibility.status(standing)}
         result = score(
-            model, features, evidence(data), as_of, data_version, variant, standing=status
+            model,
+            features,
+            evidence(data),
+            as_of,
+            data_version,
+            variant,
+            standing=status,
+            context=context,
         )[0]
     result["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
     return result

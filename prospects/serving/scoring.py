@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from prospects.errors import ModelUnavailableError
+from prospects.features.context import LeagueContext
 from prospects.features.data import LeagueData
-from prospects.features.wording import CONCEPTS, wording
+from prospects.features.wording import CONCEPTS, EXPECTED_SIGN, wording
 from prospects.serving import confidence as confidence_rule
+from prospects.serving.comparables import comparables
 from prospects.serving.concepts import concept_index, group_logits, shapley_points, tenths
 from prospects.serving.explain import contributions, top_factors
 from prospects.serving.loaded import LoadedModel
@@ -97,6 +99,7 @@ def _groups(
     names: list[str],
     shown: np.ndarray,
     stat_line: np.ndarray,
+    expected: np.ndarray,
 ) -> list[Group]:
     """The concept groups of one row, strongest first, each with its plainest facts.
 
@@ -106,11 +109,12 @@ def _groups(
     """
     out = []
     present = ~np.isnan(X[row]) | ~stat_line
+    pull = np.sign(contrib[row, : len(names)])
+    # a value on the side a scout expects to hurt is never quoted as helping, nor the reverse
+    reads_right = (expected == 0) | (np.sign(np.nan_to_num(X[row])) * expected == pull)
     for g, concept in enumerate(concepts):
         sign = np.sign(points[row, g])
-        members = np.flatnonzero(
-            (index == g) & shown & present & (np.sign(contrib[row, : len(names)]) == sign)
-        )
+        members = np.flatnonzero((index == g) & shown & present & reads_right & (pull == sign))
         members = members[np.argsort(-np.abs(contrib[row, members]))][:FACTS_PER_GROUP]
         facts = tuple(wording(names[i]).format(float(X[row, i])) for i in members)
         out.append(
@@ -134,12 +138,14 @@ def score(
     variant: str = "champion",
     device: str = "cpu",
     standing: Mapping[int, Mapping[str, Any]] | None = None,
+    context: LeagueContext | None = None,
 ) -> list[dict[str, object]]:
     """One result dict per row of ``features`` (indexed by prospect id); contributions on
     ``device`` (XGBoost's: ``cpu``, or ``cuda`` for ranking chunks on a GPU host).
 
     ``standing`` (prospect id -> ``eligibility.status``) puts each prospect's eligibility
     in his answer and its narrative; without it the narrative assumes an eligible prospect.
+    ``context`` (the one ``features`` were built with) names comparable players.
     """
     X = feature_matrix(model, features)
     dmatrix = model.matrix(X)
@@ -158,7 +164,9 @@ def score(
     concepts, index = concept_index(names)
     shown = np.array([not wording(n).diagnostic for n in names])
     stat_line = np.array([wording(n).concept == "performance" for n in names])
+    expected = np.array([EXPECTED_SIGN.get(n, 0) for n in names])
     points = shapley_points(bias, group_logits(contrib, index, len(concepts)), link)
+    similar = comparables(context, features) if context is not None else None
     results = []
     for row, prospect_id in enumerate(features.index):
         who = people.loc[prospect_id]
@@ -178,7 +186,17 @@ def score(
         )
         shown_points = tenths(round(p, 6), round(float(base[row]), 6), points[row])
         groups = _groups(
-            row, concepts, points, shown_points, contrib, X, index, names, shown, stat_line
+            row,
+            concepts,
+            points,
+            shown_points,
+            contrib,
+            X,
+            index,
+            names,
+            shown,
+            stat_line,
+            expected,
         )
         pro, con = top_factors(contrib[row], X[row].astype(float), names, shown=shown)
         role = f"{who['position']}, {'pitcher' if who['is_pitcher'] else 'hitter'}"
@@ -204,8 +222,17 @@ def score(
                 "for": [f.as_dict() for f in pro],
                 "against": [f.as_dict() for f in con],
             },
+            "comparables": [] if similar is None else similar[row],
             "narrative": narrate(
-                str(who["name"]), role, message, p, interval, float(base[row]), conf, groups
+                str(who["name"]),
+                role,
+                message,
+                p,
+                interval,
+                float(base[row]),
+                conf,
+                groups,
+                [] if similar is None else similar[row],
             ),
             "base_value": round(float(bias[row]), 6),
             "data_version": data_version,
