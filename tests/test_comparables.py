@@ -86,30 +86,11 @@ def test_what_happens_after_the_date_changes_nothing(league, answered):
     assert again == players
 
 
-def test_a_prospect_without_a_level_has_none():
-    context_features = pd.DataFrame(
-        {
-            "is_pitcher": [0.0],
-            "highest_level": [np.nan],
-            "age": [18.0],
-            "p_composite": [np.nan],
-            "h_composite": [np.nan],
-            "sc_fv": [np.nan],
-        },
-        index=pd.Index([1], name="prospect_id"),
-    )
-
-    class _NoGroups:
-        groups: dict = {}
-        examples = pd.DataFrame()
-
-        def neighbours(self, *args, **kwargs):
-            from prospects.features.history import HistoryBase
-
-            return HistoryBase.neighbours(self, *args, **kwargs)
-
-    context = LeagueContext(AS_OF, env=None, history=_NoGroups(), names={})  # type: ignore[arg-type]
-    assert comparables(context, context_features) == [[]]
+def test_a_prospect_without_a_level_has_none(answered):
+    context, features, _ = answered
+    unplaced = features.iloc[:1].copy()
+    unplaced["highest_level"] = np.nan  # signed, no professional line yet
+    assert comparables(context, unplaced) == [[]]
 
 
 def test_the_narrative_phrase_names_three():

@@ -40,26 +40,29 @@ def comparables(
         k,
     )
     base = context.history.examples
+    ids, seasons = base["prospect_id"].to_numpy(), base["season"].to_numpy()
+    levels, ages, fvs = (base[c].to_numpy() for c in ("level", "age", "fv"))
+    labels = base["label"].to_numpy()
+    mlb = (
+        base["reached_mlb"].to_numpy() if "reached_mlb" in base else np.zeros(len(base), dtype=bool)
+    )
     out = []
     for pid, rows in zip(features.index, near, strict=True):
-        mine = []
-        for r in rows:
-            ex = base.iloc[int(r)]
-            if int(ex["prospect_id"]) == int(pid):
-                continue  # his own earlier season is not a comparable
-            fv = ex["fv"]
-            mine.append(
+        rows = rows[ids[rows] != pid][:k]  # his own earlier seasons are not comparables
+        out.append(
+            [
                 {
-                    "prospect_id": int(ex["prospect_id"]),
-                    "name": context.names.get(int(ex["prospect_id"]), "unknown"),
-                    "season": int(ex["season"]),
-                    "level": LEVELS[int(ex["level"])],
-                    "age": round(float(ex["age"]), 1),
-                    "fv": None if np.isnan(fv) else int(round((fv * 10 + 50) / 5) * 5),
-                    "outcome": outcome(int(ex["label"]), bool(ex.get("reached_mlb", False))),
+                    "prospect_id": int(ids[r]),
+                    "name": context.names.get(int(ids[r]), "unknown"),
+                    "season": int(seasons[r]),
+                    "level": LEVELS[int(levels[r])],
+                    "age": round(float(ages[r]), 1),
+                    "fv": None if np.isnan(fvs[r]) else int(round((fvs[r] * 10 + 50) / 5) * 5),
+                    "outcome": outcome(int(labels[r]), bool(mlb[r])),
                 }
-            )
-        out.append(mine[:k])
+                for r in rows
+            ]
+        )
     return out
 
 
