@@ -203,6 +203,49 @@ function initRanking() {
   $("ranking-filter").addEventListener("input", renderRanking);
   $("ranking-kind").addEventListener("change", renderRanking);
   $("ranking-refresh").addEventListener("click", loadRanking);
+  $("ranking-start").addEventListener("click", startRanking);
+}
+
+// Start today's ranking (analysts and admins) and follow its chunks until it is on the board.
+async function startRanking() {
+  if (needKey("ranking-message")) return;
+  $("ranking-start").disabled = true;
+  try {
+    const answer = await api("/api/ml/rankings", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+    });
+    if (answer.status === 200) {
+      show("ranking-message", "Today's ranking is already built.");
+      await loadRanking();
+      return;
+    }
+    await followRanking(answer.body.status_url);
+    await loadRanking();
+  } catch (err) {
+    $("ranking-progress-line").hidden = true;
+    show("ranking-message", err.status === 403
+      ? "Starting a ranking needs an analyst or admin key (403)." : explain(err), "error");
+  } finally {
+    $("ranking-start").disabled = false;
+  }
+}
+
+async function followRanking(url) {
+  $("ranking-progress-line").hidden = false;
+  for (;;) {
+    const { body } = await api(url);
+    const p = body.progress || { done: 0, total: 0 };
+    $("ranking-progress").max = Math.max(p.total, 1);
+    $("ranking-progress").value = p.done;
+    $("ranking-progress-text").textContent =
+      `Ranking ${body.status}: ${p.done} of ${p.total || "?"} chunks scored`;
+    if (body.status === "succeeded") break;
+    if (body.status === "failed") {
+      throw new ApiError(409, { error: body.error || { message: "the ranking failed" } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  $("ranking-progress-text").textContent = "Ranking finished.";
 }
 
 // --- a prediction --------------------------------------------------------------------------
