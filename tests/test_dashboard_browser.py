@@ -13,7 +13,6 @@ import re
 import shutil
 import socket
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
