@@ -8,6 +8,7 @@ import pytest
 import xgboost as xgb
 
 from prospects.serving.calibration import Calibration, fit_platt, sigmoid
+from prospects.serving.forest import Forest
 from prospects.serving.interval import IntervalEnsemble
 from prospects.serving.ood import QUANTILE, Population
 from prospects.training.model import TrainParams
@@ -66,19 +67,29 @@ def ensemble() -> tuple[IntervalEnsemble, pd.DataFrame]:
 
 def test_interval_members_come_from_different_resamples(ensemble):
     members, X = ensemble
-    spread = members.spread(xgb.DMatrix(X.to_numpy(np.float32), feature_names=list(X.columns)))
-    assert np.all(spread > 0)
+    assert np.all(members.spread(X.to_numpy(np.float32)) > 0)
 
 
 def test_the_interval_holds_the_answer_and_survives_its_round_trip(ensemble):
     members, X = ensemble
-    dm = xgb.DMatrix(X.to_numpy(np.float32), feature_names=list(X.columns))
     logit = np.zeros(len(X))
-    low, high = members.bounds(logit, members.spread(dm))
+    low, high = members.bounds(logit, members.spread(X.to_numpy(np.float32)))
     assert np.all(low < logit) and np.all(logit < high)
     again = IntervalEnsemble.from_json(members.to_json())
     assert again.level == 0.8 and again.factor == members.factor
-    np.testing.assert_allclose(again.spread(dm), members.spread(dm), rtol=1e-6)
+    np.testing.assert_allclose(
+        again.spread(X.to_numpy(np.float32)), members.spread(X.to_numpy(np.float32)), rtol=1e-5
+    )
+
+
+def test_the_vectorised_forest_gives_xgboosts_own_margins(ensemble):
+    members, X = ensemble
+    A = X.to_numpy(np.float32).copy()
+    A[::7, 0] = np.nan  # missing values follow each split's default branch
+    dm = xgb.DMatrix(A, feature_names=list(X.columns), missing=np.nan)
+    expected = np.stack([m.predict(dm, output_margin=True) for m in members.members])
+    forest = Forest.of(members.members, A.shape[1])
+    np.testing.assert_allclose(forest.margins(A), expected, rtol=0, atol=1e-5)
 
 
 def test_the_population_flags_its_own_tail_and_a_profile_nobody_had():

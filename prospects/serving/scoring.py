@@ -155,7 +155,7 @@ def score(
     link = model.calibration
     probs, base = link(logits), link(bias)
     if model.ensemble is not None:
-        lo, hi = model.ensemble.bounds(logits, model.ensemble.spread(dmatrix))
+        lo, hi = model.ensemble.bounds(logits, model.ensemble.spread(X))
         lows, highs = link(lo), link(hi)
     else:
         lows = highs = None

@@ -212,9 +212,8 @@ def _width_table(
     X: pd.DataFrame, evaluated: xgb.Booster, calibration: Calibration, ensemble: IntervalEnsemble
 ) -> WidthTable:
     """The confidence thresholds, from the calibration fold's answers (never the holdout's)."""
-    dm = to_dmatrix(X)
-    logit = evaluated.predict(dm, output_margin=True).astype(np.float64)
-    lo, hi = ensemble.bounds(logit, ensemble.spread(dm))
+    logit = evaluated.predict(to_dmatrix(X), output_margin=True).astype(np.float64)
+    lo, hi = ensemble.bounds(logit, member_margins(ensemble.members, X).std(axis=0, ddof=1))
     return WidthTable.fit(calibration(logit), calibration(lo), calibration(hi))
 
 
