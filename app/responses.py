@@ -64,6 +64,10 @@ class Factor(BaseModel):
     feature: str
     label: str
     value: float | None = Field(description="The feature's value; null when it was missing.")
+    display: str = Field(
+        default="",
+        description='The value as a scout writes it ("FV 70", "has not reached AA yet").',
+    )
     contribution: float = Field(
         description="Log-odds contribution; positive pushes towards success."
     )
@@ -76,6 +80,51 @@ class TopFactors(BaseModel):
 
     for_: list[Factor] = Field(alias="for")
     against: list[Factor]
+
+
+class Interval(BaseModel):
+    """Where the probability likely lies: a bootstrap-by-prospect interval (docs/confidence.md)."""
+
+    low: float = Field(ge=0, le=1)
+    high: float = Field(ge=0, le=1)
+    level: float = Field(gt=0, lt=1, description="The share of cases the interval should hold.")
+
+
+class TopGroup(BaseModel):
+    """The concept that moved the answer most, as rankings and their CSV state it."""
+
+    concept: str
+    label: str
+    points: float = Field(description="Percentage points of probability from the base rate.")
+    text: str = Field(description='E.g. "scouting reports +12.3 points".')
+
+
+class ConceptGroup(BaseModel):
+    """One concept's effect: its Shapley value in percentage points of probability.
+
+    The groups' ``points`` add up exactly to (probability - base_rate) x 100, both
+    rounded to a tenth of a percent; ``exact_points`` is unrounded.
+    """
+
+    concept: str
+    label: str
+    points: float
+    exact_points: float
+    facts: list[str] = Field(description="The group's strongest facts, in the scout's units.")
+
+
+class ComparablePlayer(BaseModel):
+    """An earlier prospect most like this one, as he stood on his own reference date."""
+
+    prospect_id: int
+    name: str
+    season: int = Field(description="The season he is compared as of.")
+    level: str
+    age: float
+    fv: int | None = Field(description="His FV then; null without a report.")
+    outcome: Literal["reached the bar", "reached MLB, short of the bar", "did not reach MLB"] = (
+        Field(description="What became of him, as known on the answer's date.")
+    )
 
 
 class ModelRef(BaseModel):
@@ -148,10 +197,27 @@ class Prediction(BaseModel):
     prospect_name: str
     as_of: date
     model: ModelRef
-    probability: float = Field(ge=0, le=1)
+    probability: float = Field(ge=0, le=1, description="Calibrated (Platt) probability.")
+    interval: Interval | None = Field(
+        description="null only for a model version trained before intervals existed."
+    )
+    base_rate: float = Field(
+        ge=0,
+        le=1,
+        description="The calibrated probability before any feature (a typical prospect).",
+    )
     confidence: Confidence
     confidence_reasons: list[str]
+    top_group: TopGroup
+    groups: list[ConceptGroup] = Field(description="Every concept, strongest effect first.")
+    contributions: dict[str, float] = Field(
+        description="Exact TreeSHAP log-odds per feature (non-zero ones); with base_value they "
+        "add up to the model's raw log-odds."
+    )
     top_factors: TopFactors
+    comparables: list[ComparablePlayer] = Field(
+        description="The earlier prospects most like him (same role and level), nearest first."
+    )
     narrative: str
     base_value: float = Field(description="The model's log-odds before any feature.")
     eligibility: Eligibility
@@ -323,7 +389,11 @@ class RankingRow(BaseModel):
     level: str | None
     age: float
     probability: float = Field(ge=0, le=1)
+    interval: Interval | None
     confidence: Confidence
+    top_group: str | None = Field(
+        description='The strongest concept, e.g. "scouting reports +12.3 points".'
+    )
     top_factors: TopFactors
     eligible: bool = Field(description="False only on a board of everyone (`eligibility=all`).")
     ineligible_reason: IneligibleReason | None

@@ -7,7 +7,9 @@ Both run under the same gunicorn settings on this machine. Figures:
 * cache-hit latency p50 (the API answers from Redis without a job);
 * the explained single-row compute floor: one row's exact contributions (which
   give its probability) on one thread, in this process, features already built,
-  the champion as a worker holds it: what no cache miss can go below.
+  the champion as a worker holds it: what no cache miss can go below;
+* what the interval and comparable players add to one scored answer: ``score``
+  with and without them, alternating row by row in this process.
 
 Requests to the two servers are interleaved so machine noise hits both alike.
 Usage: ``python bench/predict.py [--prospects 3000] [--requests 400] [--clients 4]
@@ -106,6 +108,54 @@ def compute_floor(ids: list[int], n: int = 300) -> dict:
         "trees": model.booster.num_boosted_rounds(),
         "p50_ms": round(statistics.median(times), 3),
         "mean_ms": round(statistics.fmean(times), 3),
+    }
+
+
+def answer_cost(ids: list[int], n: int = 200) -> dict:
+    """One prospect's whole scored answer (``score``), with and without its interval and
+    comparable players, alternating row by row in this process: what those two add.
+
+    "Without" serves the same booster with no interval members and no context (so no
+    comparables); the SHAP pass, concept points and narrative are in both.
+    """
+    from dataclasses import replace
+    from datetime import date
+
+    from prospects import registry
+    from prospects.db.session import session_scope
+    from prospects.features.build import build_features
+    from prospects.features.context import LeagueContext
+    from prospects.features.data import load_league
+    from prospects.serving.loaded import LoadedModel
+    from prospects.serving.scoring import evidence, score
+
+    mlflow = registry.client()
+    champion = registry.get_alias(mlflow, registry.CHAMPION)
+    raw = registry.fetch_model_bytes(mlflow, champion)
+    full = LoadedModel.from_bytes(champion.name, champion.version, raw, registry.digest(raw))
+    bare = replace(full, ensemble=None)
+    as_of = date.today()
+    with session_scope() as session:
+        data = load_league(session, as_of=as_of)
+    context = LeagueContext.build(data, as_of)
+    features = build_features(data, as_of, context=context)
+    people = evidence(data)
+    rows = [i for i in ids if i in features.index][:n]
+    times: dict[str, list[float]] = {"with": [], "without": []}
+    for k, pid in enumerate(rows):
+        one = features.loc[[pid]]
+        runs = (("with", full, context), ("without", bare, None))
+        for name, model, ctx in runs if k % 2 else runs[::-1]:
+            started = time.perf_counter()
+            score(model, one, people, as_of, "bench", context=ctx)
+            times[name].append((time.perf_counter() - started) * 1000)
+    p50 = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "rows": len(rows),
+        "members": 0 if full.ensemble is None else len(full.ensemble.members),
+        "with_p50_ms": round(p50["with"], 3),
+        "without_p50_ms": round(p50["without"], 3),
+        "added_p50_ms": round(p50["with"] - p50["without"], 3),
     }
 
 
@@ -316,6 +366,7 @@ def main() -> None:
         args.requests = max(len(ids) - 40, 10)
         print(f"(only {len(ids)} prospects: {args.requests} cache-miss requests)", file=sys.stderr)
     compute = compute_floor(ids)
+    interval_cost = answer_cost(ids)
 
     api_port, base_port = free_port(), free_port()
     procs = [
@@ -405,6 +456,7 @@ def main() -> None:
         "cache_hit": hits,
         "http_floor_healthz": floor,
         "explained_compute_floor_one_row": compute,
+        "answer_with_and_without_interval_and_comparables": interval_cost,
     }
     if args.json:
         print(json.dumps(report, indent=2))

@@ -21,9 +21,28 @@ RESULT = {
     "as_of": "2024-06-01",
     "model": {"name": "prospect-success", "version": 3, "variant": "champion"},
     "probability": 0.42,
+    "interval": {"low": 0.3, "high": 0.55, "level": 0.8},
+    "base_rate": 0.1,
     "confidence": "medium",
     "confidence_reasons": [],
+    "top_group": {
+        "concept": "scouting",
+        "label": "scouting reports",
+        "points": 32.0,
+        "text": "scouting reports +32.0 points",
+    },
+    "groups": [
+        {
+            "concept": "scouting",
+            "label": "scouting reports",
+            "points": 32.0,
+            "exact_points": 32.0,
+            "facts": ["FV 60"],
+        }
+    ],
+    "contributions": {"sc_fv": 1.2},
     "top_factors": {"for": [], "against": []},
+    "comparables": [],
     "narrative": "...",
     "base_value": -0.3,
     "eligibility": {

@@ -33,8 +33,23 @@ def _entry(pid: int, probability: float, org: str, position: str, age: float) ->
         "probability": probability,
         "confidence": "high",
         "top_factors": {
-            "for": [{"feature": "sc_fv", "label": "sc fv", "value": 55.0, "contribution": 0.4}],
+            "for": [
+                {
+                    "feature": "sc_fv",
+                    "label": "FV",
+                    "value": 0.5,
+                    "display": "FV 55",
+                    "contribution": 0.4,
+                }
+            ],
             "against": [{"feature": "age", "label": "age", "value": age, "contribution": -0.1}],
+            "interval": {"low": probability - 0.05, "high": probability + 0.05, "level": 0.8},
+            "top_group": {
+                "concept": "scouting",
+                "label": "scouting reports",
+                "points": 12.3,
+                "text": "scouting reports +12.3 points",
+            },
         },
         "prospect_name": f"Player {pid}",
         "organization": org,
@@ -171,6 +186,14 @@ def test_a_board_page_with_filters_sorting_and_paging(client, make_key, board):
     assert body["ranking"]["status"] == "succeeded" and body["total"] == 4
     assert [i["prospect_id"] for i in body["items"]] == [102, 103, 101, 104]
     assert [i["rank"] for i in body["items"]] == [1, 2, 3, 4]
+    top = body["items"][0]
+    assert top["interval"] == {
+        "low": pytest.approx(0.75),
+        "high": pytest.approx(0.85),
+        "level": 0.8,
+    }
+    assert top["top_group"] == "scouting reports +12.3 points"  # the CSV's words
+    assert set(top["top_factors"]) == {"for", "against"}
 
     nyy = client.get(f"/api/ml/rankings/{board}?organization=NYY&sort=-age", headers=viewer)
     assert [i["prospect_id"] for i in nyy.get_json()["items"]] == [103, 101]
@@ -206,7 +229,12 @@ def test_export_streams_every_row_as_csv(client, headers, board):
     assert [int(r["rank"]) for r in rows] == [1, 2, 3, 4]
     assert rows[0]["prospect_id"] == "102" and rows[0]["name"] == "Player 102"
     assert float(rows[0]["probability"]) == 0.8
-    assert rows[0]["factors_for"] == "sc fv (55.0) +0.4000"
+    assert rows[0]["factors_for"] == "FV (FV 55) +0.4000"
+    assert float(rows[0]["interval_low"]) == pytest.approx(0.75)
+    assert float(rows[0]["interval_high"]) == pytest.approx(0.85)
+    assert rows[0]["interval_level"] == "0.8"
+    assert rows[0]["top_group"] == "scouting reports +12.3 points"
+    assert rows[3]["factors_against"] == "age (25.0) -0.1000"  # no display: the raw value
     nyy = client.get(f"/api/ml/rankings/{board}/export.csv?organization=NYY", headers=headers)
     assert len(list(csv.DictReader(io.StringIO(nyy.get_data(as_text=True))))) == 2
 

@@ -9,10 +9,10 @@ the reason when they are missing.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.responses import PredictionAnswer
+from prospects.db.models import Prospect
 from prospects.db.session import session_scope
 from prospects.keys import create_key
 from tests.api_fixtures import OPEN_LIMITS
@@ -67,23 +68,6 @@ class Live:
         return {"Authorization": f"Bearer {self.key}"}
 
 
-def _run_ranking(live: Live) -> None:
-    """Rank the whole board through the API and wait for the job to succeed."""
-    started = requests.post(f"{live.base}/api/ml/rankings", json={}, headers=live.auth, timeout=10)
-    assert started.status_code in (200, 202), started.text
-    if started.status_code == 200:
-        return
-    status_url = live.base + started.json()["status_url"]
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        body = requests.get(status_url, headers=live.auth, timeout=10).json()
-        if body["status"] in ("succeeded", "failed"):
-            assert body["status"] == "succeeded", body
-            return
-        time.sleep(0.5)
-    raise AssertionError("the ranking did not finish in 180 s")
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[Live]:
     if not (CHROMIUM and CHROMEDRIVER):
@@ -117,8 +101,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
             key, _ = create_key(session, "scout", "admin")
         here = Live(f"http://127.0.0.1:{server.server_port}", key, metrics_port)
         try:
-            _run_ranking(here)
-            yield here
+            yield here  # no ranking yet: the browser starts the first one
         finally:
             server.shutdown()
             server.server_close()
@@ -156,8 +139,22 @@ def test_dashboard_shows_the_ranking_and_an_explanation_chart(live, browser):
 
     browser.find_element(By.ID, "api-key").send_keys(live.key)
     browser.find_element(By.ID, "save-key").click()
+    _wait(browser, lambda d: "No ranking yet" in d.find_element(By.ID, "ranking-message").text)
 
-    rows = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#ranking-table tbody tr"))
+    # An admin starts today's ranking from the page and watches its chunks come in.
+    browser.find_element(By.ID, "ranking-start").click()
+    _wait(
+        browser,
+        lambda d: (
+            "chunks scored" in d.find_element(By.ID, "ranking-progress-text").text
+            or d.find_element(By.ID, "ranking-progress-text").text == "Ranking finished."
+        ),
+    )
+    rows = _wait(
+        browser,
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#ranking-table tbody tr"),
+        timeout=180,
+    )
     total = len(rows)
     assert total > 10
     ranks = [int(r.find_elements(By.TAG_NAME, "td")[0].text) for r in rows[:5]]
@@ -189,6 +186,20 @@ def test_dashboard_shows_the_ranking_and_an_explanation_chart(live, browser):
     assert browser.find_element(By.ID, "narrative").text.strip()
     assert "%" in browser.find_element(By.ID, "prediction-probability").text
     assert browser.find_element(By.ID, "prediction-confidence").text.endswith("confidence")
+    # The interval, the concept groups in points, the eligibility and comparable players.
+    assert re.fullmatch(
+        r"80% interval: \d+\.\d%–\d+\.\d%", browser.find_element(By.ID, "prediction-interval").text
+    )
+    values = browser.find_elements(By.CSS_SELECTOR, "#prediction-chart svg text.value")
+    assert values and all(re.fullmatch(r"[+-]\d+\.\d pts", v.text) for v in values)
+    assert "base rate" in browser.find_element(By.ID, "prediction-chart-title").text
+    assert browser.find_element(By.ID, "prediction-eligibility").text == (
+        "Rookie-eligible, active prospect."
+    )
+    comparables = browser.find_elements(By.CSS_SELECTOR, "#prediction-comparables tbody tr")
+    assert comparables and comparables[0].find_elements(By.TAG_NAME, "td")[5].text in (
+        "reached the bar", "reached MLB, short of the bar", "did not reach MLB",
+    )  # fmt: skip
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "dashboard.png"
@@ -196,17 +207,35 @@ def test_dashboard_shows_the_ranking_and_an_explanation_chart(live, browser):
     assert shot.stat().st_size > 10_000
 
     # A player who is not a prospect: the rule that excludes him, no number, no chart.
+    # Found by name, not id: several matches are listed, the right one is picked.
     veteran = prospects_by_standing(1, eligible=False, reason="succeeded")[0]
+    with session_scope() as session:
+        name = session.get(Prospect, veteran).name
     browser.find_element(By.ID, "predict-id").clear()
-    browser.find_element(By.ID, "predict-id").send_keys(str(veteran))
+    browser.find_element(By.ID, "predict-id").send_keys(name)
     browser.find_element(By.ID, "predict-button").click()
+    _wait(
+        browser,
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, f'#predict-matches [data-prospect-id="{veteran}"]')
+            or d.find_element(By.ID, "prediction-probability").text == "not a prospect"
+        ),
+    )
+    listed = browser.find_elements(
+        By.CSS_SELECTOR, f'#predict-matches [data-prospect-id="{veteran}"]'
+    )
+    if listed and listed[0].is_displayed():
+        listed[0].click()
     _wait(
         browser,
         lambda d: d.find_element(By.ID, "prediction-probability").text == "not a prospect",
     )
     assert browser.find_element(By.ID, "narrative").text.startswith("Not a prospect:")
     assert browser.find_element(By.ID, "prediction-confidence").text == "succeeded"
+    assert name in browser.find_element(By.ID, "prediction-name").text
+    assert browser.find_element(By.ID, "prediction-eligibility").text.startswith("Not a prospect:")
     assert not browser.find_elements(By.CSS_SELECTOR, "#prediction-chart svg")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#prediction-comparables table")
     browser.save_screenshot(str(ARTIFACTS / "dashboard-not-a-prospect.png"))
 
     uncaught = [

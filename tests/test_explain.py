@@ -136,19 +136,30 @@ def test_a_model_saved_by_xgboost_3_2_still_serves():
     )
 
 
+CATALOG_NAMES = ["age", "sc_fv", "age_vs_aa_first", "h_k_rel", "hist_knn_distance"]
+
+
 def test_top_factors_split_by_sign_and_order_by_size():
     contrib = np.array([0.5, -0.2, 0.1, -0.7, 0.0, -1.0])  # last entry is the bias
-    values = np.array([1.0, 2.0, np.nan, 4.0, 5.0])
-    pro, con = top_factors(contrib, values, NAMES, {"fv": "FV grade"}, k=2)
-    assert [f.feature for f in pro] == ["age", "k_pct"]
-    assert [f.feature for f in con] == ["bb_pct", "fv"]
-    assert con[1].label == "FV grade"
+    values = np.array([21.0, 2.0, np.nan, -0.06, 5.0])
+    pro, con = top_factors(contrib, values, CATALOG_NAMES, k=2)
+    assert [f.feature for f in pro] == ["age", "age_vs_aa_first"]
+    assert [f.feature for f in con] == ["h_k_rel", "sc_fv"]
+    assert con[1].label == "FV" and con[1].display == "FV 70"
     assert pro[1].value is None  # missing values are reported as missing, not as NaN
+    assert pro[1].display == "has not reached AA yet"
 
 
 def test_top_factors_never_list_zero_contributions():
-    pro, con = top_factors(np.zeros(6), np.ones(5), NAMES, {})
+    pro, con = top_factors(np.zeros(6), np.ones(5), CATALOG_NAMES)
     assert pro == [] and con == []
+
+
+def test_top_factors_never_name_a_diagnostic():
+    contrib = np.array([0.1, 0.0, 0.0, 0.0, 2.0, -1.0])
+    shown = np.array([True, True, True, True, False])
+    pro, _ = top_factors(contrib, np.ones(5), CATALOG_NAMES, shown=shown)
+    assert [f.feature for f in pro] == ["age"]
 
 
 def test_serving_uses_exactly_the_trees_the_model_keeps(booster_and_rows, monkeypatch):

@@ -206,6 +206,20 @@ def test_callup_up_serves_a_real_prediction_and_stops_cleanly_on_sigint(tmp_path
         assert answer.status_code == 200, answer.text
         assert 0 <= answer.json()["result"]["probability"] <= 1
         assert set(children) == {"worker", "beat", "api"}  # Redis came from REDIS_URL
+        # A new user's board is not empty: up asked for today's ranking itself.
+        assert "ranking: building today's board" in up.out.text()
+        deadline = time.monotonic() + 120
+        while True:
+            board = requests.get(
+                f"{base}/api/ml/rankings/latest",
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=10,
+            )
+            if board.status_code == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert board.status_code == 200, board.text
+        assert board.json()["items"] and board.json()["items"][0]["interval"] is not None
     except BaseException:
         up.kill()
         raise

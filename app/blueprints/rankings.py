@@ -51,7 +51,8 @@ bp = api_blueprint("rankings", __name__)
 
 CSV_COLUMNS = (
     "rank", "prospect_id", "name", "organization", "position", "kind", "level", "age",
-    "probability", "confidence", "factors_for", "factors_against", "not_a_prospect",
+    "probability", "interval_low", "interval_high", "interval_level", "confidence",
+    "top_group", "factors_for", "factors_against", "not_a_prospect",
 )  # fmt: skip
 
 
@@ -245,7 +246,9 @@ def export_ranking(ranking_id: int) -> Response:
 
 
 def _factors(factors: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{f['label']} ({f['value']}) {f['contribution']:+.4f}" for f in factors)
+    return "; ".join(
+        f"{f['label']} ({f.get('display') or f['value']}) {f['contribution']:+.4f}" for f in factors
+    )
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
@@ -268,11 +271,14 @@ def _csv_lines(rows: Iterator[RankingEntry], flags: dict[int, str]) -> Iterator[
     writer.writerow(CSV_COLUMNS)
     for n, entry in enumerate(rows, start=1):
         factors = entry.top_factors or {}
+        interval = factors.get("interval") or {}
         writer.writerow(
             (
                 entry.rank, entry.prospect_id, text(entry.prospect_name),
                 text(entry.organization), text(entry.position), entry.kind, text(entry.level),
-                entry.age, entry.probability, entry.confidence,
+                entry.age, entry.probability, interval.get("low"), interval.get("high"),
+                interval.get("level"), entry.confidence,
+                text((factors.get("top_group") or {}).get("text")),
                 text(_factors(factors.get("for", []))), text(_factors(factors.get("against", []))),
                 flags.get(entry.prospect_id, ""),
             )

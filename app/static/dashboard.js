@@ -203,6 +203,49 @@ function initRanking() {
   $("ranking-filter").addEventListener("input", renderRanking);
   $("ranking-kind").addEventListener("change", renderRanking);
   $("ranking-refresh").addEventListener("click", loadRanking);
+  $("ranking-start").addEventListener("click", startRanking);
+}
+
+// Start today's ranking (analysts and admins) and follow its chunks until it is on the board.
+async function startRanking() {
+  if (needKey("ranking-message")) return;
+  $("ranking-start").disabled = true;
+  try {
+    const answer = await api("/api/ml/rankings", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+    });
+    if (answer.status === 200) {
+      show("ranking-message", "Today's ranking is already built.");
+      await loadRanking();
+      return;
+    }
+    await followRanking(answer.body.status_url);
+    await loadRanking();
+  } catch (err) {
+    $("ranking-progress-line").hidden = true;
+    show("ranking-message", err.status === 403
+      ? "Starting a ranking needs an analyst or admin key (403)." : explain(err), "error");
+  } finally {
+    $("ranking-start").disabled = false;
+  }
+}
+
+async function followRanking(url) {
+  $("ranking-progress-line").hidden = false;
+  for (;;) {
+    const { body } = await api(url);
+    const p = body.progress || { done: 0, total: 0 };
+    $("ranking-progress").max = Math.max(p.total, 1);
+    $("ranking-progress").value = p.done;
+    $("ranking-progress-text").textContent =
+      `Ranking ${body.status}: ${p.done} of ${p.total || "?"} chunks scored`;
+    if (body.status === "succeeded") break;
+    if (body.status === "failed") {
+      throw new ApiError(409, { error: body.error || { message: "the ranking failed" } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  $("ranking-progress-text").textContent = "Ranking finished.";
 }
 
 // --- a prediction --------------------------------------------------------------------------
@@ -229,11 +272,50 @@ async function pollJob(url) {
 
 async function predict() {
   if (needKey("predict-message")) return;
-  const id = Number($("predict-id").value);
-  if (!Number.isInteger(id) || id < 1) {
-    show("predict-message", "Enter a prospect id (a positive whole number).", "error");
+  const query = $("predict-id").value.trim();
+  $("predict-matches").hidden = true;
+  if (!/^[0-9]+$/.test(query)) {
+    await searchByName(query);
     return;
   }
+  await predictId(Number(query));
+}
+
+// A name (or part of one): the prospects it matches; one match is predicted at once.
+async function searchByName(text) {
+  if (!text) {
+    show("predict-message", "Enter a name or a prospect id.", "error");
+    return;
+  }
+  show("predict-message", "Searching…", "loading");
+  try {
+    const found = await api(`/api/ml/prospects?q=${encodeURIComponent(text)}&per_page=10`);
+    const items = found.body.items || [];
+    if (!items.length) {
+      show("predict-message", `No prospect's name contains “${text}”.`, "error");
+      return;
+    }
+    if (items.length === 1) {
+      await predictId(items[0].id);
+      return;
+    }
+    show("predict-message", `${found.body.total} prospects match; pick one.`);
+    $("predict-matches").replaceChildren(...items.map((p) => {
+      const button = el("button", { type: "button", class: "secondary", "data-prospect-id": p.id },
+        `${p.name} · ${p.position} · ${p.organization}${p.level ? " · " + p.level : ""} (#${p.id})`);
+      button.addEventListener("click", () => {
+        $("predict-matches").hidden = true;
+        predictId(p.id);
+      });
+      return el("li", {}, button);
+    }));
+    $("predict-matches").hidden = false;
+  } catch (err) {
+    show("predict-message", explain(err, "No prospect found."), "error");
+  }
+}
+
+async function predictId(id) {
   const body = { prospect_id: id };
   if ($("predict-as-of").value) body.as_of = $("predict-as-of").value;
   show("predict-message", "Predicting…", "loading");
@@ -265,8 +347,11 @@ function renderPrediction(result, cached) {
     badge.textContent = (result.eligibility && result.eligibility.reason || "").replace("_", " ");
     badge.className = "badge low";
     $("narrative").textContent = result.narrative || "";
+    $("prediction-eligibility").textContent = (result.eligibility || {}).message || "";
+    $("prediction-interval").textContent = "";
     $("confidence-reasons").replaceChildren();
     $("prediction-chart").replaceChildren();
+    $("prediction-comparables").replaceChildren();
     $("prediction").hidden = false;
     return;
   }
@@ -279,13 +364,32 @@ function renderPrediction(result, cached) {
   $("narrative").textContent = result.narrative || "";
   $("confidence-reasons").replaceChildren(
     ...(result.confidence_reasons || []).map((reason) => el("li", {}, reason)));
-  const factors = result.top_factors || {};
-  drawContributions($("prediction-chart"), factors["for"] || [], factors.against || []);
+  const span = result.interval;
+  $("prediction-interval").textContent = span
+    ? `${Math.round(span.level * 100)}% interval: ${percent(span.low)}–${percent(span.high)}` : "";
+  $("prediction-eligibility").textContent = (result.eligibility || {}).message || "";
+  $("prediction-chart-title").textContent =
+    `What moved the chance (percentage points from the ${percent(result.base_rate)} base rate)`;
+  drawGroups($("prediction-chart"), result.groups || []);
+  const similar = result.comparables || [];
+  $("prediction-comparables").replaceChildren(similar.length
+    ? table(["name", "season", "level", "age", "FV", "what became of him"],
+      similar.map((c) => [c.name, c.season, c.level, c.age, c.fv === null ? "–" : c.fv, c.outcome]),
+      "comparables")
+    : el("p", { class: "meta" }, "No earlier prospect at his level to compare with."));
   $("prediction").hidden = false;
 }
 
+// The concept groups as bars in percentage points; their facts in each bar's tooltip.
+function drawGroups(container, groups) {
+  const rows = groups.filter((g) => g.points !== 0).map((g) => ({
+    feature: g.facts.join("; "), label: g.label, value: null, contribution: g.points,
+  }));
+  drawContributions(container, rows, [], { unit: " pts", digits: 1, named: true });
+}
+
 // Horizontal bars around a zero line: for (green, right), against (red, left).
-function drawContributions(container, pro, con) {
+function drawContributions(container, pro, con, style = { unit: "", digits: 3, named: false }) {
   const NS = "http://www.w3.org/2000/svg";
   const rows = [...pro, ...con].sort((a, b) => b.contribution - a.contribution);
   if (!rows.length) {
@@ -314,17 +418,18 @@ function drawContributions(container, pro, con) {
     const positive = row.contribution >= 0;
     const value = row.value === null || row.value === undefined ? "missing" : row.value;
     add("text", { x: labelWidth, y: y + rowHeight / 2 + 4, "text-anchor": "end", class: "label" },
-      `${row.label} = ${value}`);
+      style.named ? row.label : `${row.label} = ${value}`);
     const bar = add("rect", {
       x: positive ? zero : zero - length, y: y + 5, width: Math.max(length, 1), height: rowHeight - 10,
       class: `bar ${positive ? "for" : "against"}`,
     });
     bar.append(Object.assign(document.createElementNS(NS, "title"),
-      { textContent: `${row.feature} (${value}): ${row.contribution >= 0 ? "+" : ""}${row.contribution}` }));
+      { textContent: style.named ? row.feature
+        : `${row.feature} (${value}): ${row.contribution >= 0 ? "+" : ""}${row.contribution}` }));
     add("text", {
       x: positive ? zero + length + 4 : zero - length - 4, y: y + rowHeight / 2 + 4,
       "text-anchor": positive ? "start" : "end", class: "value",
-    }, `${positive ? "+" : ""}${Number(row.contribution).toFixed(3)}`);
+    }, `${positive ? "+" : ""}${Number(row.contribution).toFixed(style.digits)}${style.unit}`);
   });
   add("line", { x1: zero, x2: zero, y1: pad / 2, y2: height - pad / 2, class: "axis" });
   add("text", { x: zero - 6, y: height - 4, "text-anchor": "end", class: "legend against" }, "← against");

@@ -332,9 +332,7 @@ class RankingExclusion(Base):
     prospect_id: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(16))  # prospects.eligibility.REASONS
 
-    __table_args__ = (
-        UniqueConstraint("snapshot_id", "prospect_id", name="uq_exclusion_prospect"),
-    )
+    __table_args__ = (UniqueConstraint("snapshot_id", "prospect_id", name="uq_exclusion_prospect"),)
 
 
 class ModelVersion(Base):

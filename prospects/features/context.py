@@ -9,9 +9,10 @@ and then featurise one prospect per request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from prospects.features.data import LeagueData
@@ -32,6 +33,7 @@ class LeagueContext:
     as_of: date
     env: LevelEnvironment
     history: HistoryBase
+    names: dict[int, str] = field(default_factory=dict)  # who the comparables are, by id
 
     @classmethod
     def build(
@@ -53,4 +55,17 @@ class LeagueContext:
         env = LevelEnvironment.from_lines(known.arrays("batting"), known.arrays("pitching"))
         snaps = season_snapshots(known) if snapshots is None else snapshots
         base = comparison_base(snaps, known.outcomes, as_of)
-        return cls(as_of=as_of, env=env, history=HistoryBase.from_examples(base))
+        base = base.assign(reached_mlb=_reached_mlb(base, known.outcomes))
+        pros = known.prospects
+        names = dict(zip(pros["id"].astype(int).tolist(), pros["name"].tolist(), strict=True))
+        return cls(as_of=as_of, env=env, history=HistoryBase.from_examples(base), names=names)
+
+
+def _reached_mlb(base: pd.DataFrame, outcomes: pd.DataFrame) -> np.ndarray:
+    """Per example, whether MLB time from its season on is known (``outcomes`` cut to the date)."""
+    if base.empty or outcomes.empty:
+        return np.zeros(len(base), dtype=bool)
+    played = outcomes.loc[(outcomes["mlb_pa"] > 0) | (outcomes["mlb_outs"] > 0)]
+    last = played.groupby("prospect_id")["season"].max()
+    seen = base["prospect_id"].map(last).to_numpy(dtype=np.float64)
+    return ~np.isnan(seen) & (seen >= base["season"].to_numpy())

@@ -23,6 +23,7 @@ BUCKET_PRIOR = 20.0  # pseudo-examples at the base rate added to each bucket
 AGE_SCALE = 1.5  # years of age per unit of neighbour distance
 COMPOSITE_SCALE = 1.0  # composite units per unit of distance
 FV_SCALE = 0.5  # normalised FV (5 grade points) per unit of distance
+OWN_SEASONS = 8  # spare neighbours: a prospect's own labelled seasons at his level
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class _LevelGroup:
     labels: np.ndarray
     composites: np.ndarray  # sorted, NaN dropped: the percentile reference
     fv_fill: float  # FV imputed for examples and queries without a report
+    rows: np.ndarray  # each tree point's row in the base (comparable players are named from it)
 
 
 def _points(age: np.ndarray, composite: np.ndarray, fv: np.ndarray, fv_fill: float) -> np.ndarray:
@@ -77,6 +79,7 @@ class HistoryBase:
 
     n_examples: int
     base_rate: np.ndarray  # per role (0 hitter, 1 pitcher); NaN without examples
+    examples: pd.DataFrame  # the labelled base itself: who each neighbour is
     groups: dict[tuple[int, int], _LevelGroup]
     level_rates: _RateTable
     fv_rates: _RateTable
@@ -105,10 +108,12 @@ class HistoryBase:
                     labels=label[m],
                     composites=np.sort(comps[~np.isnan(comps)]),
                     fv_fill=fill,
+                    rows=np.flatnonzero(m),
                 )
         return cls(
             n_examples=len(base),
             base_rate=base_rate,
+            examples=base.reset_index(drop=True),
             groups=groups,
             level_rates=_RateTable.of(role * 100 + level, label, base_rate),
             fv_rates=_RateTable.of(role * 100 + fv_bucket(fv), label, base_rate),
@@ -159,3 +164,30 @@ class HistoryBase:
                 role * 100 + round_bucket(draft_round), prior
             ),
         }
+
+    def neighbours(
+        self,
+        is_pitcher: np.ndarray,
+        level: np.ndarray,
+        age: np.ndarray,
+        composite: np.ndarray,
+        fv: np.ndarray,
+        k: int,
+    ) -> list[np.ndarray]:
+        """Per query, the base rows of its ``k + OWN_SEASONS`` nearest examples, nearest first
+        (the same role, highest level and distance as ``hist_knn_rate``; spares for the
+        prospect's own earlier seasons, which callers drop). Empty without a level or group."""
+        out: list[np.ndarray] = [np.zeros(0, dtype=np.int64) for _ in range(len(is_pitcher))]
+        role = np.asarray(is_pitcher).astype(np.int64)
+        has_level = ~np.isnan(level)
+        lvl = np.where(has_level, level, -1).astype(np.int64)
+        for (r, lv), group in self.groups.items():
+            rows = np.flatnonzero((role == r) & (lvl == lv))
+            if not len(rows):
+                continue
+            n = min(k + OWN_SEASONS, len(group.labels))
+            points = _points(age[rows], composite[rows], fv[rows], group.fv_fill)
+            _, idx = group.tree.query(points, k=n)
+            for i, near in zip(rows, np.asarray(idx).reshape(len(rows), n), strict=True):
+                out[i] = group.rows[near]
+        return out

@@ -49,10 +49,23 @@ def score_chunk(
     started = time.perf_counter()
     data = load_league(session, prospect_ids=prospect_ids, as_of=as_of)
     features = build_features(data, as_of, prospect_ids, context=context)
-    results = score(
-        model, features, evidence(data), as_of, data_version, variant, device=ranking_device()
-    )
     standing = eligibility.assess(data, as_of)
+    statuses = {
+        int(pid): eligibility.status(standing.loc[pid])
+        for pid in features.index
+        if standing.loc[pid]["eligible"]
+    }
+    results = score(
+        model,
+        features,
+        evidence(data),
+        as_of,
+        data_version,
+        variant,
+        device=ranking_device(),
+        standing=statuses,
+        context=context,
+    )
     # What one prediction of this chunk cost, for the cached result's latency field.
     share_ms = round((time.perf_counter() - started) * 1000 / max(1, len(results)), 3)
 
@@ -72,7 +85,6 @@ def score_chunk(
         result["latency_ms"] = share_ms
         mine = standing.loc[pid]
         if mine["eligible"]:
-            result["eligibility"] = eligibility.status(mine)
             answers.append(result)
         else:  # ranked on a board of everyone; a prediction would say why he is not a prospect
             answer = not_a_prospect(result["prospect_name"], mine, as_of, data_version)
@@ -82,7 +94,12 @@ def score_chunk(
                 "prospect_id": pid,
                 "probability": result["probability"],
                 "confidence": result["confidence"],
-                "top_factors": result["top_factors"],
+                # The board's "why" in one JSON home: the factors, the interval, the top group.
+                "top_factors": {
+                    **result["top_factors"],
+                    "interval": result["interval"],
+                    "top_group": result["top_group"],
+                },
                 "prospect_name": result["prospect_name"],
                 "organization": str(org[pid]),
                 "position": str(position[pid]),

@@ -130,16 +130,17 @@ def top_table(ranking_id: int, n: int) -> list[str]:
         rows, _ = entries_page(session, ranking_id, RankingFilters(), "rank", 1, n)
     lines = [
         f"{'rank':>4}  {'prob':>6}  {'conf':<6}  {'name':<24} {'org':<3} {'pos':<3} "
-        f"{'lvl':<3} {'age':>5}  strongest factor"
+        f"{'lvl':<3} {'age':>5}  {'interval':<13}  strongest factor"
     ]
     for row in rows:
-        pro = row["top_factors"].get("for") or [{}]
+        span = row["interval"]
         lines.append(
             f"{row['rank']:>4}  {row['probability']:>6.1%}  {row['confidence']:<6}  "
             f"{row['name'][:24]:<24} {row['organization']:<3} {row['position']:<3} "
             f"{row['level'] or '-':<3} {row['age']:>5.1f}  "
+            + (f"{span['low']:>5.1%}-{span['high']:<6.1%}  " if span else f"{'-':<13}  ")
             + (
-                pro[0].get("label", "-")
+                (row["top_group"] or "-")
                 if row["eligible"]
                 else f"not a prospect: {row['ineligible_reason'].replace('_', ' ')}"
             )

@@ -104,8 +104,10 @@ def describe_entry(entry: RankingEntry, not_a_prospect: str | None = None) -> di
         "level": entry.level,
         "age": entry.age,
         "probability": entry.probability,
+        "interval": (entry.top_factors or {}).get("interval"),
         "confidence": entry.confidence,
-        "top_factors": entry.top_factors,
+        "top_group": ((entry.top_factors or {}).get("top_group") or {}).get("text"),
+        "top_factors": {k: (entry.top_factors or {}).get(k, []) for k in ("for", "against")},
         "eligible": not_a_prospect is None,
         "ineligible_reason": not_a_prospect,
     }

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import xgboost as xgb
 
+from prospects.serving.calibration import CALIBRATION_ATTR, Calibration
+from prospects.serving.confidence import CONFIDENCE_ATTR, WidthTable
+from prospects.serving.interval import INTERVAL_ATTR, IntervalEnsemble
+from prospects.serving.ood import OOD_ATTR, Population
 from prospects.training.model import RANGES_ATTR, booster_from_bytes, kept_trees
 
 # Threads per prediction call. A worker runs one pool process per core: a second thread per
@@ -29,6 +33,12 @@ class LoadedModel:
     low: np.ndarray = field(repr=False)
     high: np.ndarray = field(repr=False)
     n_trees: int = 0  # the rounds the registered model keeps; every call uses exactly these
+    # What the version says about its own certainty (absent on versions trained before them:
+    # identity calibration, no interval, no population check).
+    calibration: Calibration = field(default_factory=Calibration)
+    ensemble: IntervalEnsemble | None = field(default=None, repr=False)
+    population: Population | None = field(default=None, repr=False)
+    widths: WidthTable | None = field(default=None, repr=False)
     # Copies of the booster placed on another device (``cuda``), made on first use.
     _placed: dict[str, xgb.Booster] = field(default_factory=dict, repr=False, compare=False)
 
@@ -43,7 +53,20 @@ class LoadedModel:
         ranges = json.loads(booster.attr(RANGES_ATTR) or "{}")
         low = np.array([ranges.get(n, [-np.inf, np.inf])[0] for n in names], dtype=float)
         high = np.array([ranges.get(n, [-np.inf, np.inf])[1] for n in names], dtype=float)
-        return cls(name, version, booster, digest, names, low, high, n_trees)
+        return cls(
+            name,
+            version,
+            booster,
+            digest,
+            names,
+            low,
+            high,
+            n_trees,
+            calibration=Calibration.from_json(booster.attr(CALIBRATION_ATTR)),
+            ensemble=IntervalEnsemble.from_json(booster.attr(INTERVAL_ATTR), SERVING_THREADS),
+            population=Population.from_json(booster.attr(OOD_ATTR)),
+            widths=WidthTable.from_json(booster.attr(CONFIDENCE_ATTR)),
+        )
 
     def booster_on(self, device: str) -> xgb.Booster:
         """The booster computing on ``device``: itself for ``cpu``, else a copy placed there.

@@ -72,8 +72,17 @@ def predict_one(
         result = not_a_prospect(name, standing, as_of, data_version)
     else:
         features = build_features(data, as_of, [prospect_id], context=context)
-        result = score(model, features, evidence(data), as_of, data_version, variant)[0]
-        result["eligibility"] = eligibility.status(standing)
+        status = {prospect_id: eligibility.status(standing)}
+        result = score(
+            model,
+            features,
+            evidence(data),
+            as_of,
+            data_version,
+            variant,
+            standing=status,
+            context=context,
+        )[0]
     result["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
     return result
 

@@ -1,27 +1,34 @@
 """Score, explain and describe a frame of feature rows in one vectorised pass.
 
 Single predictions and ranking chunks both come through here, so a prospect
-gets the same answer whichever way it is asked for.
+gets the same answer whichever way it is asked for. One SHAP pass per row;
+the interval's members cost one probability evaluation each on the same
+DMatrix; the concept points are arithmetic on the SHAP values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from prospects.errors import ModelUnavailableError
-from prospects.features.catalog import FEATURES
+from prospects.features.context import LeagueContext
 from prospects.features.data import LeagueData
+from prospects.features.wording import CONCEPTS, EXPECTED_SIGN, wording
 from prospects.serving import confidence as confidence_rule
+from prospects.serving.comparables import comparables
+from prospects.serving.concepts import concept_index, group_logits, shapley_points, tenths
 from prospects.serving.explain import contributions, top_factors
 from prospects.serving.loaded import LoadedModel
-from prospects.serving.narrative import narrate
+from prospects.serving.narrative import Group, narrate
 
-LABELS: dict[str, str] = {f.name: f.name.replace("_", " ") for f in FEATURES}
 PITCHER_POSITIONS = ("SP", "RP")
+FACTS_PER_GROUP = 2
+ELIGIBLE_MESSAGE = "Rookie-eligible, active prospect."
 
 
 def evidence(data: LeagueData) -> pd.DataFrame:
@@ -72,10 +79,54 @@ def feature_matrix(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
 
 
 def probabilities(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
-    """Probabilities only: the cheap path for ordering a board."""
-    return model.booster.predict(
-        model.matrix(feature_matrix(model, features)), iteration_range=model.iteration_range
+    """Calibrated probabilities only: the cheap path for ordering a board."""
+    margin = model.booster.predict(
+        model.matrix(feature_matrix(model, features)),
+        iteration_range=model.iteration_range,
+        output_margin=True,
     )
+    return model.calibration(margin)
+
+
+def _groups(
+    row: int,
+    concepts: tuple[str, ...],
+    points: np.ndarray,
+    shown_points: np.ndarray,
+    contrib: np.ndarray,
+    X: np.ndarray,
+    index: np.ndarray,
+    names: list[str],
+    shown: np.ndarray,
+    stat_line: np.ndarray,
+    expected: np.ndarray,
+) -> list[Group]:
+    """The concept groups of one row, strongest first, each with its plainest facts.
+
+    A fact is a feature of the group pulling the same way as the group, so no
+    fact reads backwards to the effect it is quoted for; diagnostics are never facts,
+    and neither is a missing stat line (a pitcher's absent batting line says nothing).
+    """
+    out = []
+    present = ~np.isnan(X[row]) | ~stat_line
+    pull = np.sign(contrib[row, : len(names)])
+    # a value on the side a scout expects to hurt is never quoted as helping, nor the reverse
+    reads_right = (expected == 0) | (np.sign(np.nan_to_num(X[row])) * expected == pull)
+    for g, concept in enumerate(concepts):
+        sign = np.sign(points[row, g])
+        members = np.flatnonzero((index == g) & shown & present & reads_right & (pull == sign))
+        members = members[np.argsort(-np.abs(contrib[row, members]))][:FACTS_PER_GROUP]
+        facts = tuple(wording(names[i]).format(float(X[row, i])) for i in members)
+        out.append(
+            Group(
+                concept=concept,
+                label=CONCEPTS[concept],
+                points=float(shown_points[g]) / 10.0,
+                exact=float(points[row, g]) * 100.0,
+                facts=facts if sign != 0 else (),
+            )
+        )
+    return sorted(out, key=lambda grp: -abs(grp.exact))
 
 
 def score(
@@ -85,40 +136,108 @@ def score(
     as_of: date,
     data_version: str,
     variant: str = "champion",
-    labels: Mapping[str, str] = LABELS,
     device: str = "cpu",
+    standing: Mapping[int, Mapping[str, Any]] | None = None,
+    context: LeagueContext | None = None,
 ) -> list[dict[str, object]]:
     """One result dict per row of ``features`` (indexed by prospect id); contributions on
-    ``device`` (XGBoost's: ``cpu``, or ``cuda`` for ranking chunks on a GPU host)."""
+    ``device`` (XGBoost's: ``cpu``, or ``cuda`` for ranking chunks on a GPU host).
+
+    ``standing`` (prospect id -> ``eligibility.status``) puts each prospect's eligibility
+    in his answer and its narrative; without it the narrative assumes an eligible prospect.
+    ``context`` (the one ``features`` were built with) names comparable players.
+    """
     X = feature_matrix(model, features)
-    contrib = contributions(model, X, device)
-    logits = contrib.sum(axis=1)
-    probs = 1.0 / (1.0 + np.exp(-logits))
-    unusual = model.unusual_counts(X)
+    dmatrix = model.matrix(X)
+    contrib = contributions(model, X, device, dmatrix)
+    logits = contrib.sum(axis=1).astype(np.float64)
+    bias = contrib[:, -1].astype(np.float64)
+    link = model.calibration
+    probs, base = link(logits), link(bias)
+    if model.ensemble is not None:
+        lo, hi = model.ensemble.bounds(logits, model.ensemble.spread(X))
+        lows, highs = link(lo), link(hi)
+    else:
+        lows = highs = None
+    distance = model.population.distance(X) if model.population is not None else None
     names = list(model.feature_names)
+    concepts, index = concept_index(names)
+    shown = np.array([not wording(n).diagnostic for n in names])
+    stat_line = np.array([wording(n).concept == "performance" for n in names])
+    expected = np.array([EXPECTED_SIGN.get(n, 0) for n in names])
+    points = shapley_points(bias, group_logits(contrib, index, len(concepts)), link)
+    similar = comparables(context, features) if context is not None else None
     results = []
     for row, prospect_id in enumerate(features.index):
         who = people.loc[prospect_id]
         p = float(probs[row])
-        conf = confidence_rule.assess(p, int(who["sample"]), str(who["unit"]), int(unusual[row]))
-        pro, con = top_factors(contrib[row], X[row].astype(float), names, dict(labels))
-        role = f"{who['position']}, {'pitcher' if who['is_pitcher'] else 'hitter'}"
-        results.append(
-            {
-                "prospect_id": int(prospect_id),
-                "prospect_name": str(who["name"]),
-                "as_of": as_of.isoformat(),
-                "model": {"name": model.name, "version": model.version, "variant": variant},
-                "probability": round(p, 6),
-                "confidence": conf.level,
-                "confidence_reasons": list(conf.reasons),
-                "top_factors": {
-                    "for": [f.as_dict() for f in pro],
-                    "against": [f.as_dict() for f in con],
-                },
-                "narrative": narrate(str(who["name"]), role, p, conf, pro, con),
-                "base_value": round(float(contrib[row, -1]), 6),
-                "data_version": data_version,
+        interval = (
+            None
+            if lows is None
+            else {
+                "low": round(float(lows[row]), 6),
+                "high": round(float(highs[row]), 6),
+                "level": model.ensemble.level,  # type: ignore[union-attr]
             }
         )
+        unusual = None if distance is None else bool(distance[row] > model.population.threshold)  # type: ignore[union-attr]
+        conf = confidence_rule.assess(
+            p, interval, model.widths, unusual, int(who["sample"]), str(who["unit"])
+        )
+        shown_points = tenths(round(p, 6), round(float(base[row]), 6), points[row])
+        groups = _groups(
+            row,
+            concepts,
+            points,
+            shown_points,
+            contrib,
+            X,
+            index,
+            names,
+            shown,
+            stat_line,
+            expected,
+        )
+        pro, con = top_factors(contrib[row], X[row].astype(float), names, shown=shown)
+        role = f"{who['position']}, {'pitcher' if who['is_pitcher'] else 'hitter'}"
+        status = None if standing is None else standing.get(int(prospect_id))
+        message = ELIGIBLE_MESSAGE if status is None else str(status["message"])
+        top = groups[0]
+        result: dict[str, object] = {
+            "prospect_id": int(prospect_id),
+            "prospect_name": str(who["name"]),
+            "as_of": as_of.isoformat(),
+            "model": {"name": model.name, "version": model.version, "variant": variant},
+            "probability": round(p, 6),
+            "interval": interval,
+            "base_rate": round(float(base[row]), 6),
+            "confidence": conf.level,
+            "confidence_reasons": list(conf.reasons),
+            "top_group": top.as_summary(),
+            "groups": [g.as_dict() for g in groups],
+            "contributions": {
+                n: round(float(contrib[row, i]), 6) for i, n in enumerate(names) if contrib[row, i]
+            },
+            "top_factors": {
+                "for": [f.as_dict() for f in pro],
+                "against": [f.as_dict() for f in con],
+            },
+            "comparables": [] if similar is None else similar[row],
+            "narrative": narrate(
+                str(who["name"]),
+                role,
+                message,
+                p,
+                interval,
+                float(base[row]),
+                conf,
+                groups,
+                [] if similar is None else similar[row],
+            ),
+            "base_value": round(float(bias[row]), 6),
+            "data_version": data_version,
+        }
+        if status is not None:
+            result["eligibility"] = dict(status)
+        results.append(result)
     return results

@@ -30,6 +30,7 @@ from prospects.training.model import (
 )
 from prospects.training.report import HoldoutReport, build_report
 from prospects.training.split import TimeSplit, time_split
+from prospects.training.uncertainty import Uncertainty, fit_uncertainty
 
 Progress = Callable[[str, int, int], None]
 RANGE_QUANTILES = (0.005, 0.995)
@@ -57,6 +58,8 @@ class TrainingResult:
     evaluation_booster: xgb.Booster | None = None
     refit: bool = False
     valid_curve: list[float] = field(default_factory=list)  # the evaluation's logloss per round
+    # Calibration, interval members and population, judged on the holdout (None: not fitted).
+    uncertainty: Uncertainty | None = None
 
     @property
     def best_iteration(self) -> int:
@@ -112,6 +115,7 @@ def train(
     valid_seasons: int = 1,
     refit: bool = True,
     examples: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    uncertainty: bool = True,
 ) -> TrainingResult:
     """Evaluate honestly, then (``refit``) fit the served model on everything labelled.
 
@@ -168,6 +172,13 @@ def train(
     labelled = np.ones(len(y), dtype=bool)
     booster = refit_all(X, y, params, n_trees) if refit else evaluated
     fitted_on = labelled if refit else train_mask
+    fitted = None
+    if uncertainty:
+        report("calibrating and fitting the interval", 0, 1)
+        masks = (train_mask, valid_mask, holdout_mask)
+        fitted = fit_uncertainty(X, meta, masks, evaluated, params, fitted_on)
+        booster.set_attr(**fitted.attributes())
+        metrics.update(fitted.metrics)
     booster.set_attr(
         **{
             RANGES_ATTR: json.dumps(feature_ranges(X[fitted_on])),
@@ -200,4 +211,5 @@ def train(
         report=holdout,
         importance=importance(booster, list(X.columns)),
         valid_curve=[float(v) for v in curve.get("valid", {}).get("logloss", [])],
+        uncertainty=fitted,
     )

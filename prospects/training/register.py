@@ -18,6 +18,7 @@ from prospects.training import plots
 from prospects.training.curve import TREES_METRIC, log_validation_curve
 from prospects.training.model import booster_from_bytes, predict_proba
 from prospects.training.pipeline import TrainingResult
+from prospects.training.uncertainty import log_uncertainty
 
 EVALUATION_ARTIFACT = "evaluation_model.ubj"  # the model the holdout figures are about
 VERSION_TAG_METRICS = (
@@ -125,6 +126,8 @@ def log_training_run(result: TrainingResult, data_version: str, name: str) -> tu
             mlflow.log_figure(fig, path)
             plots.close(fig)
         log_validation_curve(run.info.run_id, result.valid_curve, result.n_trees)
+        if result.uncertainty is not None:
+            log_uncertainty(result.holdout_y, result.uncertainty)
         example = result.holdout_X.head(5).astype("float64")
         signature = infer_signature(example, predict_proba(result.booster, example))
         info = mlflow.xgboost.log_model(

@@ -135,6 +135,7 @@ def _run(
     base = f"http://{_display_host(options.host)}:{port}"
     if not _wait_ready(base, supervisor, stopper, options.ready_timeout, say):
         return 0 if stopper.requested.is_set() else 1
+    _start_todays_ranking(base, key, say)
     _banner(base, key, prospect_id, say)
     while not stopper.requested.wait(0.5):
         dead = supervisor.exited()
@@ -247,6 +248,31 @@ def _get_json(url: str) -> tuple[int | None, dict | None]:
             return exc.code, None
     except (OSError, ValueError):
         return None, None
+
+
+def _start_todays_ranking(base: str, key: str, say: Echo) -> None:
+    """Ask for today's board through the API, so a new user's dashboard is not empty.
+
+    The API reuses a finished ranking of the same model, data and day, so a
+    second ``callup up`` the same day queues nothing. Best effort: a refusal is
+    reported, not fatal.
+    """
+    request = urllib.request.Request(  # noqa: S310 - our own URL
+        f"{base}/api/ml/rankings",
+        data=b"{}",
+        method="POST",
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            body = json.load(response)
+    except (OSError, ValueError) as exc:
+        say(f"ranking: could not start today's board ({exc}); POST /api/ml/rankings starts one")
+        return
+    if body.get("reused"):
+        say("ranking: today's board is already built")
+    else:
+        say(f"ranking: building today's board (job {body.get('job_id')}); the dashboard shows it")
 
 
 def _banner(base: str, key: str, prospect_id: int | None, say: Echo) -> None:

@@ -1,0 +1,150 @@
+"""Answers a scout can read and trust, checked over the whole default league.
+
+Trains on the default league (``callup seed``: 6,000 prospects, 2008-2026,
+seed 7) with the honest split and a faster recipe than the product's (learning
+rate 0.05, at most 200 trees: the product's 0.01 x 1000 takes minutes on a CI
+core; docs/confidence.md gives the product's own figures), then:
+
+* scores every prospect signed by a recent date and reads every narrative;
+* checks the interval's coverage, the calibration and the confidence levels on
+  the holdout, which neither the model nor its calibration nor its members saw.
+
+Tolerances are the ones a league of this size can honestly hold (the holdout
+has about 1,100 rows and 50 successes); a league tuned differently must still
+pass them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+import numpy as np
+import pytest
+
+from prospects import eligibility
+from prospects.db.session import init_db, reset_engine, session_scope
+from prospects.features.build import build_features
+from prospects.features.catalog import FEATURE_NAMES
+from prospects.features.context import LeagueContext
+from prospects.features.data import LeagueData, load_league
+from prospects.features.examples import build_examples
+from prospects.features.wording import WORDING
+from prospects.league.generator import generate_league
+from prospects.serving.loaded import LoadedModel
+from prospects.serving.scoring import evidence, score
+from prospects.training.model import TrainParams
+from prospects.training.pipeline import TrainingResult, train
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+DEFAULT_LEAGUE = {"n_prospects": 6000, "first_season": 2008, "last_season": 2026, "seed": 7}
+FAST = TrainParams(learning_rate=0.05, n_estimators=200, early_stopping_rounds=40)
+AS_OF = date(2026, 6, 1)
+SNAKE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
+DIAGNOSTICS = [w.label for w in WORDING.values() if w.diagnostic]
+COVERAGE_TOLERANCE = 0.05
+
+
+@pytest.fixture(scope="module")
+def league(tmp_path_factory) -> Iterator[LeagueData]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('answers') / 'league.db'}"
+    init_db(url)
+    try:
+        with session_scope(url) as session:
+            generate_league(session, **DEFAULT_LEAGUE)
+        with session_scope(url) as session:
+            yield load_league(session)
+    finally:
+        reset_engine(url)
+
+
+@pytest.fixture(scope="module")
+def result(league) -> TrainingResult:
+    return train(league, FAST, refit=False, examples=build_examples(league))
+
+
+@pytest.fixture(scope="module")
+def answers(league, result) -> list[dict]:
+    model = LoadedModel.from_bytes("m", 1, bytes(result.booster.save_raw("ubj")), "digest")
+    known = league.as_of(AS_OF)
+    features = build_features(known, AS_OF, context=LeagueContext.build(known, AS_OF))
+    standing = eligibility.assess(known, AS_OF)
+    statuses = {
+        int(pid): eligibility.status(standing.loc[pid])
+        for pid in features.index
+        if standing.loc[pid]["eligible"]
+    }
+    return score(model, features, evidence(known), AS_OF, "dv", standing=statuses)
+
+
+def test_no_narrative_names_a_feature_or_a_model_diagnostic(answers):
+    assert len(answers) > 3000
+    for answer in answers:
+        text = answer["narrative"]
+        assert not SNAKE.search(text), text
+        assert not any(name in text for name in FEATURE_NAMES if "_" in name), text
+        assert not any(label in text for label in DIAGNOSTICS), text
+        assert "nan" not in text.lower().split(), text
+
+
+def test_every_narrative_states_eligibility(answers):
+    for answer in answers:
+        if "eligibility" in answer:
+            assert answer["eligibility"]["message"].rstrip(".") in answer["narrative"]
+    assert sum("eligibility" in a for a in answers) > 300
+
+
+def test_group_points_add_up_exactly_to_the_answer(answers):
+    for answer in answers:
+        tenths = sum(round(g["points"] * 10) for g in answer["groups"])
+        assert tenths == round(answer["probability"] * 1000) - round(answer["base_rate"] * 1000)
+        exact = sum(g["exact_points"] for g in answer["groups"])
+        assert exact == pytest.approx((answer["probability"] - answer["base_rate"]) * 100, abs=1e-3)
+
+
+def test_exact_shap_values_stay_in_the_answer(answers, result):
+    """Per-feature log-odds plus the bias are the raw logit the calibration maps to the answer."""
+    calibration = LoadedModel.from_bytes(
+        "m", 1, bytes(result.booster.save_raw("ubj")), "digest"
+    ).calibration
+    checked = 0
+    for answer in answers:
+        p = answer["probability"]
+        if not 0.001 < p < 0.999:
+            continue  # six decimals leave too little of the logit there
+        assert set(answer["contributions"]) <= set(FEATURE_NAMES)
+        raw = sum(answer["contributions"].values()) + answer["base_value"]
+        assert calibration(np.array([raw]))[0] == pytest.approx(p, rel=1e-3)
+        checked += 1
+    assert checked > 1000
+
+
+def test_every_answer_carries_an_interval_holding_it(answers):
+    for answer in answers:
+        interval = answer["interval"]
+        assert interval["level"] == 0.8
+        assert interval["low"] <= answer["probability"] <= interval["high"]
+
+
+def test_the_interval_covers_its_stated_level_on_the_holdout(result):
+    coverage = result.uncertainty.member_coverage
+    assert abs(coverage - result.uncertainty.ensemble.level) <= COVERAGE_TOLERANCE, coverage
+
+
+def test_calibration_on_a_later_fold_keeps_the_holdout_calibrated(result):
+    m = result.metrics
+    assert m["holdout_ece_calibrated_eligible"] <= m["holdout_ece_raw_eligible"] + 0.01, m
+    assert m["holdout_ece_calibrated_eligible"] < 0.03, m
+
+
+def test_at_matched_probability_high_confidence_answers_err_less_than_low(result):
+    brier = result.uncertainty.matched()
+    assert brier["high"] < brier["low"], brier
+
+
+def test_profiles_unlike_the_training_population_err_more(result):
+    m = result.metrics
+    assert 0 < m["holdout_unusual_share"] < 0.05, m
+    assert m["holdout_excess_unusual"] > m["holdout_excess_usual"], m
