@@ -19,14 +19,25 @@ def db() -> None:
     """Create or reset the database schema."""
 
 
+def _migrate() -> None:
+    from prospects import config
+    from prospects.db.migrate import upgrade
+    from prospects.db.session import get_engine
+
+    message = upgrade(get_engine())
+    click.echo(f"{message}; schema ready at {_safe_url(config.database_url())}")
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the schema migrations the database lacks (Alembic; safe to re-run)."""
+    _migrate()
+
+
 @db.command("init")
 def db_init() -> None:
-    """Create every table that does not exist yet (safe to re-run)."""
-    from prospects import config
-    from prospects.db.session import init_db
-
-    init_db()
-    click.echo(f"schema ready at {_safe_url(config.database_url())}")
+    """Create the schema, or bring an existing one up to date: the same as ``db upgrade``."""
+    _migrate()
 
 
 @db.command("reset")

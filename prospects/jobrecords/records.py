@@ -46,7 +46,7 @@ def aware(moment: datetime) -> datetime:
 
 
 def ensure_table(database_url: str | None = None) -> None:
-    """Create the ``jobs`` table if the database predates it (once per process and URL)."""
+    """Migrate a database that predates the ``jobs`` table (once per process and URL)."""
     _ensure(get_engine(database_url))
 
 
@@ -55,7 +55,9 @@ def _ensure(bind: Engine | Connection) -> None:
     key = str(engine.url)
     if key in _ready:
         return
-    Job.metadata.create_all(engine, tables=[Job.__table__])
+    from prospects.db.migrate import upgrade
+
+    upgrade(engine)
     _ready.add(key)
 
 
