@@ -100,20 +100,45 @@ def export_csv_cmd(directory: Path) -> None:
 
 @main.command("import-csv")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def import_csv_cmd(directory: Path) -> None:
+@click.option(
+    "--mode",
+    type=click.Choice(["insert", "upsert"]),
+    default="insert",
+    show_default=True,
+    help="insert: any stored id or key is an error. upsert: a stored key's row is replaced.",
+)
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="History, not news: each row counts as arrived on its own known date.",
+)
+@click.option(
+    "--errors",
+    "errors_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="On a rejected import, write every problem here as CSV (file, row, column, reason).",
+)
+def import_csv_cmd(directory: Path, mode: str, backfill: bool, errors_file: Path | None) -> None:
     """Validate and load the CSV files in DIRECTORY; any bad row rejects the whole import."""
     from prospects.csvio import CsvValidationError, import_csv
+    from prospects.csvio.errors import write_errors
     from prospects.db.session import init_db, session_scope
+    from prospects.db.version import forget_cached_data_version
 
     init_db()
     try:
         with session_scope() as session:
-            counts = import_csv(session, directory)
+            counts = import_csv(session, directory, mode=mode, backfill=backfill)
     except CsvValidationError as exc:
         click.echo(str(exc), err=True)
+        if errors_file is not None:
+            n = write_errors(exc.errors, errors_file)
+            click.echo(f"all {n} problems written to {errors_file}", err=True)
         sys.exit(2)
-    for table, n in counts.items():
-        click.echo(f"{table}: {n} rows")
+    if any(c.inserted or c.updated for c in counts.values()):
+        forget_cached_data_version()
+    for table, c in counts.items():
+        click.echo(f"{table}: {c.inserted} inserted, {c.updated} updated, {c.unchanged} unchanged")
 
 
 @main.command()

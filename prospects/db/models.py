@@ -61,20 +61,43 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _arrived_when_known(known: str):  # type: ignore[no-untyped-def]
-    """A default ``ingested_on``: the row's own known date, i.e. a writer that does not say
-    when a row arrived (the league generator, ``callup simulate``) is backfilling history.
-    Imports always set it (``prospects.csvio``)."""
+# table -> the column that says when one of its rows became known
+KNOWN_ON_COLUMN: dict[str, str] = {
+    "prospects": "signed_on",
+    "batting_lines": "end_date",
+    "pitching_lines": "end_date",
+    "scouting_reports": "report_date",
+    "outcomes": "known_on",
+    "releases": "released_on",
+}
+
+
+def backfill_arrival(table: str, row: dict) -> date:
+    """The day a row of history counts as having arrived: the day it became known.
+
+    A prospect without a signing date counts from January 1 of his signing year,
+    and without either from his birth date: who he is carries no outcome, and
+    his dated rows (lines, reports, outcomes) keep their own days.
+    """
+    if table == "prospects" and row.get("signed_on") is None:
+        year = row.get("signing_year")
+        return date(year, 1, 1) if year else row["birth_date"]
+    return row[KNOWN_ON_COLUMN[table]]
+
+
+def _arrived_when_known(table: str):  # type: ignore[no-untyped-def]
+    """A default ``ingested_on``: a writer that does not say when a row arrived (the league
+    generator, ``callup simulate``) is backfilling history. Imports always set it."""
 
     def default(context) -> date:  # type: ignore[no-untyped-def]
-        row = context.get_current_parameters()
-        value = row.get(known)
-        if value is None and known == "signed_on":
-            year = row.get("signing_year")
-            return date(year, 1, 1) if year else datetime.now(UTC).date()
-        return value
+        return backfill_arrival(table, context.get_current_parameters())
 
     return default
+
+
+def _signing_type_default(context) -> str:  # type: ignore[no-untyped-def]
+    """A writer that does not name the signing type: a draft if it gives a round, else unknown."""
+    return "draft" if context.get_current_parameters().get("draft_round") else "unknown"
 
 
 class Base(DeclarativeBase):
@@ -98,9 +121,9 @@ class Prospect(Base):
     # Draft round; NULL for any signing but a draft, and for a draft whose round is unknown.
     draft_round: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    signing_type: Mapped[str] = mapped_column(String(13), default="unknown")
+    signing_type: Mapped[str] = mapped_column(String(13), default=_signing_type_default)
     # The day the row arrived in Callup; see ``ingested_on`` below.
-    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("signed_on"))
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("prospects"))
 
     __table_args__ = (
         CheckConstraint("bats IN ('L','R','S')", name="ck_prospects_bats"),
@@ -143,7 +166,7 @@ class BattingLine(Base):
     cs: Mapped[int] = mapped_column(Integer)
     hbp: Mapped[int] = mapped_column(Integer)
     sf: Mapped[int] = mapped_column(Integer)
-    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("end_date"))
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("batting_lines"))
 
     __table_args__ = (
         UniqueConstraint("prospect_id", "season", "level", "stint", name="uq_batting_stint"),
@@ -176,7 +199,7 @@ class PitchingLine(Base):
     bb: Mapped[int] = mapped_column(Integer)
     so: Mapped[int] = mapped_column(Integer)
     hbp: Mapped[int] = mapped_column(Integer)
-    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("end_date"))
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("pitching_lines"))
 
     __table_args__ = (
         UniqueConstraint("prospect_id", "season", "level", "stint", name="uq_pitching_stint"),
@@ -205,7 +228,7 @@ class ScoutingReport(Base):
     changeup: Mapped[int | None] = mapped_column(Integer, nullable=True)
     control: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fv: Mapped[int] = mapped_column(Integer)
-    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("report_date"))
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("scouting_reports"))
 
     __table_args__ = (
         UniqueConstraint("prospect_id", "report_date", name="uq_report_day"),
@@ -231,7 +254,7 @@ class Outcome(Base):
     mlb_outs: Mapped[int] = mapped_column(Integer, default=0)
     debut_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     known_on: Mapped[date] = mapped_column(Date)
-    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("known_on"))
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("outcomes"))
 
     __table_args__ = (
         UniqueConstraint("prospect_id", "season", name="uq_outcome_season"),
@@ -251,7 +274,7 @@ class Release(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
     released_on: Mapped[date] = mapped_column(Date)
-    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("released_on"))
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("releases"))
 
     __table_args__ = (
         UniqueConstraint("prospect_id", "released_on", name="uq_release_day"),
