@@ -47,7 +47,7 @@ PROSPECT_COLUMNS: dict[str, str] = {
     "organization": "str",
     "bats": "str",
     "throws": "str",
-    "signing_year": "int",
+    "signing_year": "float",  # NaN where the source does not give it
     "draft_round": "float",
     "signed_on": "date",
     "signing_type": "str",
