@@ -49,9 +49,9 @@ LINE_LEVELS: tuple[str, ...] = tuple(LEVEL_RUNG)
 # does not give; ``OF`` an outfielder without a side, ``UT`` a utility man; ``TWP`` (a
 # two-way player) is ranked as a hitter, and his pitching lines still count.
 PITCHER_POSITIONS: tuple[str, ...] = ("SP", "RP", "P")
-HITTER_POSITIONS: tuple[str, ...] = (
-    "C", "1B", "2B", "3B", "SS", "LF", "CF", "RF", "DH", "OF", "UT", "TWP",
-)  # fmt: skip
+# The nine a box score names (the synthetic league draws from these), then the broader codes.
+CLASSIC_HITTER_POSITIONS: tuple[str, ...] = ("C", "1B", "2B", "3B", "SS", "LF", "CF", "RF", "DH")
+HITTER_POSITIONS: tuple[str, ...] = CLASSIC_HITTER_POSITIONS + ("OF", "UT", "TWP")
 POSITIONS: tuple[str, ...] = HITTER_POSITIONS + PITCHER_POSITIONS
 # How a prospect came to the organization; ``unknown`` when the source does not say.
 SIGNING_TYPES: tuple[str, ...] = ("draft", "international", "undrafted", "unknown")

@@ -166,6 +166,25 @@ def _backfilled(data: dict[str, object] | pd.DataFrame, known: str) -> np.ndarra
     return arrived
 
 
+def _history_defaults(
+    data: dict[str, object] | pd.DataFrame, known: str
+) -> dict[str, object]:
+    """A hand-built frame's missing arrival days and signing types, filled as history: each
+    row arrived when it became known, and an empty round meant an international signing
+    (what it meant before signing types)."""
+    out: dict[str, object] = {name: data[name] for name in data}
+    if known in out:
+        backfill = _backfilled(out, known)
+        given = _coerce(out[ARRIVAL], "date") if ARRIVAL in out else None
+        out[ARRIVAL] = backfill if given is None else np.where(np.isnat(given), backfill, given)
+    if "draft_round" in out:
+        rnd = np.asarray(out["draft_round"], dtype=np.float64)
+        derived = np.where(np.isnan(rnd), "international", "draft").astype(object)
+        given_type = np.asarray(out.get("signing_type", derived), dtype=object)
+        out["signing_type"] = np.where(pd.isna(given_type), derived, given_type)
+    return out
+
+
 def _frame(
     columns: dict[str, str],
     data: dict[str, object] | pd.DataFrame | None,
@@ -175,12 +194,8 @@ def _frame(
     its arrays."""
     if data is None:
         data = {name: [] for name in columns}
-    if "signing_type" in columns and "signing_type" not in data and "draft_round" in data:
-        # A frame from before signing types: an empty round meant an international signing.
-        rnd = np.asarray(data["draft_round"], dtype=np.float64)
-        data = {**data, "signing_type": np.where(np.isnan(rnd), "international", "draft")}
-    if ARRIVAL not in data and known is not None and known in data:
-        data = {**data, ARRIVAL: _backfilled(data, known)}
+    elif known is not None:
+        data = _history_defaults(data, known)
     missing = [name for name in columns if name not in data]
     if missing:
         raise ValueError(f"missing columns: {missing}")
