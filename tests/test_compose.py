@@ -346,3 +346,13 @@ def test_every_queue_has_a_worker_and_predictions_have_their_own(services):
     assert queues["predict-worker"] == {"predict"}
     assert queues["worker"] | queues["predict-worker"] == {"predict", "rank", "train"}
     assert services["predict-worker"]["environment"]["CALLUP_TASK_EVENTS"] == "0"
+
+
+def test_the_init_job_migrates_the_schema(services) -> None:
+    """``callup db upgrade`` (Alembic) makes or upgrades the schema; create_all never runs."""
+    script = " ".join(argv(services["init"]["command"]))
+    assert "callup db upgrade" in script
+    assert "db init" not in script
+    from prospects.cli import main
+
+    assert "upgrade" in main.commands["db"].commands

@@ -23,7 +23,7 @@ DEMO_USER, DEMO_ROLE = "demo", "admin"
 
 
 def prepare_schema() -> None:
-    """``callup db init``: create the tables that do not exist yet."""
+    """``callup db upgrade``: create the schema, or apply the migrations an older one lacks."""
     init_db()
 
 
