@@ -166,9 +166,7 @@ def _backfilled(data: dict[str, object] | pd.DataFrame, known: str) -> np.ndarra
     return arrived
 
 
-def _history_defaults(
-    data: dict[str, object] | pd.DataFrame, known: str
-) -> dict[str, object]:
+def _history_defaults(data: dict[str, object] | pd.DataFrame, known: str) -> dict[str, object]:
     """A hand-built frame's missing arrival days and signing types, filled as history: each
     row arrived when it became known, and an empty round meant an international signing
     (what it meant before signing types)."""
