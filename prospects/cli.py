@@ -141,6 +141,38 @@ def import_csv_cmd(directory: Path, mode: str, backfill: bool, errors_file: Path
         click.echo(f"{table}: {c.inserted} inserted, {c.updated} updated, {c.unchanged} unchanged")
 
 
+@main.command("ingest-feed")
+@click.option("--url", default=None, help="Drop location (default: $CALLUP_FEED_URL or var/feed).")
+@click.option(
+    "--arrived-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day the batches count as arrived (default: today).",
+)
+def ingest_feed_cmd(url: str | None, arrived_on) -> None:  # type: ignore[no-untyped-def]
+    """Import the drop location's waiting batches (upsert); exit 3 if one was held or rejected."""
+    from prospects.db.session import init_db
+    from prospects.db.version import forget_cached_data_version
+    from prospects.feed.ingest import APPLIED, ingest_pending
+    from prospects.feed.location import drop_location
+
+    init_db()
+    try:
+        location = drop_location(url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
+    day = arrived_on.date() if arrived_on else None
+    results = ingest_pending(location, arrived_on=day)
+    if not results:
+        click.echo(f"no batch waiting in {location.describe()}")
+    for result in results:
+        click.echo(result.describe())
+    if any(r.status == APPLIED for r in results):
+        forget_cached_data_version()
+    if any(r.status != APPLIED for r in results):
+        sys.exit(3)
+
+
 @main.command()
 @click.option("--n-estimators", default=1000, show_default=True, type=click.IntRange(1))
 @click.option("--max-depth", default=6, show_default=True, type=click.IntRange(1, 16))

@@ -302,6 +302,9 @@ class Ingest(Base):
     arrived_on: Mapped[date] = mapped_column(Date)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     changed: Mapped[int] = mapped_column(Integer, default=0)
+    # applied | rejected (a problem in the files) | held (suspicious: not loaded, no retrain)
+    status: Mapped[str] = mapped_column(String(16), default="applied")
+    reason: Mapped[str] = mapped_column(String(2000), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 

@@ -24,6 +24,7 @@ from prospects.db.session import get_engine, session_scope
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 OPEN = (QUEUED, RUNNING)
 KIND_PREDICT, KIND_RANK, KIND_RETRAIN = "predict", "rank", "retrain"
+KIND_INGEST = "ingest"  # the weekly feed (prospects.feed)
 _ready: set[str] = set()
 log = logging.getLogger(__name__)
 

@@ -47,6 +47,8 @@ def upgrade() -> None:
         sa.Column("arrived_on", sa.Date(), nullable=False),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("changed", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=2000), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
