@@ -16,11 +16,17 @@ from prospects.db.session import session_scope
 from prospects.feed.ingest import APPLIED, ingest_pending
 from prospects.feed.location import drop_location
 from prospects.jobrecords import records
+from prospects.jobrecords.settings import INGEST_TIME_LIMIT_SECONDS
 from prospects.jobs import TASK_INGEST_FEED
 from workers.celery_app import celery_app
 
 
-@celery_app.task(name=TASK_INGEST_FEED, bind=True, time_limit=1800, soft_time_limit=1740)
+@celery_app.task(
+    name=TASK_INGEST_FEED,
+    bind=True,
+    time_limit=INGEST_TIME_LIMIT_SECONDS,
+    soft_time_limit=INGEST_TIME_LIMIT_SECONDS - 60,
+)
 def ingest_feed(self: Task, trigger: str = "beat") -> dict[str, Any]:
     """Import every waiting batch of the drop location; the result lists what each became."""
     job_id = self.request.id or ""
