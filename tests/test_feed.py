@@ -226,3 +226,30 @@ def test_an_s3_drop_location_is_ingested_and_archived(s3_endpoint, sqlite_url, t
         "feed/archive/2021-09-19/batting_lines.csv",
         "feed/archive/2021-09-19/prospects.csv",
     ]
+
+
+def test_the_ingest_task_is_a_durable_job_like_any_other(tmp_path, monkeypatch, drop):
+    from prospects.db.models import Job
+    from tasks.feed import ingest_feed
+
+    url = f"sqlite:///{tmp_path / 'task.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("CALLUP_FEED_URL", str(drop.root))
+    redis_base = os.environ.get("CALLUP_TEST_REDIS", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("REDIS_URL", f"{redis_base}/12")
+    from prospects.db.session import init_db
+
+    init_db(url)
+    drop.put("2021-09-26", _batch(tmp_path, "w", prospects=_hitters(2), batting_lines=_lines(2)))
+    job_id = f"ingest-{uuid.uuid4().hex[:8]}"
+    result = ingest_feed.apply(kwargs={"trigger": "beat"}, task_id=job_id).get()
+    assert result["held"] is False
+    assert result["batches"] == [
+        "2021-09-26: applied: prospects 2 inserted, 0 updated, 0 unchanged; "
+        "batting_lines 2 inserted, 0 updated, 0 unchanged"
+    ]
+    with session_scope(url) as s:
+        job = s.get(Job, job_id)
+        assert (job.kind, job.state, job.requested_by) == ("ingest", "succeeded", "beat")
+        assert job.result == result
+    reset_engine(url)
