@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from prospects.db.models import PITCHER_POSITIONS
 from prospects.errors import ModelUnavailableError
 from prospects.features.catalog import FEATURES
 from prospects.features.data import LeagueData
@@ -21,7 +22,6 @@ from prospects.serving.loaded import LoadedModel
 from prospects.serving.narrative import narrate
 
 LABELS: dict[str, str] = {f.name: f.name.replace("_", " ") for f in FEATURES}
-PITCHER_POSITIONS = ("SP", "RP")
 
 
 def evidence(data: LeagueData) -> pd.DataFrame:
