@@ -123,12 +123,9 @@ def test_a_player_who_is_not_a_prospect_gets_the_rule_and_no_probability(
     PredictionAnswer.model_validate(body)
     time.sleep(0.5)
     with session_scope() as session:
-        assert (
-            session.scalar(
-                select(func.count(Prediction.id)).where(Prediction.job_id == body["job_id"])
-            )
-            == 0
-        )
+        assert session.scalar(
+            select(func.count(Prediction.id)).where(Prediction.job_id == body["job_id"])
+        ) == 0
 
 
 def test_a_graduated_player_is_told_his_mlb_time_and_when_he_graduated(client, auth, live):
