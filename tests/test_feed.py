@@ -253,3 +253,15 @@ def test_the_ingest_task_is_a_durable_job_like_any_other(tmp_path, monkeypatch, 
         assert (job.kind, job.state, job.requested_by) == ("ingest", "succeeded", "beat")
         assert job.result == result
     reset_engine(url)
+
+
+def test_a_batch_without_line_files_is_not_taken_for_one_cut_short(sqlite_url, drop, tmp_path):
+    for week, name in enumerate(("2021-08-29", "2021-09-05")):
+        files = {"batting_lines": _lines(40, pa=300 + week)}
+        if week == 0:
+            files["prospects"] = _hitters(40)
+        drop.put(name, _batch(tmp_path, name, **files))
+    reports = [REPORT | {"id": "", "report_date": "2021-09-20"}]
+    drop.put("2021-09-26", _batch(tmp_path, "reports", scouting_reports=reports))
+    results = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    assert [r.status for r in results] == [APPLIED, APPLIED, APPLIED]

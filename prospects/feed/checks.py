@@ -32,19 +32,19 @@ FV_SHIFT = 4.0  # points of mean FV between a batch and the stored reports of th
 class BatchFigures:
     """What the checks read from a batch's files."""
 
-    line_rows: int
+    line_rows: int | None  # None: the batch carries no line file (a reports-only week)
     report_dates: list[date]
     fv: list[int]
 
 
 def read_batch(directory: Path) -> BatchFigures:
     """Line row counts, report dates and FV grades of the batch (files already validated)."""
-    line_rows = 0
+    line_rows: int | None = None
     for name in ("batting_lines.csv", "pitching_lines.csv"):
         path = directory / name
         if path.is_file():
             with path.open(newline="", encoding="utf-8-sig") as f:
-                line_rows += sum(1 for _ in csv.DictReader(f))
+                line_rows = (line_rows or 0) + sum(1 for _ in csv.DictReader(f))
     dates, fv = [], []
     path = directory / "scouting_reports.csv"
     if path.is_file():
@@ -61,6 +61,8 @@ def _line_rows(counts: dict) -> int:
 
 def cut_short(session: Session, figures: BatchFigures) -> str | None:
     """Far fewer line rows than the feed's recent batches (a truncated export)."""
+    if figures.line_rows is None:
+        return None
     recent = session.scalars(
         select(Ingest.counts)
         .where(Ingest.source.startswith(FEED_SOURCE), Ingest.status == "applied")
