@@ -275,9 +275,10 @@ class ProspectSummary(BaseModel):
     bats: str
     throws: str
     birth_date: date
-    signing_year: int
+    signing_year: int | None = Field(description="Null where the source does not give it.")
     draft_round: int | None
-    signed_on: date
+    signed_on: date | None = Field(description="Null where the source does not give it.")
+    signing_type: Literal["draft", "international", "undrafted", "unknown"]
     kind: Literal["hitter", "pitcher"]
     level: str | None = Field(description="Level of the latest stat line; null without lines.")
 
@@ -291,7 +292,10 @@ class ProspectPage(BaseModel):
 
 class BattingLine(BaseModel):
     season: int
-    level: str
+    level: str = Field(
+        description="The level code as delivered (DSL, CPX, A- ...; docs/csv-schema.md)."
+    )
+    stint: int = Field(description="1, 2...: one line per club after a mid-season trade.")
     age: float
     start_date: date
     end_date: date
@@ -311,7 +315,10 @@ class BattingLine(BaseModel):
 
 class PitchingLine(BaseModel):
     season: int
-    level: str
+    level: str = Field(
+        description="The level code as delivered (DSL, CPX, A- ...; docs/csv-schema.md)."
+    )
+    stint: int = Field(description="1, 2...: one line per club after a mid-season trade.")
     age: float
     start_date: date
     end_date: date

@@ -19,14 +19,25 @@ def db() -> None:
     """Create or reset the database schema."""
 
 
+def _migrate() -> None:
+    from prospects import config
+    from prospects.db.migrate import upgrade
+    from prospects.db.session import get_engine
+
+    message = upgrade(get_engine())
+    click.echo(f"{message}; schema ready at {_safe_url(config.database_url())}")
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the schema migrations the database lacks (Alembic; safe to re-run)."""
+    _migrate()
+
+
 @db.command("init")
 def db_init() -> None:
-    """Create every table that does not exist yet (safe to re-run)."""
-    from prospects import config
-    from prospects.db.session import init_db
-
-    init_db()
-    click.echo(f"schema ready at {_safe_url(config.database_url())}")
+    """Create the schema, or bring an existing one up to date: the same as ``db upgrade``."""
+    _migrate()
 
 
 @db.command("reset")
@@ -89,20 +100,77 @@ def export_csv_cmd(directory: Path) -> None:
 
 @main.command("import-csv")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def import_csv_cmd(directory: Path) -> None:
+@click.option(
+    "--mode",
+    type=click.Choice(["insert", "upsert"]),
+    default="insert",
+    show_default=True,
+    help="insert: any stored id or key is an error. upsert: a stored key's row is replaced.",
+)
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="History, not news: each row counts as arrived on its own known date.",
+)
+@click.option(
+    "--errors",
+    "errors_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="On a rejected import, write every problem here as CSV (file, row, column, reason).",
+)
+def import_csv_cmd(directory: Path, mode: str, backfill: bool, errors_file: Path | None) -> None:
     """Validate and load the CSV files in DIRECTORY; any bad row rejects the whole import."""
     from prospects.csvio import CsvValidationError, import_csv
+    from prospects.csvio.errors import write_errors
     from prospects.db.session import init_db, session_scope
+    from prospects.db.version import forget_cached_data_version
 
     init_db()
     try:
         with session_scope() as session:
-            counts = import_csv(session, directory)
+            counts = import_csv(session, directory, mode=mode, backfill=backfill)
     except CsvValidationError as exc:
         click.echo(str(exc), err=True)
+        if errors_file is not None:
+            n = write_errors(exc.errors, errors_file)
+            click.echo(f"all {n} problems written to {errors_file}", err=True)
         sys.exit(2)
-    for table, n in counts.items():
-        click.echo(f"{table}: {n} rows")
+    if any(c.inserted or c.updated for c in counts.values()):
+        forget_cached_data_version()
+    for table, c in counts.items():
+        click.echo(f"{table}: {c.inserted} inserted, {c.updated} updated, {c.unchanged} unchanged")
+
+
+@main.command("ingest-feed")
+@click.option("--url", default=None, help="Drop location (default: $CALLUP_FEED_URL or var/feed).")
+@click.option(
+    "--arrived-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day the batches count as arrived (default: today).",
+)
+def ingest_feed_cmd(url: str | None, arrived_on) -> None:  # type: ignore[no-untyped-def]
+    """Import the drop location's waiting batches (upsert); exit 3 if one was held or rejected."""
+    from prospects.db.session import init_db
+    from prospects.db.version import forget_cached_data_version
+    from prospects.feed.ingest import APPLIED, ingest_pending
+    from prospects.feed.location import drop_location
+
+    init_db()
+    try:
+        location = drop_location(url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
+    day = arrived_on.date() if arrived_on else None
+    results = ingest_pending(location, arrived_on=day)
+    if not results:
+        click.echo(f"no batch waiting in {location.describe()}")
+    for result in results:
+        click.echo(result.describe())
+    if any(r.status == APPLIED for r in results):
+        forget_cached_data_version()
+    if any(r.status != APPLIED for r in results):
+        sys.exit(3)
 
 
 @main.command()

@@ -168,7 +168,8 @@ def standings(
     released = np.full(n, -np.inf)
     np.maximum.at(released, at[there], rel["released_on"][there])
 
-    signing_year = prospects["signing_year"][order].astype(float)
+    # An unknown signing year cannot excuse a missing line: inactivity then rests on lines alone.
+    signing_year = np.nan_to_num(prospects["signing_year"][order].astype(float), nan=-np.inf)
     birth = prospects["birth_date"][order]
     age = (day_number(date(season, 7, 1)) - birth) / DAYS_PER_YEAR
 

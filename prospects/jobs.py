@@ -26,6 +26,7 @@ TASK_MONITOR = "callup.monitor"  # the lifecycle monitor (train queue)
 TASK_PROMOTE = "callup.promote"  # move the champion alias forward (predict queue: seconds)
 TASK_ROLLBACK = "callup.rollback"  # move it back to the previous champion (predict queue)
 TASK_SWEEP_JOBS = "callup.sweep_jobs"  # Beat: re-send jobs whose messages were lost
+TASK_INGEST_FEED = "callup.ingest_feed"  # Beat, before the weekly retrain: the week's data
 QUEUE_PREDICT, QUEUE_RANK, QUEUE_TRAIN = "predict", "rank", "train"
 JOB_TTL_SECONDS = 24 * 3600  # as long as Celery keeps results (result_expires)
 PREDICTION_CACHE_TTL_SECONDS = 24 * 3600

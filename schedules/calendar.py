@@ -12,9 +12,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from prospects.jobs import QUEUE_RANK, QUEUE_TRAIN, TASK_MONITOR, TASK_RANK, TASK_RETRAIN
+from prospects.jobs import (
+    QUEUE_RANK,
+    QUEUE_TRAIN,
+    TASK_INGEST_FEED,
+    TASK_MONITOR,
+    TASK_RANK,
+    TASK_RETRAIN,
+)
 
 RETRAIN, MONITOR, RANKINGS = "retrain-weekly", "monitor-daily", "rankings-nightly"
+INGEST = "feed-ingest"  # the week's data, one hour before each weekly retrain
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -97,18 +105,24 @@ class Job:
         """Whether the job runs on this local day."""
         if self.name == RETRAIN:
             return cal.in_season(day) and day.weekday() == cal.retrain_weekday
+        if self.name == INGEST:  # the day of the retrain it feeds (the day before at hour 0)
+            retrain_day = day + timedelta(days=1) if cal.retrain_hour == 0 else day
+            return JOB_BY_NAME[RETRAIN].fires_on(cal, retrain_day)
         if self.name == RANKINGS:
             return cal.in_season(day)
         return True
 
     def hour(self, cal: SeasonCalendar) -> int:
         """The local hour it runs at."""
+        if self.name == INGEST:
+            return (cal.retrain_hour - 1) % 24
         return {RETRAIN: cal.retrain_hour, RANKINGS: cal.rankings_hour}.get(
             self.name, cal.monitor_hour
         )
 
 
 JOBS: tuple[Job, ...] = (
+    Job(INGEST, TASK_INGEST_FEED, QUEUE_TRAIN, {"trigger": "beat"}),
     Job(RETRAIN, TASK_RETRAIN, QUEUE_TRAIN, {"trigger": "beat"}),
     Job(MONITOR, TASK_MONITOR, QUEUE_TRAIN, {"trigger": "beat"}),
     Job(RANKINGS, TASK_RANK, QUEUE_RANK, {"requested_by": "beat"}),

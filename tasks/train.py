@@ -14,6 +14,7 @@ from celery.exceptions import Ignore
 
 from prospects.db.session import session_scope
 from prospects.errors import CallupError
+from prospects.feed.ingest import feed_hold
 from prospects.jobrecords import records
 from prospects.jobs import TASK_RETRAIN
 from prospects.lifecycle.flight import SingleFlight
@@ -43,6 +44,13 @@ def retrain(
     with session_scope() as session:
         if not records.start(session, job_id, records.KIND_RETRAIN, requested_by, sent):
             raise Ignore()  # finished already: its result stands
+    if trigger == "beat":
+        with session_scope() as session:
+            held = feed_hold(session)
+        if held is not None:
+            skipped = {"skipped": True, "reason": f"retraining held back: {held}"}
+            records.apply(lambda session: records.succeed(session, job_id, skipped), job_id)
+            return skipped
     flight = SingleFlight(rt.redis)
     holder, mine = flight.claim(job_id)
     if not mine:

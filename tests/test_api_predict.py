@@ -524,3 +524,42 @@ def test_a_keyed_request_answered_from_cache_leaves_no_claim_behind(
     assert first.get_json()["cached"] is True and second.get_json() == first.get_json()
     assert not list(redis_client.scan_iter("callup:idem:*"))
     assert redis_client.llen("predict") == 0
+
+
+def test_a_cached_answer_is_not_served_after_an_upsert_changes_the_data(
+    client, headers, prospects, redis_client, redis_test_url, sqlite_url, tmp_path, monkeypatch
+):
+    """An in-place update of an old row moves the data version; the import drops the cached
+    one, so the next request recomputes instead of answering from the old data."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from prospects.cli import main
+
+    with session_scope(sqlite_url) as session:
+        version = data_version(session)
+    store = JobStore(redis_client)
+    store.publish_alias("champion", 3)
+    store.cache_prediction(prediction_cache_key(3, version, date(2024, 6, 1), 101), RESULT)
+    ask = {"prospect_id": 101, "as_of": "2024-06-01"}
+    assert client.post(URL, json=ask, headers=headers).get_json()["cached"] is True
+
+    moved = {
+        "id": "101", "name": "Avery Quinn", "birth_date": "2002-05-01", "position": "SS",
+        "bats": "R", "throws": "R", "organization": "SEA",  # traded from NYY
+    }  # fmt: skip
+    with (tmp_path / "prospects.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(moved))
+        writer.writeheader()
+        writer.writerow(moved)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("REDIS_URL", redis_test_url)
+    result = CliRunner().invoke(main, ["import-csv", "--mode", "upsert", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "prospects: 0 inserted, 1 updated, 0 unchanged" in result.output
+
+    response = client.post(URL, json=ask, headers=headers)
+    assert response.status_code == 202  # not the answer cached for the old data
+    with session_scope(sqlite_url) as session:
+        assert data_version(session) != version

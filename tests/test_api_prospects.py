@@ -119,3 +119,53 @@ def test_filters_and_detail_on_postgres(app_config, postgres_url, seed_prospects
     assert detail.get_json()["level"] == "AA"
     nul = client.get(URL, query_string={"q": "\x00"}, headers=headers)  # was a 500 here
     assert nul.status_code == 422 and nul.get_json()["error"]["field"] == "q"
+
+
+def test_a_prospect_from_real_data_without_signing_dates_and_with_two_stints(
+    client, headers, prospects, sqlite_url
+):
+    """What a season-totals source gives: no signing day or year, a DSL line, a trade."""
+    from datetime import date
+
+    from prospects.db.models import BattingLine, Prospect
+
+    def line(stint: int, start: date, end: date) -> BattingLine:
+        return BattingLine(
+            prospect_id=105, season=2022, level="DSL", stint=stint, age=17.4,
+            start_date=start, end_date=end, pa=100, ab=90, h=25, doubles=4, triples=1, hr=1,
+            bb=8, so=20, sb=3, cs=1, hbp=1, sf=1,
+        )  # fmt: skip
+
+    with session_scope(sqlite_url) as session:
+        session.add(
+            Prospect(
+                id=105,
+                name="Elian Ruiz",
+                birth_date=date(2005, 2, 1),
+                position="OF",
+                bats="S",
+                throws="R",
+                organization="SEA",
+                signing_year=None,
+                draft_round=None,
+                signed_on=None,
+                signing_type="unknown",
+            )  # fmt: skip
+        )
+        session.flush()
+        session.add_all([line(1, date(2022, 6, 6), date(2022, 7, 10)),
+                         line(2, date(2022, 7, 15), date(2022, 8, 20))])  # fmt: skip
+
+    response = client.get(f"{URL}/105", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["signing_year"], body["signed_on"], body["signing_type"]) == (
+        None,
+        None,
+        "unknown",
+    )
+    assert body["kind"] == "hitter"
+    assert body["level"] == "Rk"  # the DSL's rung on the ladder
+    assert [(ln["level"], ln["stint"]) for ln in body["batting_lines"]] == [("DSL", 1), ("DSL", 2)]
+    listed = client.get(f"{URL}?level=Rk", headers=headers).get_json()["items"]
+    assert 105 in [item["id"] for item in listed]

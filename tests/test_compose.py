@@ -346,3 +346,27 @@ def test_every_queue_has_a_worker_and_predictions_have_their_own(services):
     assert queues["predict-worker"] == {"predict"}
     assert queues["worker"] | queues["predict-worker"] == {"predict", "rank", "train"}
     assert services["predict-worker"]["environment"]["CALLUP_TASK_EVENTS"] == "0"
+
+
+def test_the_init_job_migrates_the_schema(services) -> None:
+    """``callup db upgrade`` (Alembic) makes or upgrades the schema; create_all never runs."""
+    script = " ".join(argv(services["init"]["command"]))
+    assert "callup db upgrade" in script
+    assert "db init" not in script
+    from prospects.cli import main
+
+    assert "upgrade" in main.commands["db"].commands
+
+
+def test_the_feed_drop_location_is_on_the_object_store_mlflow_uses(services) -> None:
+    """The weekly feed (docs/feed.md) reads s3://<MLflow's bucket>/feed through MinIO."""
+    env = services["worker"]["environment"]
+    assert resolve(env["CALLUP_FEED_URL"]) == "s3://mlflow/feed"
+    mlflow_artifacts = next(a for a in argv(services["mlflow"]["command"]) if "artifacts-dest" in a)
+    assert mlflow_artifacts.endswith("s3://mlflow/artifacts")
+    assert resolve(env["AWS_ENDPOINT_URL"]) == resolve(
+        services["mlflow"]["environment"]["MLFLOW_S3_ENDPOINT_URL"]
+    )
+    assert resolve(env["AWS_SECRET_ACCESS_KEY"]) == "<MINIO_ROOT_PASSWORD>"
+    # Predictions need no S3: the feed settings reach the long-job workers, not the API.
+    assert "CALLUP_FEED_URL" not in services["api"]["environment"]

@@ -43,6 +43,7 @@ BATTING = {
     "prospect_id": "1",
     "season": "2021",
     "level": "A",
+    "stint": "1",
     "age": "20.5",
     "start_date": "2021-04-06",
     "end_date": "2021-09-19",
@@ -64,6 +65,7 @@ PITCHING = {
     "prospect_id": "2",
     "season": "2021",
     "level": "A+",
+    "stint": "1",
     "age": "21.0",
     "start_date": "2021-04-06",
     "end_date": "2021-09-19",
@@ -102,6 +104,15 @@ OUTCOME = {
 }
 
 
+def in_season(row: dict[str, str], season: int) -> dict[str, str]:
+    """A line moved to another season, its dates with it (a line's dates lie in its season)."""
+    return row | {
+        "season": str(season),
+        "start_date": f"{season}{row['start_date'][4:]}",
+        "end_date": f"{season}{row['end_date'][4:]}",
+    }
+
+
 def write_csv(directory: Path, filename: str, rows: list[dict[str, str]]) -> None:
     """Write rows (dicts sharing keys) under a header made of the first row's keys."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -111,9 +122,11 @@ def write_csv(directory: Path, filename: str, rows: list[dict[str, str]]) -> Non
         writer.writerows(rows)
 
 
-def load(url: str, directory: Path) -> dict[str, int]:
+def load(url: str, directory: Path, **options) -> dict[str, int]:
+    """Import; returns the rows inserted per table (the insert mode changes nothing else)."""
     with session_scope(url) as session:
-        return import_csv(session, directory)
+        counts = import_csv(session, directory, **options)
+    return {table: c.inserted for table, c in counts.items()}
 
 
 def rejected(url: str, directory: Path) -> list[tuple[str, int | None, str | None]]:
@@ -246,7 +259,8 @@ def test_round_trip_is_byte_identical_and_rows_equal(db_url, source_url, tmp_pat
         "releases": 1,
     }
 
-    assert load(db_url, tmp_path / "first") == first
+    # A whole league's history: each row arrived when it became known, as in the source.
+    assert load(db_url, tmp_path / "first", backfill=True) == first
     with session_scope(db_url) as s:
         assert export_csv(s, tmp_path / "second") == first
 
@@ -266,7 +280,9 @@ def test_export_writes_the_documented_format(source_url, tmp_path):
     )
     assert lines[1] == "1,7,2021-08-01,50,45,55,60,55,,,,,50"  # NULL grades are empty cells
     prospects = (tmp_path / "prospects.csv").read_text(encoding="utf-8").splitlines()
-    assert prospects[2] == '12,"Bo ""Ace"" Baker, Jr.",2000-01-31,SP,L,L,NYY,2018,,2018-07-02'
+    assert (
+        prospects[2] == '12,"Bo ""Ace"" Baker, Jr.",2000-01-31,SP,L,L,NYY,2018,,2018-07-02,unknown'
+    )
     assert not list(tmp_path.glob(".*partial"))
 
 
@@ -304,8 +320,8 @@ def test_child_ids_may_be_left_to_the_database(db_url, tmp_path):
     _valid_league(tmp_path / "a")
     load(db_url, tmp_path / "a")
     no_id = {k: v for k, v in BATTING.items() if k != "id"}
-    write_csv(tmp_path / "b", "batting_lines.csv", [no_id | {"season": "2022"}])
-    write_csv(tmp_path / "c", "batting_lines.csv", [BATTING | {"id": "", "season": "2023"}])
+    write_csv(tmp_path / "b", "batting_lines.csv", [in_season(no_id, 2022)])
+    write_csv(tmp_path / "c", "batting_lines.csv", [in_season(BATTING | {"id": ""}, 2023)])
     load(db_url, tmp_path / "b")
     load(db_url, tmp_path / "c")
     with session_scope(db_url) as s:
@@ -338,7 +354,7 @@ def test_excel_quirks_are_accepted(sqlite_url, tmp_path):
 
 def test_one_bad_row_rejects_every_file_and_writes_nothing(db_url, tmp_path):
     _valid_league(tmp_path)
-    good = [BATTING | {"id": str(i), "season": str(2010 + i)} for i in range(1, 6)]
+    good = [in_season(BATTING | {"id": str(i)}, 2010 + i) for i in range(1, 6)]
     good[2] = good[2] | {"hr": "-1"}  # row 4, counting the header as row 1
     write_csv(tmp_path, "batting_lines.csv", good)
     with pytest.raises(CsvValidationError) as info:
@@ -361,7 +377,7 @@ def test_errors_in_several_files_are_all_reported(sqlite_url, tmp_path):
         ("batting_lines.csv", 2, "level"),
         ("batting_lines.csv", 2, "pa"),
         ("pitching_lines.csv", 3, "h"),
-        ("pitching_lines.csv", 3, "prospect_id+season+level"),
+        ("pitching_lines.csv", 3, "prospect_id+season+level+stint"),
         ("scouting_reports.csv", 2, "hit"),
         ("scouting_reports.csv", 2, "fv"),
     ]
@@ -386,7 +402,9 @@ def test_message_lists_fifty_errors_then_counts_the_rest(sqlite_url, tmp_path):
 def test_unknown_level(sqlite_url, tmp_path):
     write_csv(tmp_path, "prospects.csv", [PROSPECT])
     write_csv(tmp_path, "batting_lines.csv", [BATTING | {"level": "AAAA"}])
-    assert reasons(sqlite_url, tmp_path) == ["'AAAA' is not one of Rk, A, A+, AA, AAA"]
+    assert reasons(sqlite_url, tmp_path) == [
+        "'AAAA' is not one of DSL, CPX, Rk, A-, A, A+, AA, AAA"
+    ]
 
 
 def test_negative_count(sqlite_url, tmp_path):
@@ -476,8 +494,8 @@ def test_duplicate_keys_against_the_database(db_url, tmp_path):
         (
             "batting_lines.csv",
             2,
-            "prospect_id+season+level",
-            "prospect_id=1, season=2021, level=A is already in the database",
+            "prospect_id+season+level+stint",
+            "prospect_id=1, season=2021, level=A, stint=1 is already in the database",
         ),
         ("scouting_reports.csv", 2, "id", "id 1 is already in the database"),
     ]
@@ -566,8 +584,8 @@ def test_cli_import_then_export(cli_db, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["import-csv", str(tmp_path / "in")])
     assert result.exit_code == 0, result.output
-    assert "prospects: 2 rows" in result.output
-    assert "outcomes: 1 rows" in result.output
+    assert "prospects: 2 inserted, 0 updated, 0 unchanged" in result.output
+    assert "outcomes: 1 inserted, 0 updated, 0 unchanged" in result.output
 
     result = runner.invoke(main, ["export-csv", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output

@@ -65,6 +65,7 @@ class LeagueBuilder:
                 "signing_year": signing_year,
                 "draft_round": draft_round,
                 "signed_on": signed_on or date(signing_year, 7, 1),
+                "signing_type": "international" if draft_round is None else "draft",
             }
         )
         return self

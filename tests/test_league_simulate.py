@@ -99,3 +99,29 @@ def test_a_shift_raises_the_grading_scale_of_what_it_delivers(small_league):
         )
 
     assert shifted and sum(shifted) / len(shifted) > sum(earlier) / len(earlier) + 6
+
+
+def test_a_simulated_week_arrives_through_the_feed_and_is_archived(small_league, tmp_path):
+    from prospects.config import var_dir
+    from prospects.db.models import Ingest
+
+    with session_scope(small_league) as session:
+        weeks = simulate_weeks(session, 30)  # into spring: reports and signings arrive
+    delivered = [w for w in weeks if any(w.delivered.values())]
+    assert delivered
+    archive = var_dir() / "feed" / "archive"
+    assert sorted(p.name for p in archive.iterdir()) == sorted(w.end.isoformat() for w in delivered)
+    assert not list((var_dir() / "feed" / "incoming").iterdir())
+    with session_scope(small_league) as session:
+        ingests = session.scalars(select(Ingest).order_by(Ingest.id)).all()
+        assert [i.arrived_on for i in ingests] == [w.end for w in delivered]
+        assert all(i.source.startswith("feed:") and i.mode == "upsert" for i in ingests)
+        # Each delivered row arrived at the end of its week, not before it was known.
+        week = delivered[-1]
+        reports = session.execute(
+            select(ScoutingReport.report_date, ScoutingReport.ingested_on).where(
+                ScoutingReport.ingested_on == week.end
+            )
+        ).all()
+    assert len(reports) == week.delivered.get("scouting_reports", 0)
+    assert all(week.start <= r.report_date <= r.ingested_on for r in reports)

@@ -10,7 +10,7 @@ import redis
 
 from schedules import JOB_SWEEP
 from schedules.beat import LAST_RUN_KEY, LEADER_KEY, CalendarSchedule, SingleBeatScheduler
-from schedules.calendar import MONITOR, RANKINGS, RETRAIN, SeasonCalendar, due_between
+from schedules.calendar import INGEST, MONITOR, RANKINGS, RETRAIN, SeasonCalendar, due_between
 from tests.stack import REDIS_BASE
 
 NY = SeasonCalendar()  # the defaults: Mar 20 - Oct 5, Mondays 04:00, America/New_York
@@ -109,7 +109,9 @@ def test_beat_uses_the_calendar_and_the_single_beat_scheduler():
 
     assert celery_app.conf.beat_scheduler == "schedules.beat:SingleBeatScheduler"
     schedule = celery_app.conf.beat_schedule
-    assert set(schedule) == {RETRAIN, MONITOR, RANKINGS, JOB_SWEEP}
+    assert set(schedule) == {INGEST, RETRAIN, MONITOR, RANKINGS, JOB_SWEEP}
+    assert schedule[INGEST]["task"] == "callup.ingest_feed"
+    assert schedule[INGEST]["options"]["queue"] == "train"
     assert schedule[JOB_SWEEP]["task"] == "callup.sweep_jobs"
     assert schedule[JOB_SWEEP]["schedule"] == timedelta(seconds=60)
     assert schedule[RETRAIN]["task"] == "callup.retrain"
@@ -187,3 +189,26 @@ def test_a_second_beat_does_not_double_fire_and_takes_over_when_the_first_dies(b
     assert client.hget(LAST_RUN_KEY, "probe") is not None
     second.close()
     assert client.get(LEADER_KEY) is None
+
+
+def test_the_feed_is_ingested_an_hour_before_every_weekly_retrain():
+    due = due_between(utc(2026, 6, 14), utc(2026, 6, 29), NY)
+    retrains = [d.at for d in due if d.name == RETRAIN]
+    ingests = [d.at for d in due if d.name == INGEST]
+    assert retrains == [utc(2026, 6, 15, 8), utc(2026, 6, 22, 8)]
+    assert ingests == [at - timedelta(hours=1) for at in retrains]
+    order = [d.name for d in due if d.name in (INGEST, RETRAIN)]
+    assert order == [INGEST, RETRAIN, INGEST, RETRAIN]
+
+
+def test_a_midnight_retrain_has_its_feed_ingested_the_evening_before():
+    midnight = SeasonCalendar(retrain_hour=0)
+    due = due_between(utc(2026, 6, 13), utc(2026, 6, 16), midnight)
+    [retrain] = [d.at for d in due if d.name == RETRAIN]
+    [ingest] = [d.at for d in due if d.name == INGEST]
+    assert retrain - ingest == timedelta(hours=1)
+
+
+def test_out_of_season_the_feed_is_not_ingested():
+    due = due_between(utc(2026, 12, 1), utc(2026, 12, 31), NY)
+    assert INGEST not in {d.name for d in due}

@@ -12,6 +12,7 @@ from prospects.jobs import (
     QUEUE_PREDICT,
     QUEUE_RANK,
     QUEUE_TRAIN,
+    TASK_INGEST_FEED,
     TASK_PREDICT,
     TASK_RANK,
     TASK_RETRAIN,
@@ -24,6 +25,7 @@ from workers import tracing  # noqa: F401 - JSON logs, request ids on task messa
 TASK_MODULES = ["workers.signals", "workers.metrics", "tasks.predict", "tasks.rank"]
 TASK_MODULES += ["tasks.train", "tasks.monitor", "tasks.lifecycle"]  # the model lifecycle
 TASK_MODULES += ["tasks.sweep"]  # durable job records: re-send what Redis lost
+TASK_MODULES += ["tasks.feed"]  # the weekly data feed, ingested before the retrain
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -73,6 +75,7 @@ def celery_settings(redis_url: str) -> dict[str, object]:
             "callup.rank_chunk": {"queue": QUEUE_RANK, "routing_key": QUEUE_RANK},
             "callup.rank_finalize": {"queue": QUEUE_RANK, "routing_key": QUEUE_RANK},
             TASK_RETRAIN: {"queue": QUEUE_TRAIN, "routing_key": QUEUE_TRAIN},
+            TASK_INGEST_FEED: {"queue": QUEUE_TRAIN, "routing_key": QUEUE_TRAIN},
             # Lifecycle: the monitor beside training; alias moves on the short-task queue.
             "callup.monitor": {"queue": QUEUE_TRAIN, "routing_key": QUEUE_TRAIN},
             "callup.promote": {"queue": QUEUE_PREDICT, "routing_key": QUEUE_PREDICT},

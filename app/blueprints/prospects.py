@@ -37,8 +37,9 @@ _PROSPECT_FIELDS = (
     "signing_year",
     "draft_round",
     "signed_on",
+    "signing_type",
 )
-_LINE_FIELDS = ("season", "level", "age", "start_date", "end_date")
+_LINE_FIELDS = ("season", "level", "stint", "age", "start_date", "end_date")
 _BATTING_FIELDS = _LINE_FIELDS + (
     "pa", "ab", "h", "doubles", "triples", "hr", "bb", "so", "sb", "cs", "hbp", "sf",
 )  # fmt: skip

@@ -8,5 +8,14 @@ from prospects.csvio.errors import CsvError, CsvValidationError
 from prospects.csvio.export import export_csv
 from prospects.csvio.load import import_csv
 from prospects.csvio.schema import FILES
+from prospects.csvio.upsert import MODES, TableCounts
 
-__all__ = ["FILES", "CsvError", "CsvValidationError", "export_csv", "import_csv"]
+__all__ = [
+    "FILES",
+    "MODES",
+    "CsvError",
+    "CsvValidationError",
+    "TableCounts",
+    "export_csv",
+    "import_csv",
+]

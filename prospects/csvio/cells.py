@@ -78,15 +78,18 @@ def make_parser(column: Column) -> Parser:
     """A function from a stripped cell to its value (None when empty), raising CellError."""
     convert = _CONVERTERS[column.kind]
     nullable, choices, max_length = column.nullable, column.choices, column.max_length
+    default, aliases = column.default, column.aliases or {}
     ranged = column.kind in (int, float)
     low, high = _bounds(column)
 
     def parse(text: str) -> Any:
         if not text:
             if nullable:
-                return None
+                return default
             raise CellError("required, but the cell is empty")
         value = convert(text)
+        if aliases:
+            value = aliases.get(value, value)
         if ranged and not low <= value <= high:
             raise CellError(_range_message(column, value))
         if choices is not None and value not in choices:

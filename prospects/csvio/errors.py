@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import os
+from pathlib import Path
 from typing import NamedTuple
 
 MAX_LISTED = 50  # a message a person can still read; the full list stays on ``errors``
@@ -41,3 +44,20 @@ class CsvValidationError(Exception):
 
     def __str__(self) -> str:
         return self._message()
+
+
+ERROR_COLUMNS: tuple[str, ...] = ("file", "row", "column", "reason")
+
+
+def write_errors(errors: list[CsvError], path: Path | str) -> int:
+    """Every problem as CSV (file, row, column, reason), for a person to work down in a
+    spreadsheet; written through a temporary name. Returns the rows written."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(ERROR_COLUMNS)
+        for e in errors:
+            writer.writerow([e.file, "" if e.row is None else e.row, e.column or "", e.reason])
+    os.replace(partial, path)
+    return len(errors)

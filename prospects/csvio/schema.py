@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import String, UniqueConstraint
 
 from prospects.db.models import (
-    LEVELS,
+    LINE_LEVELS,
     POSITIONS,
+    SIGNING_TYPES,
     Base,
     BattingLine,
     Outcome,
@@ -43,6 +44,8 @@ class Column:
     minimum: int | None = None
     maximum: int | None = None
     max_length: int | None = None
+    default: Any = None  # the value of an empty cell, where it has one
+    aliases: Mapping[str, str] | None = None  # codes other sources use, stored as their value
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class RowCheck:
     needs: tuple[str, ...]
     column: str
     test: Callable[[Row], str | None]  # the reason the row breaks the rule, or None
+
+
+# Columns the importer fills and no file carries: when the row arrived (see models.py).
+NOT_IN_FILES: frozenset[str] = frozenset({"ingested_on"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,11 @@ class FileSpec:
         return tuple(c.name for c in self.columns)
 
     @cached_property
+    def blank(self) -> dict[str, Any]:
+        """A row before its cells are read: each column's default (None for most)."""
+        return {c.name: c.default for c in self.columns}
+
+    @cached_property
     def references_prospect(self) -> bool:
         """Child tables carry ``prospect_id`` and a surrogate ``id`` the database may assign."""
         return "prospect_id" in self.names
@@ -87,15 +99,26 @@ _GRADE = {"minimum": 20, "maximum": 80}
 _GRADES = ("hit", "power", "run", "arm", "field", "fastball", "breaking", "changeup", "control")
 _BATTING_COUNTS = ("pa", "ab", "h", "doubles", "triples", "hr", "bb", "so", "sb", "cs", "hbp", "sf")
 _PITCHING_COUNTS = ("outs", "bf", "h", "er", "hr", "bb", "so", "hbp")
-_STINT = {"id": _ID, "prospect_id": _ID, "level": {"choices": LEVELS}, "age": {"minimum": 0}}
+_OPTIONAL = {"required": False, "nullable": True}
+# A line's age: younger than 15 or older than 45 is a typo (or a birth date's), not a prospect.
+_STINT = {
+    "id": _ID,
+    "prospect_id": _ID,
+    "level": {"choices": LINE_LEVELS},
+    "stint": _OPTIONAL | {"minimum": 1, "default": 1},
+    "age": {"minimum": 15, "maximum": 45},
+}
 
 _RULES: dict[str, dict[str, dict[str, Any]]] = {
     "prospects": {
         "id": _ID,
         "position": {"choices": POSITIONS},
-        "bats": {"choices": ("L", "R", "S")},
+        # "B" (both) is how many public databases write a switch hitter.
+        "bats": {"choices": ("L", "R", "S"), "aliases": {"B": "S"}},
         "throws": {"choices": ("L", "R")},
         "draft_round": {"minimum": 1},
+        # Empty: derived from the row (see load.fill_signing_type).
+        "signing_type": _OPTIONAL | {"choices": SIGNING_TYPES},
     },
     "batting_lines": _STINT | {c: _COUNT for c in _BATTING_COUNTS},
     "pitching_lines": _STINT | {c: _COUNT for c in _PITCHING_COUNTS},
@@ -138,15 +161,65 @@ def _pitching_hits_within_bf(row: Row) -> str | None:
     return None
 
 
+def _dates_in_season(row: Row) -> str | None:
+    for name in ("start_date", "end_date"):
+        if row[name].year != row["season"]:
+            return f"{name} {row[name]} is not in season {row['season']}"
+    return None
+
+
+def _debut_in_season(row: Row) -> str | None:
+    debut = row.get("debut_date")
+    if debut is not None and debut.year != row["season"]:
+        return f"debut_date {debut} is not in season {row['season']}"
+    return None
+
+
+def _round_means_a_draft(row: Row) -> str | None:
+    kind = row.get("signing_type")
+    if row.get("draft_round") is not None and kind not in (None, "draft"):
+        return f"draft_round {row['draft_round']} is set, so signing_type must be draft, not {kind}"
+    return None
+
+
+def fill_signing_type(row: dict[str, Any], in_header: bool) -> None:
+    """An empty ``signing_type``: a draft where a round is given; otherwise ``unknown``, but
+    ``international`` in a file written before the column existed (no ``signing_type`` in
+    its header), which is what an empty round meant then."""
+    if row.get("signing_type") is None:
+        if row.get("draft_round") is not None:
+            row["signing_type"] = "draft"
+        else:
+            row["signing_type"] = "unknown" if in_header else "international"
+
+
+def _signed_in_signing_year(row: Row) -> str | None:
+    signed, year = row.get("signed_on"), row.get("signing_year")
+    if signed is not None and year is not None and signed.year != year:
+        return f"signed_on {signed} is not in signing_year {year}"
+    return None
+
+
 _DATES = RowCheck(("start_date", "end_date"), "end_date", _dates_in_order)
+_IN_SEASON = RowCheck(("season", "start_date", "end_date"), "start_date", _dates_in_season)
 _CHECKS: dict[str, tuple[RowCheck, ...]] = {
+    "prospects": (
+        RowCheck((), "signing_type", _round_means_a_draft),
+        RowCheck((), "signed_on", _signed_in_signing_year),
+    ),
+    "outcomes": (RowCheck(("season",), "debut_date", _debut_in_season),),
     "batting_lines": (
         _DATES,
+        _IN_SEASON,
         RowCheck(("ab", "bb", "hbp", "sf", "pa"), "ab", _batting_pa_adds_up),
         RowCheck(("h", "doubles", "triples", "hr"), "h", _batting_hits_cover_extra_bases),
         RowCheck(("h", "ab"), "h", _batting_hits_within_ab),
     ),
-    "pitching_lines": (_DATES, RowCheck(("h", "bf"), "h", _pitching_hits_within_bf)),
+    "pitching_lines": (
+        _DATES,
+        _IN_SEASON,
+        RowCheck(("h", "bf"), "h", _pitching_hits_within_bf),
+    ),
 }
 
 
@@ -157,17 +230,16 @@ def _file_spec(model: type[Base]) -> FileSpec:
     child = "prospect_id" in table.columns
     columns = []
     for col in table.columns:
+        if col.name in NOT_IN_FILES:
+            continue
         assigned = child and col.name == "id"  # the database can number child rows itself
-        columns.append(
-            Column(
-                name=col.name,
-                kind=col.type.python_type,
-                required=not col.nullable and not assigned,
-                nullable=bool(col.nullable) or assigned,
-                max_length=col.type.length if isinstance(col.type, String) else None,
-                **rules.get(col.name, {}),
-            )
-        )
+        settings: dict[str, Any] = {
+            "required": not col.nullable and not assigned,
+            "nullable": bool(col.nullable) or assigned,
+            "max_length": col.type.length if isinstance(col.type, String) else None,
+        }
+        settings.update(rules.get(col.name, {}))
+        columns.append(Column(name=col.name, kind=col.type.python_type, **settings))
     uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
     key = tuple(uniques[0].columns.keys()) if uniques else ("id",)
     checks = _CHECKS.get(table.name, ())

@@ -15,7 +15,7 @@ from typing import Any
 
 from prospects.csvio.cells import CellError, Parser, make_parser
 from prospects.csvio.errors import CsvError
-from prospects.csvio.schema import FileSpec
+from prospects.csvio.schema import FileSpec, fill_signing_type
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,24 @@ class Layout:
 
     width: int
     fields: tuple[tuple[int, str, Parser], ...]
+    names: frozenset[str] = frozenset()  # the header's known columns
 
 
-def _decoded(binary: Iterable[bytes]) -> Iterator[str]:
-    """Decode line by line, so a bad byte is reported on its own row, not the first 8 KiB's."""
-    for number, raw in enumerate(binary):
-        yield raw.decode("utf-8-sig" if number == 0 else "utf-8")  # a spreadsheet's BOM
+class _Decoder:
+    """Decodes line by line, noting each line that is not UTF-8 and going on past it, so a
+    file in another encoding gets every bad row listed, not only its first."""
+
+    def __init__(self, binary: Iterable[bytes]) -> None:
+        self.binary = binary
+        self.bad: list[str] = []  # reasons for lines read since the caller last looked
+
+    def __iter__(self) -> Iterator[str]:
+        for number, raw in enumerate(self.binary):
+            try:
+                yield raw.decode("utf-8-sig" if number == 0 else "utf-8")  # a spreadsheet's BOM
+            except UnicodeDecodeError as exc:
+                self.bad.append(exc.reason)
+                yield raw.decode("utf-8", errors="replace")
 
 
 @dataclass
@@ -55,20 +67,33 @@ class RowReader:
         number = 1
         try:
             with self.path.open("rb") as f:
-                reader = csv.reader(_decoded(f))
-                layout = self._layout(next(reader, None))
+                decoder = _Decoder(f)
+                reader = csv.reader(decoder)
+                header = next(reader, None)
+                if self._undecodable(decoder, 1):
+                    return
+                layout = self._layout(header)
                 if layout is None:
                     self.complete = False
                     return
                 for number, cells in enumerate(reader, start=2):
+                    if self._undecodable(decoder, number):
+                        continue
                     if "".join(cells).strip():  # blank rows are skipped, but counted
                         yield self._parse(number, layout, cells)
-        except UnicodeDecodeError as exc:
-            self.complete = False
-            self._error(number + 1, None, f"is not UTF-8 text ({exc.reason}); save as UTF-8 CSV")
         except csv.Error as exc:
             self.complete = False
             self._error(number + 1, None, f"cannot be read as CSV: {exc}")
+
+    def _undecodable(self, decoder: _Decoder, number: int) -> bool:
+        """Report row ``number`` if a line of it was not UTF-8 (the file is then unusable)."""
+        if not decoder.bad:
+            return False
+        self.complete = False
+        reason = decoder.bad[0]
+        self._error(number, None, f"is not UTF-8 text ({reason}); save as UTF-8 CSV")
+        decoder.bad.clear()
+        return True
 
     def _layout(self, header: list[str] | None) -> Layout | None:
         """What each header cell holds, or None if the rows cannot be read at all."""
@@ -92,10 +117,10 @@ class RowReader:
         if not usable:
             return None
         fields = [(i, n, make_parser(known[n])) for i, n in enumerate(names) if n in known]
-        return Layout(len(names), tuple(fields))
+        return Layout(len(names), tuple(fields), frozenset(n for _i, n, _p in fields))
 
     def _parse(self, number: int, layout: Layout, cells: list[str]) -> ParsedRow:
-        values: dict[str, Any] = dict.fromkeys(self.spec.names)
+        values: dict[str, Any] = dict(self.spec.blank)
         if len(cells) != layout.width:
             self._error(number, None, f"has {len(cells)} cells but the header has {layout.width}")
             return ParsedRow(number, values, False)
@@ -105,6 +130,8 @@ class RowReader:
         except CellError:
             bad = self._parse_each(number, layout, cells, values)
         ok = not bad
+        if self.spec.table == "prospects":
+            fill_signing_type(values, "signing_type" in layout.names)
         for check in self.spec.checks:
             if bad.isdisjoint(check.needs):  # needs are required, so parsed means not None
                 reason = check.test(values)

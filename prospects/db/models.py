@@ -1,7 +1,13 @@
 """The league's tables: prospects, their minor-league lines, scouting reports and MLB outcomes.
 
-Every row that describes the world carries the date it became known, so that
-features for a reference date can use only what was known on that date.
+Every row that describes the world carries the date it became known, and
+``ingested_on``, the day it arrived in Callup: features for a reference date D
+use a row only if it was known by D *and* had arrived by D, so a report
+back-dated on arrival, or a line revised later (an upsert moves its
+``ingested_on``), cannot reach a past reference date. A backfill of history
+(the synthetic league, ``callup import-csv --backfill``) sets ``ingested_on`` to
+the row's own known date, so training on it still sees each row from the day
+it was known.
 """
 
 from __future__ import annotations
@@ -22,14 +28,76 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# The ladder the features climb: one rung per level of today's minor leagues.
 LEVELS: tuple[str, ...] = ("Rk", "A", "A+", "AA", "AAA")
-PITCHER_POSITIONS: tuple[str, ...] = ("SP", "RP")
-HITTER_POSITIONS: tuple[str, ...] = ("C", "1B", "2B", "3B", "SS", "LF", "CF", "RF", "DH")
+# Every level code a line may carry, and the rung it counts as (docs/csv-schema.md#levels):
+# the Dominican Summer League and the complex leagues (ACL, FCL; AZL and GCL before 2021) are
+# rookie ball; short-season A (NYPL, NWL, until 2020) was where a drafted college player
+# began, the players MLB's 2021 reorganisation moved into Single-A, so it counts as A.
+LEVEL_RUNG: dict[str, str] = {
+    "DSL": "Rk",
+    "CPX": "Rk",
+    "Rk": "Rk",
+    "A-": "A",
+    "A": "A",
+    "A+": "A+",
+    "AA": "AA",
+    "AAA": "AAA",
+}
+LINE_LEVELS: tuple[str, ...] = tuple(LEVEL_RUNG)
+# Positions and which kind of player each makes. ``P`` is a pitcher whose role the source
+# does not give; ``OF`` an outfielder without a side, ``UT`` a utility man; ``TWP`` (a
+# two-way player) is ranked as a hitter, and his pitching lines still count.
+PITCHER_POSITIONS: tuple[str, ...] = ("SP", "RP", "P")
+# The nine a box score names (the synthetic league draws from these), then the broader codes.
+CLASSIC_HITTER_POSITIONS: tuple[str, ...] = ("C", "1B", "2B", "3B", "SS", "LF", "CF", "RF", "DH")
+HITTER_POSITIONS: tuple[str, ...] = CLASSIC_HITTER_POSITIONS + ("OF", "UT", "TWP")
 POSITIONS: tuple[str, ...] = HITTER_POSITIONS + PITCHER_POSITIONS
+# How a prospect came to the organization; ``unknown`` when the source does not say.
+SIGNING_TYPES: tuple[str, ...] = ("draft", "international", "undrafted", "unknown")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+# table -> the column that says when one of its rows became known
+KNOWN_ON_COLUMN: dict[str, str] = {
+    "prospects": "signed_on",
+    "batting_lines": "end_date",
+    "pitching_lines": "end_date",
+    "scouting_reports": "report_date",
+    "outcomes": "known_on",
+    "releases": "released_on",
+}
+
+
+def backfill_arrival(table: str, row: dict) -> date:
+    """The day a row of history counts as having arrived: the day it became known.
+
+    A prospect without a signing date counts from January 1 of his signing year,
+    and without either from his birth date: who he is carries no outcome, and
+    his dated rows (lines, reports, outcomes) keep their own days.
+    """
+    if table == "prospects" and row.get("signed_on") is None:
+        year = row.get("signing_year")
+        return date(year, 1, 1) if year else row["birth_date"]
+    return row[KNOWN_ON_COLUMN[table]]
+
+
+def _arrived_when_known(table: str):  # type: ignore[no-untyped-def]
+    """A default ``ingested_on``: a writer that does not say when a row arrived (the league
+    generator, ``callup simulate``) is backfilling history. Imports always set it."""
+
+    def default(context) -> date:  # type: ignore[no-untyped-def]
+        return backfill_arrival(table, context.get_current_parameters())
+
+    return default
+
+
+def _signing_type_default(context) -> str:  # type: ignore[no-untyped-def]
+    """A writer that does not name the signing type: a draft if it gives a round, else unknown."""
+    return "draft" if context.get_current_parameters().get("draft_round") else "unknown"
 
 
 class Base(DeclarativeBase):
@@ -48,15 +116,23 @@ class Prospect(Base):
     bats: Mapped[str] = mapped_column(String(1))
     throws: Mapped[str] = mapped_column(String(1))
     organization: Mapped[str] = mapped_column(String(3), index=True)
-    signing_year: Mapped[int] = mapped_column(Integer)
-    # Draft round; NULL for an undrafted (international) signing.
+    # NULL where the source (a season-totals database, say) does not give it.
+    signing_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Draft round; NULL for any signing but a draft, and for a draft whose round is unknown.
     draft_round: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    signed_on: Mapped[date] = mapped_column(Date)
+    signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    signing_type: Mapped[str] = mapped_column(String(13), default=_signing_type_default)
+    # The day the row arrived in Callup; see ``ingested_on`` below.
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("prospects"))
 
     __table_args__ = (
         CheckConstraint("bats IN ('L','R','S')", name="ck_prospects_bats"),
         CheckConstraint("throws IN ('L','R')", name="ck_prospects_throws"),
         CheckConstraint("draft_round IS NULL OR draft_round >= 1", name="ck_prospects_round"),
+        CheckConstraint(
+            "signing_type IN ('draft','international','undrafted','unknown')",
+            name="ck_prospects_signing_type",
+        ),
     )
 
     @property
@@ -73,6 +149,8 @@ class BattingLine(Base):
     prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
     season: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(3))
+    # 1, 2...: a player traded mid-season has a line per club at the same level.
+    stint: Mapped[int] = mapped_column(Integer, default=1)
     age: Mapped[float] = mapped_column(Float)  # age on July 1 of the season (baseball age)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
@@ -88,11 +166,14 @@ class BattingLine(Base):
     cs: Mapped[int] = mapped_column(Integer)
     hbp: Mapped[int] = mapped_column(Integer)
     sf: Mapped[int] = mapped_column(Integer)
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("batting_lines"))
 
     __table_args__ = (
-        UniqueConstraint("prospect_id", "season", "level", name="uq_batting_stint"),
+        UniqueConstraint("prospect_id", "season", "level", "stint", name="uq_batting_stint"),
         Index("ix_batting_prospect_end", "prospect_id", "end_date"),
-        CheckConstraint("level IN ('Rk','A','A+','AA','AAA')", name="ck_batting_level"),
+        CheckConstraint(
+            "level IN ('DSL','CPX','Rk','A-','A','A+','AA','AAA')", name="ck_batting_level"
+        ),
     )
 
 
@@ -105,6 +186,8 @@ class PitchingLine(Base):
     prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
     season: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(3))
+    # 1, 2...: a player traded mid-season has a line per club at the same level.
+    stint: Mapped[int] = mapped_column(Integer, default=1)
     age: Mapped[float] = mapped_column(Float)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
@@ -116,11 +199,14 @@ class PitchingLine(Base):
     bb: Mapped[int] = mapped_column(Integer)
     so: Mapped[int] = mapped_column(Integer)
     hbp: Mapped[int] = mapped_column(Integer)
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("pitching_lines"))
 
     __table_args__ = (
-        UniqueConstraint("prospect_id", "season", "level", name="uq_pitching_stint"),
+        UniqueConstraint("prospect_id", "season", "level", "stint", name="uq_pitching_stint"),
         Index("ix_pitching_prospect_end", "prospect_id", "end_date"),
-        CheckConstraint("level IN ('Rk','A','A+','AA','AAA')", name="ck_pitching_level"),
+        CheckConstraint(
+            "level IN ('DSL','CPX','Rk','A-','A','A+','AA','AAA')", name="ck_pitching_level"
+        ),
     )
 
 
@@ -142,6 +228,7 @@ class ScoutingReport(Base):
     changeup: Mapped[int | None] = mapped_column(Integer, nullable=True)
     control: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fv: Mapped[int] = mapped_column(Integer)
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("scouting_reports"))
 
     __table_args__ = (
         UniqueConstraint("prospect_id", "report_date", name="uq_report_day"),
@@ -167,6 +254,7 @@ class Outcome(Base):
     mlb_outs: Mapped[int] = mapped_column(Integer, default=0)
     debut_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     known_on: Mapped[date] = mapped_column(Date)
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("outcomes"))
 
     __table_args__ = (
         UniqueConstraint("prospect_id", "season", name="uq_outcome_season"),
@@ -186,6 +274,7 @@ class Release(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
     released_on: Mapped[date] = mapped_column(Date)
+    ingested_on: Mapped[date] = mapped_column(Date, default=_arrived_when_known("releases"))
 
     __table_args__ = (
         UniqueConstraint("prospect_id", "released_on", name="uq_release_day"),
@@ -194,6 +283,29 @@ class Release(Base):
 
 
 ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
+
+
+class Ingest(Base):
+    """One import of league data (a CLI import, a weekly feed): what came in, and what it did.
+
+    ``counts`` holds, per table, the rows ``inserted``, ``updated`` and
+    ``unchanged``; ``changed`` is their sum of inserted and updated rows. The
+    data version includes the newest ingest that changed something, so an
+    update of an old row (invisible to row counts) still invalidates caches.
+    """
+
+    __tablename__ = "ingests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(500))
+    mode: Mapped[str] = mapped_column(String(8))  # insert | upsert
+    arrived_on: Mapped[date] = mapped_column(Date)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    # applied | rejected (a problem in the files) | held (suspicious: not loaded, no retrain)
+    status: Mapped[str] = mapped_column(String(16), default="applied")
+    reason: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class User(Base):

@@ -80,15 +80,24 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
 
 
 def init_db(url: str | None = None) -> Engine:
-    """Create every table that does not exist yet; safe to run again."""
+    """Bring the schema to the code's revision (Alembic, ``prospects.db.migrate``); safe to re-run.
+
+    The one place tables are created or changed: an empty database gets them
+    all, an older one its missing migrations.
+    """
+    from prospects.db.migrate import upgrade
+
     engine = get_engine(url)
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     return engine
 
 
 def drop_db(url: str | None = None) -> None:
-    """Drop every Callup table (tests and ``callup db reset``)."""
-    Base.metadata.drop_all(get_engine(url))
+    """Drop every Callup table and the migration record (tests and ``callup db reset``)."""
+    engine = get_engine(url)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def advance_id_sequences(session: Session, models: Iterable[type[Base]]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from prospects.db.models import (
     BattingLine,
+    Ingest,
     Outcome,
     PitchingLine,
     Prospect,
@@ -32,12 +33,13 @@ _FINGERPRINTED = {
 
 
 def data_version(session: Session) -> str:
-    """Per table the row count, the max id and the newest row's key columns, hashed.
+    """Per table the row count, the max id and the newest row's key columns, hashed, with the
+    newest import that changed anything.
 
     All index lookups, well under a millisecond a table. It changes whenever a
-    row is added or deleted and when the league is regenerated with another
-    seed; an in-place edit of an older row is not seen (the league only grows:
-    corrections arrive as new rows).
+    row is added or deleted, when the league is regenerated with another seed,
+    and when an import (``callup import-csv --mode upsert``, the weekly feed)
+    replaces an older row in place, which the row counts alone would not show.
     """
     parts = []
     for model, columns in _FINGERPRINTED.items():
@@ -49,10 +51,32 @@ def data_version(session: Session) -> str:
         parts.append(
             f"{model.__tablename__}:" + ("empty" if row is None else ",".join(map(str, row)))
         )
+    newest_change = session.scalar(select(func.max(Ingest.id)).where(Ingest.changed > 0))
+    parts.append(f"ingests:{newest_change}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 DATA_VERSION_TTL_SECONDS = 10  # data written outside Callup's commands is noticed within this
+
+
+def forget_cached_data_version() -> bool:
+    """Drop the cached data version after a write, so cached answers stop matching at once.
+
+    Best effort: with Redis unreachable the cached value still expires within
+    DATA_VERSION_TTL_SECONDS. Returns whether Redis was reached.
+    """
+    import redis
+
+    from prospects import config
+    from prospects.jobs import DATA_VERSION_KEY
+
+    try:
+        client = redis.Redis.from_url(config.redis_url(), socket_connect_timeout=2)
+        client.delete(DATA_VERSION_KEY)
+        client.close()
+        return True
+    except redis.RedisError:
+        return False
 
 
 def cached_data_version(redis_client, session: Session) -> str:  # type: ignore[no-untyped-def]

@@ -19,6 +19,13 @@ def _one_of(values: np.ndarray, choices: tuple[str, ...]) -> np.ndarray:
     return hit.astype(np.float64)
 
 
+def _international(signing_type: np.ndarray) -> np.ndarray:
+    """1 for an international signing, 0 for a draft or an undrafted free agent, NaN unknown."""
+    out = (signing_type == "international").astype(np.float64)
+    out[signing_type == "unknown"] = np.nan
+    return out
+
+
 def bio_features(prospects: Columns, as_of_day: float) -> dict[str, np.ndarray]:
     """Bio family along ``prospects`` (one row per prospect, in output order)."""
     birth = prospects["birth_date"]
@@ -34,7 +41,7 @@ def bio_features(prospects: Columns, as_of_day: float) -> dict[str, np.ndarray]:
         "bats_switch": (prospects["bats"] == "S").astype(np.float64),
         "throws_left": (prospects["throws"] == "L").astype(np.float64),
         "draft_round": rnd,
-        "is_international": np.isnan(rnd).astype(np.float64),
+        "is_international": _international(prospects["signing_type"]),
         "signing_age": (signed - birth) / DAYS_PER_YEAR,
         "years_since_signing": (as_of_day - signed) / DAYS_PER_YEAR,
     }

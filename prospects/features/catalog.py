@@ -87,10 +87,18 @@ def _catalog() -> tuple[Feature, ...]:
     add("bio", "bats_left", "1 if the prospect bats left-handed.")
     add("bio", "bats_switch", "1 for a switch-hitter.")
     add("bio", "throws_left", "1 if the prospect throws left-handed.")
-    add("bio", "draft_round", "Draft round; NaN for an international (undrafted) signing.")
-    add("bio", "is_international", "1 for an international (undrafted) signing.")
-    add("bio", "signing_age", "Age in years on the signing date.")
-    add("bio", "years_since_signing", "Years from signing to the as-of date.")
+    add("bio", "draft_round", "Draft round; NaN for any other signing or an unknown round.")
+    add(
+        "bio",
+        "is_international",
+        "1 for an international signing, 0 for a draft or undrafted free agent; NaN unknown.",
+    )
+    add("bio", "signing_age", "Age in years on the signing date; NaN if the date is unknown.")
+    add(
+        "bio",
+        "years_since_signing",
+        "Years from signing to the as-of date; NaN if the signing date is unknown.",
+    )
 
     add(
         "progression",

@@ -16,7 +16,9 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from prospects.db.models import (
+    LEVEL_RUNG,
     LEVELS,
+    LINE_LEVELS,
     BattingLine,
     Outcome,
     PitchingLine,
@@ -28,10 +30,13 @@ from prospects.db.version import data_version  # noqa: F401 - part of this modul
 from prospects.features.grouping import day_number, days
 
 LEVEL_DTYPE = pd.CategoricalDtype(list(LEVELS), ordered=True)
-_LEVEL_INDEX = pd.Index(LEVELS)
+# A line's level code -> its rung on the ladder (DSL and CPX are Rk, A- is A; see models.py).
+_CODE_INDEX = pd.Index(LINE_LEVELS)
+_RUNG_OF_CODE = np.array([LEVELS.index(LEVEL_RUNG[code]) for code in LINE_LEVELS])
 
 # Columns loaded per table, with the dtype each becomes: "int" int64, "float" float64
-# (NULL -> NaN), "str" object, "date" datetime64[ns], "level" the ordered LEVELS category.
+# (NULL -> NaN), "str" object, "date" datetime64[ns], "level" the ordered LEVELS category
+# (the rung of the line's level code).
 # Frames mirror their tables' column names: the prospects' key is ``id``, elsewhere
 # ``prospect_id``.
 PROSPECT_COLUMNS: dict[str, str] = {
@@ -42,9 +47,10 @@ PROSPECT_COLUMNS: dict[str, str] = {
     "organization": "str",
     "bats": "str",
     "throws": "str",
-    "signing_year": "int",
+    "signing_year": "float",  # NaN where the source does not give it
     "draft_round": "float",
     "signed_on": "date",
+    "signing_type": "str",
 }
 _LINE_HEAD: dict[str, str] = {
     "prospect_id": "int",
@@ -77,6 +83,14 @@ OUTCOME_COLUMNS: dict[str, str] = {
     "known_on": "date",
 }
 RELEASE_COLUMNS: dict[str, str] = {"prospect_id": "int", "released_on": "date"}
+# Every table also carries the day each row arrived (see prospects.db.models): a hand-built
+# frame without it is history, each row arrived when it became known.
+ARRIVAL = "ingested_on"
+for _columns in (
+    PROSPECT_COLUMNS, BATTING_COLUMNS, PITCHING_COLUMNS, REPORT_COLUMNS, OUTCOME_COLUMNS,
+    RELEASE_COLUMNS,
+):  # fmt: skip
+    _columns[ARRIVAL] = "date"
 
 # table attribute -> (ORM model, loaded columns, the date column that says when a row is known)
 _TABLES: dict[str, tuple[type, dict[str, str], str]] = {
@@ -110,10 +124,10 @@ def _coerce(values: object, kind: str) -> np.ndarray | pd.Categorical:
         if isinstance(values, pd.Series) and values.dtype == LEVEL_DTYPE:
             return values.array
         names = np.asarray(values, dtype=object)
-        codes = _LEVEL_INDEX.get_indexer(names)
+        codes = _CODE_INDEX.get_indexer(names)
         if (codes < 0).any():
             raise ValueError(f"unknown level in {sorted(set(names[codes < 0]))}")
-        return pd.Categorical.from_codes(codes, dtype=LEVEL_DTYPE)
+        return pd.Categorical.from_codes(_RUNG_OF_CODE[codes], dtype=LEVEL_DTYPE)
     # date: SQLite hands back ISO strings, PostgreSQL datetime.date objects.
     if isinstance(values, pd.Series) and values.dtype == "datetime64[ns]":
         return values.to_numpy()
@@ -143,13 +157,43 @@ def _numeric(values: np.ndarray | pd.Categorical, kind: str) -> np.ndarray:
     return out
 
 
+def _backfilled(data: dict[str, object] | pd.DataFrame, known: str) -> np.ndarray:
+    """Arrival days for rows that do not give them: the known date, else (a prospect without a
+    signing date) the birth date, as ``prospects.db.models.backfill_arrival`` sets them."""
+    arrived = _coerce(data[known], "date")
+    if known == "signed_on" and "birth_date" in data:
+        arrived = np.where(np.isnat(arrived), _coerce(data["birth_date"], "date"), arrived)
+    return arrived
+
+
+def _history_defaults(data: dict[str, object] | pd.DataFrame, known: str) -> dict[str, object]:
+    """A hand-built frame's missing arrival days and signing types, filled as history: each
+    row arrived when it became known, and an empty round meant an international signing
+    (what it meant before signing types)."""
+    out: dict[str, object] = {name: data[name] for name in data}
+    if known in out:
+        backfill = _backfilled(out, known)
+        given = _coerce(out[ARRIVAL], "date") if ARRIVAL in out else None
+        out[ARRIVAL] = backfill if given is None else np.where(np.isnat(given), backfill, given)
+    if "draft_round" in out:
+        rnd = np.asarray(out["draft_round"], dtype=np.float64)
+        derived = np.where(np.isnan(rnd), "international", "draft").astype(object)
+        given_type = np.asarray(out.get("signing_type", derived), dtype=object)
+        out["signing_type"] = np.where(pd.isna(given_type), derived, given_type)
+    return out
+
+
 def _frame(
-    columns: dict[str, str], data: dict[str, object] | pd.DataFrame | None
+    columns: dict[str, str],
+    data: dict[str, object] | pd.DataFrame | None,
+    known: str | None = None,
 ) -> tuple[pd.DataFrame, Columns]:
     """A frame with exactly ``columns`` in canonical dtypes (empty when ``data`` is None), and
     its arrays."""
     if data is None:
         data = {name: [] for name in columns}
+    elif known is not None:
+        data = _history_defaults(data, known)
     missing = [name for name in columns if name not in data]
     if missing:
         raise ValueError(f"missing columns: {missing}")
@@ -215,10 +259,10 @@ class LeagueData:
     _arrays: dict[str, Columns] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for attr, (_model, columns, _known) in _TABLES.items():
+        for attr, (_model, columns, known) in _TABLES.items():
             frame = getattr(self, attr)
             if frame is None or not _is_canonical(frame, columns):
-                frame, arrays = _frame(columns, frame)
+                frame, arrays = _frame(columns, frame, known)
                 object.__setattr__(self, attr, frame)
                 self._arrays[attr] = arrays
 
@@ -247,9 +291,17 @@ class LeagueData:
         return _trusted(frames, arrays)
 
     def as_of(self, day: date) -> LeagueData:
-        """Only the rows known on ``day``: the one place where point-in-time is enforced."""
+        """Only the rows known on ``day`` that had also arrived by then: the one place where
+        point-in-time is enforced (a row without its own date, a prospect with no signing
+        date, counts from its arrival)."""
         today = day_number(day)
-        return self._filtered(lambda attr: self.arrays(attr)[_TABLES[attr][2]] <= today)
+
+        def keep(attr: str) -> np.ndarray:
+            arrays = self.arrays(attr)
+            known = arrays[_TABLES[attr][2]]
+            return (np.isnan(known) | (known <= today)) & (arrays[ARRIVAL] <= today)
+
+        return self._filtered(keep)
 
     def for_prospects(self, prospect_ids: Sequence[int]) -> LeagueData:
         """Only the rows of ``prospect_ids`` (a chunk for the serving path)."""
@@ -300,7 +352,8 @@ def load_league(
                     f"{prospect_key(attr)} IN ({', '.join(map(str, ids))})" if ids else "1 = 0"
                 )
             if day is not None:
-                where.append(f"{known} <= '{day}'")
+                where.append(f"({known} IS NULL OR {known} <= '{day}')")
+                where.append(f"{ARRIVAL} <= '{day}'")
             cursor.execute(_select_sql(table, columns, where))
             rows = cursor.fetchall()
             data = dict(zip(columns, zip(*rows, strict=True), strict=True)) if rows else None

@@ -24,6 +24,7 @@ from prospects.db.session import get_engine, session_scope
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 OPEN = (QUEUED, RUNNING)
 KIND_PREDICT, KIND_RANK, KIND_RETRAIN = "predict", "rank", "retrain"
+KIND_INGEST = "ingest"  # the weekly feed (prospects.feed)
 _ready: set[str] = set()
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def aware(moment: datetime) -> datetime:
 
 
 def ensure_table(database_url: str | None = None) -> None:
-    """Create the ``jobs`` table if the database predates it (once per process and URL)."""
+    """Migrate a database that predates the ``jobs`` table (once per process and URL)."""
     _ensure(get_engine(database_url))
 
 
@@ -55,7 +56,9 @@ def _ensure(bind: Engine | Connection) -> None:
     key = str(engine.url)
     if key in _ready:
         return
-    Job.metadata.create_all(engine, tables=[Job.__table__])
+    from prospects.db.migrate import upgrade
+
+    upgrade(engine)
     _ready.add(key)
 
 

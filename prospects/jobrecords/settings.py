@@ -5,6 +5,7 @@ from __future__ import annotations
 from prospects.lifecycle.settings import env_int
 
 RETRAIN_TIME_LIMIT_SECONDS = 3600  # tasks/train.py: Celery kills a retraining after this
+INGEST_TIME_LIMIT_SECONDS = 1800  # tasks/feed.py: the same for the weekly feed's ingest
 
 
 def stale_seconds() -> int:
@@ -21,6 +22,8 @@ def stale_after(kind: str) -> int:
     """Seconds of silence after which a job of ``kind`` is stuck (retraining sends no heartbeat)."""
     if kind == "retrain":
         return max(stale_seconds(), RETRAIN_TIME_LIMIT_SECONDS + 300)
+    if kind == "ingest":  # tasks.feed: time_limit=1800, no heartbeat either
+        return max(stale_seconds(), INGEST_TIME_LIMIT_SECONDS + 300)
     return stale_seconds()
 
 

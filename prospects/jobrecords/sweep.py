@@ -38,6 +38,7 @@ from prospects.jobs import (
     QUEUE_PREDICT,
     QUEUE_RANK,
     QUEUE_TRAIN,
+    TASK_INGEST_FEED,
     TASK_PREDICT,
     TASK_RANK,
     TASK_RETRAIN,
@@ -57,6 +58,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     records.KIND_PREDICT: (TASK_PREDICT, QUEUE_PREDICT),
     records.KIND_RANK: (TASK_RANK, QUEUE_RANK),
     records.KIND_RETRAIN: (TASK_RETRAIN, QUEUE_TRAIN),
+    records.KIND_INGEST: (TASK_INGEST_FEED, QUEUE_TRAIN),
 }
 
 Send = Callable[[str, str, dict[str, Any], str], None]  # (task, job id, kwargs, queue)

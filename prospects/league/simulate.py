@@ -15,7 +15,16 @@ Two ways to break things, for showing drift, degradation and rollback:
   known graded by how his career turned out) and back-dated, so every past
   reference date "knew" the label. A model retrained on it looks superb on
   its holdout and is poor on honest data. The first clean week afterwards
-  restates the feed (the bad rows are deleted again).
+  restates the feed (the bad rows are deleted again). These rows are written
+  straight into the tables, as if the vendor had a back door, with arrival
+  days equal to their back-dated report dates: the leak itself, so the
+  monitor's rollback can be shown. Through the feed (``callup ingest-feed``)
+  the same rows are held as back-dated (``prospects.feed.checks``).
+
+Every regular week is delivered through the weekly feed: the week's rows are
+written as a batch of CSV files into the drop location (``CALLUP_FEED_URL``,
+default ``var/feed``), imported like a club's files (``--mode upsert``,
+arriving at the week's end) and archived.
 * ``--shift``: a league-wide change every model sees as drift. Everything
   delivered during the run comes from a changed league: scouts grade on a
   scale 10 points higher and offense is up (more home runs). Relative
@@ -25,15 +34,20 @@ Two ways to break things, for showing drift, degradation and rollback:
 
 from __future__ import annotations
 
+import csv
 import logging
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from prospects.csvio import FILES, import_csv
+from prospects.csvio.export import format_cell
 from prospects.db.models import (
     BattingLine,
     LeagueFeedRow,
@@ -46,6 +60,8 @@ from prospects.db.models import (
 )
 from prospects.features.data import load_league
 from prospects.features.examples import labelled_seasons, season_candidates
+from prospects.feed.checks import FEED_SOURCE
+from prospects.feed.location import ARCHIVE, drop_location
 from prospects.labels import labels_for, reference_date
 from prospects.league.forward import TABLES, plan_season
 
@@ -209,27 +225,52 @@ def _next_ids(session: Session, model: type, n: int) -> list[int]:
 
 
 def _deliver(session: Session, end: date, shift: bool) -> dict[str, int]:
-    """Insert every parked row known by ``end``, parents first."""
+    """Deliver every parked row known by ``end`` through the weekly feed: as a batch of CSV
+    files in the drop location (``prospects.feed``), imported like a club's (upsert, arriving
+    on ``end``), then archived; the same path and checks of the rows as any delivery."""
     due = session.scalars(
         select(LeagueFeedRow).where(LeagueFeedRow.deliver_on <= end).order_by(LeagueFeedRow.id)
     ).all()
     counts = dict.fromkeys(TABLES, 0)
-    for table in TABLES:
-        rows = [_typed(r.payload) for r in due if r.table_name == table]
-        if not rows:
-            continue
-        if shift:
-            rows = [_shift(table, r) for r in rows]
-        model = MODELS[table]
-        if table != "prospects":
-            for row, new_id in zip(rows, _next_ids(session, model, len(rows)), strict=True):
-                row["id"] = new_id
-        session.execute(insert(model), rows)
-        counts[table] = len(rows)
-    if due:
-        session.execute(delete(LeagueFeedRow).where(LeagueFeedRow.id.in_([r.id for r in due])))
+    with tempfile.TemporaryDirectory(prefix="callup-week-") as tmp:
+        files = Path(tmp) / "files"
+        files.mkdir()
+        for table in TABLES:
+            rows = [_typed(r.payload) for r in due if r.table_name == table]
+            if not rows:
+                continue
+            if shift:
+                rows = [_shift(table, r) for r in rows]
+            _write_batch_file(files / f"{table}.csv", table, rows)
+            counts[table] = len(rows)
+        if due:
+            _through_the_feed(session, files, end)
+            session.execute(delete(LeagueFeedRow).where(LeagueFeedRow.id.in_([r.id for r in due])))
     session.flush()
     return counts
+
+
+def _write_batch_file(path: Path, table: str, rows: list[dict[str, Any]]) -> None:
+    """One table's rows in the CSV schema; child ids are left for the importer to number."""
+    spec = next(spec for spec in FILES if spec.table == table)
+    names = [n for n in spec.names if not (n == "id" and spec.references_prospect)]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(names)
+        for row in rows:
+            writer.writerow([format_cell(row.get(name)) for name in names])
+
+
+def _through_the_feed(session: Session, files: Path, end: date) -> None:
+    """Drop the batch, import it from the drop location in this session, archive it."""
+    location = drop_location()
+    batch = end.isoformat()
+    location.put(batch, files)
+    with tempfile.TemporaryDirectory(prefix="callup-fetch-") as fetched:
+        location.fetch(batch, Path(fetched))
+        source = f"{FEED_SOURCE}{location.describe().rstrip('/')}/{batch}"
+        import_csv(session, fetched, mode="upsert", arrived_on=end, source=source)
+    location.settle(batch, ARCHIVE)
 
 
 def _corrupt(session: Session) -> list[int]:

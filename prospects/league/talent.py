@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import gamma
 
-from prospects.db.models import HITTER_POSITIONS
+from prospects.db.models import CLASSIC_HITTER_POSITIONS as HITTER_POSITIONS
 from prospects.league.names import draw_names
 
 ORGANIZATIONS: tuple[str, ...] = (

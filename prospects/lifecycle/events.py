@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospects.db.models import ModelEvent, ModelVersion, MonitorRun
+from prospects.db.models import ModelEvent, ModelVersion
 from prospects.db.session import get_engine
 
 CHAMPION_MOVES = ("promotion", "rollback")
@@ -23,13 +23,14 @@ _ready: set[str] = set()
 
 
 def ensure_tables(database_url: str | None = None) -> None:
-    """Create the lifecycle's tables if a database predates them (once per process and URL)."""
+    """Migrate a database that predates the lifecycle's tables (once per process and URL)."""
+    from prospects.db.migrate import upgrade
+
     engine = get_engine(database_url)
     key = str(engine.url)
     if key in _ready:
         return
-    tables = [ModelVersion.__table__, ModelEvent.__table__, MonitorRun.__table__]
-    ModelVersion.metadata.create_all(engine, tables=tables)
+    upgrade(engine)
     _ready.add(key)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from prospects import eligibility
 from prospects.db.models import Prospect
-from prospects.db.queries import current_levels_query
+from prospects.db.queries import current_levels_query, known_by
 from prospects.features.data import load_league
 from prospects.features.grouping import days
 from prospects.ranking.filters import EVERYONE, RankingFilters
@@ -47,7 +47,7 @@ def select_candidates(session: Session, filters: RankingFilters, as_of: date) ->
 
 def _matching(session: Session, filters: RankingFilters, as_of: date) -> list[int]:
     """Ids of the players signed by ``as_of`` who match the filters, ascending."""
-    stmt = select(Prospect.id, Prospect.birth_date).where(Prospect.signed_on <= as_of)
+    stmt = select(Prospect.id, Prospect.birth_date).where(known_by(as_of))
     if filters.organization is not None:
         stmt = stmt.where(Prospect.organization == filters.organization)
     positions = filters.positions()

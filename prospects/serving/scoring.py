@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from prospects.db.models import PITCHER_POSITIONS
 from prospects.errors import ModelUnavailableError
 from prospects.features.context import LeagueContext
 from prospects.features.data import LeagueData
@@ -26,7 +27,6 @@ from prospects.serving.explain import contributions, top_factors
 from prospects.serving.loaded import LoadedModel
 from prospects.serving.narrative import Group, narrate
 
-PITCHER_POSITIONS = ("SP", "RP")
 FACTS_PER_GROUP = 2
 ELIGIBLE_MESSAGE = "Rookie-eligible, active prospect."
 

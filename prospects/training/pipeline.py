@@ -35,6 +35,7 @@ from prospects.training.uncertainty import Uncertainty, fit_uncertainty
 Progress = Callable[[str, int, int], None]
 RANGE_QUANTILES = (0.005, 0.995)
 GRADE_COLUMNS: tuple[str, ...] = tuple(f.name for f in FEATURES if f.family == "scouting")
+REPORT_COUNT = "sc_n_reports"  # 0 for a prospect without a report known on the date
 
 
 @dataclass
@@ -89,14 +90,22 @@ def _noop(_stage: str, _done: int, _total: int) -> None:
 def baseline_predictions(
     X_train: pd.DataFrame, y_train: np.ndarray, X_eval: pd.DataFrame, seed: int
 ) -> dict[str, np.ndarray]:
-    """Every baseline's probabilities for ``X_eval``, fitted on the model's training rows."""
-    return {
-        "base_rate": base_rate_predictions(y_train, len(X_eval)),
-        "grades_baseline": grades_baseline_predictions(
-            X_train, y_train, X_eval, GRADE_COLUMNS, seed=seed
-        ),
-        "level_age_baseline": level_age_baseline_predictions(X_train, y_train, X_eval, seed=seed),
-    }
+    """Every baseline's probabilities for ``X_eval``, fitted on the model's training rows.
+
+    The grades baseline is left out when the training rows hold no scouting grade
+    at all (a club without reports): it would only repeat the base rate, and the
+    report then says it is unavailable instead of showing a copy of the base rate.
+    """
+    baselines = {"base_rate": base_rate_predictions(y_train, len(X_eval))}
+    graded = [c for c in GRADE_COLUMNS if X_train[c].notna().any()]
+    if (X_train[REPORT_COUNT] > 0).any():
+        baselines["grades_baseline"] = grades_baseline_predictions(
+            X_train, y_train, X_eval, graded, seed=seed
+        )
+    baselines["level_age_baseline"] = level_age_baseline_predictions(
+        X_train, y_train, X_eval, seed=seed
+    )
+    return baselines
 
 
 def refit_all(X: pd.DataFrame, y: np.ndarray, params: TrainParams, n_trees: int) -> xgb.Booster:
@@ -132,7 +141,9 @@ def train(
         data, progress=lambda d, t: report("building examples", d, t)
     )
     if X.empty:
-        raise ValueError("no labelled examples: seed a league whose outcomes have matured")
+        from prospects.features.diagnosis import no_examples_reason
+
+        raise ValueError(no_examples_reason(data))
     split = time_split(meta["season"].unique(), holdout=holdout_seasons, valid=valid_seasons)
     train_mask, valid_mask, holdout_mask = split.masks(meta["season"], meta["prospect_id"])
     y = meta["label"].to_numpy(dtype=int)
@@ -166,6 +177,7 @@ def train(
         ),
         **holdout.metrics(),
     }
+    metrics["grades_baseline_available"] = float("grades_baseline" in baselines)
     n_trees = kept_trees(evaluated)
     metrics["best_iteration"] = float(evaluated.attr("best_iteration") or 0)
     metrics["n_trees"] = float(n_trees)

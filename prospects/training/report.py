@@ -22,6 +22,10 @@ from prospects.training.metrics import expected_calibration_error
 CI_LEVEL = 0.95
 LEVEL_AUCS: tuple[str, ...] = ("A+", "AA", "AAA")
 ROLES: tuple[str, ...] = ("hitter", "starter", "reliever")
+# Baselines that need data a club may not have, and what the report says in their place.
+UNAVAILABLE: dict[str, str] = {
+    "grades_baseline": "no scouting grades in the training seasons",
+}
 BASELINES: dict[str, str] = {
     "base_rate": "base rate",
     "grades_baseline": "grades only",
@@ -159,6 +163,9 @@ def format_report(report: HoldoutReport) -> str:
             f"{label:14}{ci:>24}{_fmt(f['pr_auc'].value):>9}{_fmt(f['brier'].value, 4):>8}"
             f"{_fmt(s['log_loss']):>10}{_fmt(s['ece']):>7}"
         )
+    for who, why in UNAVAILABLE.items():
+        if who not in report.figures:
+            lines.append(f"{BASELINES[who]:14}  unavailable: {why}")
     d = report.versus_level_age
     if d is not None:
         verdict = "beats" if d.low > 0 else "does not clearly beat"

@@ -13,6 +13,7 @@ import click
 from sqlalchemy import func, select
 
 from prospects.db.models import Prospect
+from prospects.db.queries import known_by
 from prospects.db.session import init_db, session_scope
 
 Echo = Callable[[str], None]
@@ -22,7 +23,7 @@ DEMO_USER, DEMO_ROLE = "demo", "admin"
 
 
 def prepare_schema() -> None:
-    """``callup db init``: create the tables that do not exist yet."""
+    """``callup db upgrade``: create the schema, or apply the migrations an older one lacks."""
     init_db()
 
 
@@ -117,4 +118,4 @@ def demo_prospect_id() -> int | None:
                 return int(ids.min())
             latest = reports.sort_values("report_date").groupby("prospect_id")["fv"].last()
             return int(latest.sort_values(ascending=False, kind="stable").index[0])
-        return session.scalar(select(func.min(Prospect.id)).where(Prospect.signed_on <= today))
+        return session.scalar(select(func.min(Prospect.id)).where(known_by(today)))

@@ -1,0 +1,267 @@
+"""The weekly feed: batches from a drop location upserted and archived, or held with an alert,
+and a held feed holding back the weekly retrain."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from prospects.cli import main
+from prospects.db.models import BattingLine, Ingest, ModelEvent, ScoutingReport
+from prospects.db.session import reset_engine, session_scope
+from prospects.feed.ingest import APPLIED, HELD, REJECTED_STATUS, feed_hold, ingest_pending
+from prospects.feed.location import FolderDrop, S3Drop, drop_location
+from tests.test_csvio import BATTING, PROSPECT, REPORT, write_csv
+
+WEEK = date(2021, 9, 26)
+
+
+def _hitters(n: int) -> list[dict[str, str]]:
+    return [PROSPECT | {"id": str(i), "name": f"Player {i}"} for i in range(1, n + 1)]
+
+
+def _lines(n: int, pa: int = 400) -> list[dict[str, str]]:
+    return [
+        BATTING | {"id": "", "prospect_id": str(i), "pa": str(pa), "ab": str(pa - 50)}
+        for i in range(1, n + 1)
+    ]
+
+
+def _batch(tmp_path: Path, name: str, **files: list[dict[str, str]]) -> Path:
+    folder = tmp_path / "build" / name
+    for table, rows in files.items():
+        write_csv(folder, f"{table}.csv", rows)
+    return folder
+
+
+@pytest.fixture
+def drop(tmp_path) -> FolderDrop:
+    return FolderDrop(tmp_path / "feed")
+
+
+def test_a_batch_is_upserted_and_archived(db_url, drop, tmp_path):
+    drop.put("2021-09-19", _batch(tmp_path, "w1", prospects=_hitters(3), batting_lines=_lines(3)))
+    drop.put("2021-09-26", _batch(tmp_path, "w2", batting_lines=_lines(3, pa=430)))
+    results = ingest_pending(drop, arrived_on=WEEK, database_url=db_url)
+    assert [(r.batch, r.status) for r in results] == [
+        ("2021-09-19", APPLIED),
+        ("2021-09-26", APPLIED),
+    ]
+    assert results[1].counts["batting_lines"] == {"inserted": 0, "updated": 3, "unchanged": 0}
+    assert drop.pending() == []
+    assert sorted(p.name for p in (drop.root / "archive").iterdir()) == ["2021-09-19", "2021-09-26"]
+    with session_scope(db_url) as s:
+        assert set(s.scalars(select(BattingLine.pa))) == {430}
+        assert feed_hold(s) is None
+
+
+def test_a_batch_with_a_bad_row_is_rejected_whole_and_stops_the_next(db_url, drop, tmp_path):
+    bad = _lines(2)
+    bad[1]["hr"] = "-1"
+    drop.put("2021-09-19", _batch(tmp_path, "w1", prospects=_hitters(2), batting_lines=bad))
+    drop.put("2021-09-26", _batch(tmp_path, "w2", prospects=_hitters(2)))
+    [result] = ingest_pending(drop, arrived_on=WEEK, database_url=db_url)
+    assert result.status == REJECTED_STATUS
+    assert "batting_lines.csv, row 3, column hr: must be at least 0, got -1" in result.reason
+    assert drop.pending() == ["2021-09-26"]  # waits for a person
+    rejected = drop.root / "rejected" / "2021-09-19"
+    assert (rejected / "REASON.txt").read_text().startswith("rejected: 1 problem")
+    with session_scope(db_url) as s:
+        assert s.scalar(select(BattingLine.id)) is None
+        assert "was rejected" in (feed_hold(s) or "")
+        [event] = s.scalars(select(ModelEvent)).all()
+    assert (event.kind, event.trigger) == ("alert", "feed")
+
+
+def test_a_batch_cut_short_is_held_not_loaded(sqlite_url, drop, tmp_path):
+    for week, name in enumerate(("2021-08-29", "2021-09-05", "2021-09-12")):
+        files = {"batting_lines": _lines(40, pa=300 + week)}
+        if week == 0:
+            files["prospects"] = _hitters(40)
+        drop.put(name, _batch(tmp_path, name, **files))
+    drop.put("2021-09-19", _batch(tmp_path, "short", batting_lines=_lines(5, pa=999)))
+    results = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    assert [r.status for r in results] == [APPLIED, APPLIED, APPLIED, HELD]
+    assert results[-1].reason.startswith("a sudden drop in rows: 5 minor-league line rows")
+    with session_scope(sqlite_url) as s:
+        assert 999 not in set(s.scalars(select(BattingLine.pa)))  # rolled back
+        held = s.scalars(select(Ingest).order_by(Ingest.id.desc())).first()
+        assert (held.status, held.changed) == (HELD, 0)
+
+
+def test_back_dated_reports_are_held(sqlite_url, drop, tmp_path):
+    hindsight = [
+        REPORT | {"id": "", "prospect_id": str(i), "report_date": "2020-09-29", "fv": "70"}
+        for i in range(1, 13)
+    ]
+    drop.put(
+        "2021-09-26", _batch(tmp_path, "w", prospects=_hitters(12), scouting_reports=hindsight)
+    )
+    [result] = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    assert result.status == HELD
+    assert result.reason.startswith("back-dated reports: 12 of 12 scouting reports")
+    with session_scope(sqlite_url) as s:
+        assert s.scalar(select(ScoutingReport.id)) is None
+
+
+def test_a_shifted_grade_scale_is_held(sqlite_url, drop, tmp_path):
+    def reports(fv: int, day: str) -> list[dict[str, str]]:
+        return [
+            REPORT | {"id": "", "prospect_id": str(i), "report_date": day, "fv": str(fv)}
+            for i in range(1, 13)
+        ]
+
+    drop.put("2021-09-19", _batch(tmp_path, "a", prospects=_hitters(12),
+                                  scouting_reports=reports(45, "2021-09-15")))  # fmt: skip
+    drop.put("2021-09-26", _batch(tmp_path, "b", scouting_reports=reports(55, "2021-09-22")))
+    results = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    assert [r.status for r in results] == [APPLIED, HELD]
+    assert results[1].reason.startswith("a shifted distribution: mean FV 55.0")
+
+
+def test_a_held_feed_holds_back_the_beat_retrain_until_a_batch_is_applied(
+    tmp_path, monkeypatch, drop
+):
+    """The retrain task's own gate, run as Celery would call it (no broker needed)."""
+    url = f"sqlite:///{tmp_path / 'hold.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    redis_base = os.environ.get("CALLUP_TEST_REDIS", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("REDIS_URL", f"{redis_base}/12")
+    from tasks.train import retrain
+
+    bad = _lines(1)
+    bad[0]["so"] = "x"
+    drop.put("2021-09-26", _batch(tmp_path, "bad", prospects=_hitters(1), batting_lines=bad))
+    assert CliRunner().invoke(main, ["ingest-feed", "--url", str(drop.root)]).exit_code == 3
+    job_id = f"hold-{uuid.uuid4().hex[:8]}"
+    result = retrain.apply(kwargs={"trigger": "beat"}, task_id=job_id).get()
+    assert result["skipped"] is True
+    assert result["reason"].startswith("retraining held back: the feed's newest batch")
+    # A person fixes the batch and drops it again: the hold lifts.
+    shutil.rmtree(drop.root / "rejected")
+    good = _batch(tmp_path, "good", prospects=_hitters(1), batting_lines=_lines(1))
+    drop.put("2021-09-27", good)
+    out = CliRunner().invoke(main, ["ingest-feed", "--url", str(drop.root)])
+    assert out.exit_code == 0, out.output
+    assert "2021-09-27: applied: prospects 1 inserted" in out.output
+    with session_scope(url) as s:
+        assert feed_hold(s) is None
+    reset_engine(url)
+
+
+def test_the_drop_location_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("CALLUP_FEED_URL", f"file://{tmp_path}/drop")
+    assert isinstance(drop_location(), FolderDrop)
+    assert drop_location().describe() == f"{tmp_path}/drop"
+    with pytest.raises(ValueError, match="must be a folder, file:// or s3://"):
+        drop_location("ftp://example.org/feed")
+
+
+# --- S3: a real S3-compatible server (moto's), as a separate process ----------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def s3_endpoint() -> Iterator[str]:
+    """``moto_server`` (moto[server] from PyPI) on a free port; skipped where not installed."""
+    pytest.importorskip(
+        "moto.server", reason="moto[server] is not installed (pip install moto[server])"
+    )
+    pytest.importorskip("boto3")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail("moto_server did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_an_s3_drop_location_is_ingested_and_archived(s3_endpoint, sqlite_url, tmp_path):
+    import boto3
+
+    client = boto3.client(
+        "s3", endpoint_url=s3_endpoint, region_name="us-east-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+    )  # fmt: skip
+    client.create_bucket(Bucket="mlflow")
+    drop = S3Drop("mlflow", "feed", client=client)
+    drop.put("2021-09-19", _batch(tmp_path, "w1", prospects=_hitters(2), batting_lines=_lines(2)))
+    assert drop.pending() == ["2021-09-19"]
+    [result] = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    assert result.status == APPLIED
+    assert result.counts["batting_lines"]["inserted"] == 2
+    assert drop.pending() == []
+    archived = client.list_objects_v2(Bucket="mlflow", Prefix="feed/archive/2021-09-19/")
+    assert sorted(o["Key"] for o in archived["Contents"]) == [
+        "feed/archive/2021-09-19/batting_lines.csv",
+        "feed/archive/2021-09-19/prospects.csv",
+    ]
+
+
+def test_the_ingest_task_is_a_durable_job_like_any_other(tmp_path, monkeypatch, drop):
+    from prospects.db.models import Job
+    from tasks.feed import ingest_feed
+
+    url = f"sqlite:///{tmp_path / 'task.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("CALLUP_FEED_URL", str(drop.root))
+    redis_base = os.environ.get("CALLUP_TEST_REDIS", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("REDIS_URL", f"{redis_base}/12")
+    from prospects.db.session import init_db
+
+    init_db(url)
+    drop.put("2021-09-26", _batch(tmp_path, "w", prospects=_hitters(2), batting_lines=_lines(2)))
+    job_id = f"ingest-{uuid.uuid4().hex[:8]}"
+    result = ingest_feed.apply(kwargs={"trigger": "beat"}, task_id=job_id).get()
+    assert result["held"] is False
+    assert result["batches"] == [
+        "2021-09-26: applied: prospects 2 inserted, 0 updated, 0 unchanged; "
+        "batting_lines 2 inserted, 0 updated, 0 unchanged"
+    ]
+    with session_scope(url) as s:
+        job = s.get(Job, job_id)
+        assert (job.kind, job.state, job.requested_by) == ("ingest", "succeeded", "beat")
+        assert job.result == result
+    reset_engine(url)
+
+
+def test_a_batch_without_line_files_is_not_taken_for_one_cut_short(sqlite_url, drop, tmp_path):
+    for week, name in enumerate(("2021-08-29", "2021-09-05")):
+        files = {"batting_lines": _lines(40, pa=300 + week)}
+        if week == 0:
+            files["prospects"] = _hitters(40)
+        drop.put(name, _batch(tmp_path, name, **files))
+    reports = [REPORT | {"id": "", "report_date": "2021-09-20"}]
+    drop.put("2021-09-26", _batch(tmp_path, "reports", scouting_reports=reports))
+    results = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    assert [r.status for r in results] == [APPLIED, APPLIED, APPLIED]
