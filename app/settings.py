@@ -57,6 +57,10 @@ def from_environment() -> dict[str, Any]:
         "CALLUP_DEFAULT_RATE_LIMIT": env.get("CALLUP_DEFAULT_RATE_LIMIT") or "120/minute",
         # Longest ``Prefer: wait=N`` honoured; larger requests are clamped to it.
         "CALLUP_MAX_WAIT_SECONDS": _int(env, "CALLUP_MAX_WAIT_SECONDS", 30),
+        # Waits in progress per API process, in all and per user (app.waiters); beyond
+        # either, a ``Prefer: wait`` is answered at once with a 202 to poll.
+        "CALLUP_MAX_WAITERS": _int(env, "CALLUP_MAX_WAITERS", 4),
+        "CALLUP_MAX_WAITERS_PER_USER": _int(env, "CALLUP_MAX_WAITERS_PER_USER", 2),
         # How long a verified API key is trusted without asking the database again.
         "CALLUP_AUTH_CACHE_SECONDS": _float(env, "CALLUP_AUTH_CACHE_SECONDS", 5.0),
         # Socket timeouts for Redis, so a hung Redis turns into a quick 503, never a hang.
@@ -77,6 +81,9 @@ def validate(settings: Mapping[str, Any]) -> None:
             ) from None
     if not 0 <= int(settings["CALLUP_MAX_WAIT_SECONDS"]) <= 300:
         raise ValueError("CALLUP_MAX_WAIT_SECONDS must be between 0 and 300")
+    for key in ("CALLUP_MAX_WAITERS", "CALLUP_MAX_WAITERS_PER_USER"):
+        if int(settings[key]) < 0:
+            raise ValueError(f"{key} must not be negative")
     if not 0 < float(settings["CALLUP_REDIS_TIMEOUT_SECONDS"]) <= 60:
         raise ValueError("CALLUP_REDIS_TIMEOUT_SECONDS must be in (0, 60]")
     if float(settings["CALLUP_AUTH_CACHE_SECONDS"]) < 0:
