@@ -63,6 +63,8 @@ def from_environment() -> dict[str, Any]:
         "CALLUP_MAX_WAITERS_PER_USER": _int(env, "CALLUP_MAX_WAITERS_PER_USER", 2),
         # How long a verified API key is trusted without asking the database again.
         "CALLUP_AUTH_CACHE_SECONDS": _float(env, "CALLUP_AUTH_CACHE_SECONDS", 5.0),
+        # Failed key checks per client address and minute before its guesses get 429.
+        "CALLUP_AUTH_FAILURES_PER_MINUTE": _int(env, "CALLUP_AUTH_FAILURES_PER_MINUTE", 20),
         # Socket timeouts for Redis, so a hung Redis turns into a quick 503, never a hang.
         "CALLUP_REDIS_TIMEOUT_SECONDS": _float(env, "CALLUP_REDIS_TIMEOUT_SECONDS", 3.0),
         # Largest request body accepted (Flask answers 413 beyond it).
@@ -84,6 +86,8 @@ def validate(settings: Mapping[str, Any]) -> None:
     for key in ("CALLUP_MAX_WAITERS", "CALLUP_MAX_WAITERS_PER_USER"):
         if int(settings[key]) < 0:
             raise ValueError(f"{key} must not be negative")
+    if int(settings["CALLUP_AUTH_FAILURES_PER_MINUTE"]) < 1:
+        raise ValueError("CALLUP_AUTH_FAILURES_PER_MINUTE must be at least 1")
     if not 0 < float(settings["CALLUP_REDIS_TIMEOUT_SECONDS"]) <= 60:
         raise ValueError("CALLUP_REDIS_TIMEOUT_SECONDS must be in (0, 60]")
     if float(settings["CALLUP_AUTH_CACHE_SECONDS"]) < 0:
