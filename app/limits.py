@@ -19,9 +19,9 @@ from flask_limiter.wrappers import RequestLimit
 from kombu.exceptions import OperationalError as KombuOperationalError
 from limits.errors import StorageError
 from limits.storage import RedisStorage, Storage
-from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 
-from app.ratewindow import CountingFixedWindow
+from app.ratewindow import CountingFixedWindow, MovingWindowWhereScoped
 
 _UNREACHABLE = (redis.exceptions.RedisError, StorageError, KombuOperationalError, OSError)
 
@@ -47,6 +47,7 @@ class AppLimiter(Limiter):
         strategy = self._limiter
         if type(strategy) is FixedWindowRateLimiter and isinstance(self._storage, RedisStorage):
             strategy = CountingFixedWindow(self._storage)  # one round trip, headers included
+        strategy = MovingWindowWhereScoped(strategy, MovingWindowRateLimiter(self._storage))
         app.extensions["callup.ratelimit"] = (self._storage, strategy)
         app.after_request(inject_headers)
 

@@ -28,6 +28,7 @@ from app.extensions import celery_client, limiter, redis_clients
 from app.limits import predict_limit
 from app.openapi import document
 from app.openapi.headers import IDEMPOTENCY_KEY, LOCATION, PREFER, PREFERENCE_APPLIED, REQUEST_ID
+from app.ratewindow import MOVING_WINDOW
 from app.responses import ErrorResponse, JobAccepted, PredictionAnswer
 from app.schemas import PredictRequest, parse_json_body, today_utc
 from app.waiters import waiter_slots
@@ -52,7 +53,7 @@ _REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 
 
 @bp.post("/predict")
-@limiter.limit(predict_limit)
+@limiter.limit(predict_limit, scope=MOVING_WINDOW)  # never more than the rate in any minute
 @document(
     tags=("predictions",),
     request=PredictRequest,
