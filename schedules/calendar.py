@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from prospects.jobs import QUEUE_RANK, QUEUE_TRAIN, TASK_MONITOR, TASK_RANK, TASK_RETRAIN
+from prospects.jobs import (
+    QUEUE_RANK,
+    QUEUE_TRAIN,
+    TASK_MONITOR,
+    TASK_RANK,
+    TASK_RETRAIN,
+    system_requester,
+)
 
 RETRAIN, MONITOR, RANKINGS = "retrain-weekly", "monitor-daily", "rankings-nightly"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -111,7 +118,7 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job(RETRAIN, TASK_RETRAIN, QUEUE_TRAIN, {"trigger": "beat"}),
     Job(MONITOR, TASK_MONITOR, QUEUE_TRAIN, {"trigger": "beat"}),
-    Job(RANKINGS, TASK_RANK, QUEUE_RANK, {"requested_by": "beat"}),
+    Job(RANKINGS, TASK_RANK, QUEUE_RANK, {"requested_by": system_requester("beat")}),
 )
 JOB_BY_NAME = {job.name: job for job in JOBS}
 

@@ -203,3 +203,10 @@ def test_a_verified_key_still_works_from_a_throttled_address(app_config, make_ke
 
     assert client.get("/api/ml/prospects", headers=guess).status_code == 429
     assert client.get("/api/ml/prospects", headers=good).status_code == 200
+
+
+def test_user_names_cannot_take_the_system_requesters_namespace(sqlite_url):
+    with session_scope(sqlite_url) as session:
+        with pytest.raises(ApiKeyError, match="may not contain ':'"):
+            create_key(session, "system:beat", "admin")
+        assert session.scalars(select(User).where(User.name == "system:beat")).first() is None
