@@ -55,6 +55,8 @@ def from_environment() -> dict[str, Any]:
         "CALLUP_POLL_RATE_LIMIT": env.get("CALLUP_POLL_RATE_LIMIT") or "300/minute",
         # Every other authenticated endpoint, per user and per endpoint.
         "CALLUP_DEFAULT_RATE_LIMIT": env.get("CALLUP_DEFAULT_RATE_LIMIT") or "120/minute",
+        # New rankings under way at once per user (joining an identical one is free).
+        "CALLUP_MAX_RANKINGS_PER_USER": _int(env, "CALLUP_MAX_RANKINGS_PER_USER", 2),
         # Longest ``Prefer: wait=N`` honoured; larger requests are clamped to it.
         "CALLUP_MAX_WAIT_SECONDS": _int(env, "CALLUP_MAX_WAIT_SECONDS", 30),
         # Waits in progress per API process, in all and per user (app.waiters); beyond
@@ -86,6 +88,8 @@ def validate(settings: Mapping[str, Any]) -> None:
     for key in ("CALLUP_MAX_WAITERS", "CALLUP_MAX_WAITERS_PER_USER"):
         if int(settings[key]) < 0:
             raise ValueError(f"{key} must not be negative")
+    if int(settings["CALLUP_MAX_RANKINGS_PER_USER"]) < 1:
+        raise ValueError("CALLUP_MAX_RANKINGS_PER_USER must be at least 1")
     if int(settings["CALLUP_AUTH_FAILURES_PER_MINUTE"]) < 1:
         raise ValueError("CALLUP_AUTH_FAILURES_PER_MINUTE must be at least 1")
     if not 0 < float(settings["CALLUP_REDIS_TIMEOUT_SECONDS"]) <= 60:

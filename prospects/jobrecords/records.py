@@ -264,6 +264,19 @@ def stale(session: Session, older_than: dict[str, int], limit: int = 500) -> lis
     ]
 
 
+def open_count(session: Session, kind: str, requested_by: str) -> int:
+    """How many of ``requested_by``'s jobs of ``kind`` are queued or running."""
+    _table(session)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.state.in_(OPEN), Job.kind == kind, Job.requested_by == requested_by)
+        )
+        or 0
+    )
+
+
 def claim_requeue(session: Session, job: Job, cutoff: datetime) -> bool:
     """Take the right to re-send ``job``: one sweeper wins even without the Redis lock.
 
