@@ -22,14 +22,13 @@ import redis
 from celery.beat import ScheduleEntry, Scheduler
 from celery.schedules import BaseSchedule, schedstate
 
+from prospects import locks
 from prospects.jobs import PREFIX
 from schedules.calendar import SeasonCalendar, due_between, next_due
 
 log = logging.getLogger(__name__)
 LEADER_KEY = f"{PREFIX}:beat:leader"
 LAST_RUN_KEY = f"{PREFIX}:beat:last_run"
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"  # noqa: E501
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"  # noqa: E501
 MAX_CHECK_SECONDS = 3600.0
 
 
@@ -123,11 +122,11 @@ class SingleBeatScheduler(Scheduler):
     def _lead(self) -> bool:
         """Renew the lock if ours; take it if free. True while this Beat is the leader."""
         if self.leading:
-            if self.redis.eval(_RENEW, 1, LEADER_KEY, self.token, int(self.lock_ttl)):
+            if locks.renew(self.redis, LEADER_KEY, self.lock_ttl, self.token):
                 return True
             log.warning("beat: another Beat holds the lock now; standing by")
             self.leading = False
-        if self.redis.set(LEADER_KEY, self.token, nx=True, ex=int(self.lock_ttl)):
+        if locks.take(self.redis, LEADER_KEY, self.lock_ttl, self.token):
             log.info("beat: %s is the leader", self.token)
             self.leading = True
             self._adopt_last_runs()
@@ -156,7 +155,7 @@ class SingleBeatScheduler(Scheduler):
         """Hand the lock over at once on a clean shutdown."""
         if self.leading:
             try:
-                self.redis.eval(_RELEASE, 1, LEADER_KEY, self.token)
+                locks.release(self.redis, LEADER_KEY, self.token)
             except redis.RedisError:
                 pass  # it expires by itself
             self.leading = False

@@ -30,6 +30,7 @@ from typing import Any
 
 import redis
 
+from prospects import locks
 from prospects.db.models import Job
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
@@ -52,7 +53,6 @@ LOCK_SECONDS = 300  # longer than any sweep; a sweeper that dies frees it by exp
 SCAN_LIMIT = 20_000  # messages read per queue; a longer queue is assumed to hold the job
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")  # kombu's priority sub-queues
 UNACKED_KEY = "unacked"  # kombu's Redis transport: messages delivered to a worker, not yet acked
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"  # noqa: E501
 
 # kind → (task name, queue) to send a job of that kind again.
 ROUTES: dict[str, tuple[str, str]] = {
@@ -126,7 +126,7 @@ def sweep(
     """One pass over the stuck jobs; ``older_than`` overrides every kind's threshold (tests)."""
     report = SweepReport()
     token = uuid.uuid4().hex
-    if not client.set(LOCK_KEY, token, nx=True, ex=LOCK_SECONDS):
+    if not locks.take(client, LOCK_KEY, LOCK_SECONDS, token):
         report.locked = True
         return report
     try:
@@ -147,7 +147,7 @@ def sweep(
             _handle(client, job, send, celery_state, seconds, early, waiting, report, database_url)
     finally:
         try:
-            client.eval(_RELEASE, 1, LOCK_KEY, token)
+            locks.release(client, LOCK_KEY, token)
         except redis.RedisError:
             log.warning("could not release %s; it expires by itself", LOCK_KEY)
     if report.requeued or report.lost or report.synced:
