@@ -21,6 +21,7 @@ COPY prospects ./prospects
 COPY schedules ./schedules
 COPY tasks ./tasks
 COPY workers ./workers
+COPY gunicorn.conf.py ./
 RUN pip install ".[server]"
 
 # Never run as root: a non-login system user owning only the state directory.
