@@ -57,6 +57,9 @@ class TrainingResult:
     evaluation_booster: xgb.Booster | None = None
     refit: bool = False
     valid_curve: list[float] = field(default_factory=list)  # the evaluation's logloss per round
+    # The rows ``booster`` was fitted on (features and labels): logged as the run's dataset.
+    fitted_X: pd.DataFrame | None = None
+    fitted_y: np.ndarray | None = None
 
     @property
     def best_iteration(self) -> int:
@@ -200,4 +203,6 @@ def train(
         report=holdout,
         importance=importance(booster, list(X.columns)),
         valid_curve=[float(v) for v in curve.get("valid", {}).get("logloss", [])],
+        fitted_X=X[fitted_on],
+        fitted_y=y[fitted_on],
     )
