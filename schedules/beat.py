@@ -16,13 +16,14 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import redis
 from celery.beat import ScheduleEntry, Scheduler
 from celery.schedules import BaseSchedule, schedstate
 
-from prospects import locks
+from prospects import config, locks
 from prospects.jobs import PREFIX
 from schedules.calendar import SeasonCalendar, due_between, next_due
 
@@ -30,6 +31,20 @@ log = logging.getLogger(__name__)
 LEADER_KEY = f"{PREFIX}:beat:leader"
 LAST_RUN_KEY = f"{PREFIX}:beat:last_run"
 MAX_CHECK_SECONDS = 3600.0
+HEARTBEAT_FILE = "beat-heartbeat"  # under $CALLUP_VAR_DIR; its age is Beat's health check
+
+
+def heartbeat_path() -> Path:
+    """The file every tick touches, leader or standby (``python -m schedules.health``)."""
+    return config.var_dir() / HEARTBEAT_FILE
+
+
+def beat_alive() -> None:
+    """Touch the heartbeat file; a full disk must not stop the schedule."""
+    try:
+        heartbeat_path().touch()
+    except OSError:
+        log.warning("beat: could not touch %s", heartbeat_path())
 
 
 class CalendarSchedule(BaseSchedule):
@@ -108,6 +123,7 @@ class SingleBeatScheduler(Scheduler):
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
         """Send what is due, but only while this Beat leads; else wait and try to lead."""
+        beat_alive()
         try:
             leading = self._lead()
         except redis.RedisError as exc:

@@ -32,7 +32,7 @@ ENV_EXAMPLE = ROOT / ".env.example"
 _VAR = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 _ESCAPED = "\x00"
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
-CORE = {"redis", "postgres", "minio", "minio-init", "mlflow", "init", "api", "worker", "beat"}
+CORE = {"redis", "postgres", "s3", "s3-init", "mlflow", "init", "api", "worker", "beat"}
 CORE |= {"predict-worker"}
 
 
@@ -135,8 +135,17 @@ def _check_mlflow(args: list[str]) -> None:
             assert arg.split("=")[0] in options, f"mlflow server has no {arg}"
 
 
+def _check_python_module(args: list[str]) -> None:
+    assert args[1] == "-m", args
+    module = importlib.import_module(args[2])
+    assert callable(getattr(module, "main", None)), f"{args[2]} has no main()"
+
+
 def check_command(args: list[str]) -> None:
     """The program exists as an installed console script and its target exists."""
+    if args[:2] == ["python", "-m"]:
+        _check_python_module(args)
+        return
     if args[:2] == ["sh", "-c"]:
         calls = re.findall(r"\bcallup\s+([^;&|]+)", args[2])
         assert calls, f"a shell command that runs no callup command: {args[2]!r}"
@@ -175,8 +184,8 @@ def test_the_expected_services_are_all_there(services):
 # --- S3 artifacts reach MLflow ---------------------------------------------------------------
 
 
-def test_the_mlflow_server_stores_artifacts_in_the_minio_bucket(services):
-    mlflow, minio, bucket_job = services["mlflow"], services["minio"], services["minio-init"]
+def test_the_mlflow_server_stores_artifacts_in_the_versioned_bucket(services):
+    mlflow, bucket_job = services["mlflow"], services["s3-init"]
     args = argv(mlflow["command"])
     flags = dict(a.split("=", 1) for a in args if a.startswith("--") and "=" in a)
 
@@ -185,17 +194,21 @@ def test_the_mlflow_server_stores_artifacts_in_the_minio_bucket(services):
     assert destination.startswith("s3://")
     bucket = destination.removeprefix("s3://").split("/")[0]
     assert bucket == resolve(bucket_job["environment"]["MLFLOW_BUCKET"])
-    script = resolve(bucket_job["command"][0])
-    assert "mc mb" in script and "version enable" in script and "${MLFLOW_BUCKET}" in script
-    assert flags["--backend-store-uri"].startswith("postgresql://")
-    assert "@postgres:5432/" in flags["--backend-store-uri"]
+    assert argv(bucket_job["command"]) == ["python", "-m", "prospects.s3bucket"]
+    store = resolve(mlflow["environment"]["MLFLOW_BACKEND_STORE_URI"])
+    assert store.startswith("postgresql://") and "@postgres:5432/" in store
+    assert "--backend-store-uri" not in flags  # read from the environment: no password in argv
 
-    env = mlflow["environment"]
-    assert env["MLFLOW_S3_ENDPOINT_URL"] == "http://minio:9000"
-    assert env["AWS_ACCESS_KEY_ID"] == minio["environment"]["MINIO_ROOT_USER"]
-    assert env["AWS_SECRET_ACCESS_KEY"] == minio["environment"]["MINIO_ROOT_PASSWORD"]
-    assert mlflow["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
-    assert mlflow["depends_on"]["minio"]["condition"] == "service_healthy"
+    env = {k: resolve(v) for k, v in mlflow["environment"].items()}
+    init_env = {k: resolve(v) for k, v in bucket_job["environment"].items()}
+    assert env["MLFLOW_S3_ENDPOINT_URL"] == init_env["MLFLOW_S3_ENDPOINT_URL"] == "http://s3:8333"
+    assert "8333" in [str(p) for p in services["s3"]["expose"]]
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        assert env[key] == init_env[key]
+    identities = resolve(yaml.safe_load(COMPOSE.read_text())["configs"]["s3-identities"]["content"])
+    assert env["AWS_ACCESS_KEY_ID"] in identities and env["AWS_SECRET_ACCESS_KEY"] in identities
+    assert mlflow["depends_on"]["s3-init"]["condition"] == "service_completed_successfully"
+    assert mlflow["depends_on"]["s3"]["condition"] == "service_healthy"
 
 
 def test_the_mlflow_image_has_its_postgresql_driver_and_s3_client():
@@ -207,10 +220,10 @@ def test_the_mlflow_image_has_its_postgresql_driver_and_s3_client():
 
 def test_callup_processes_talk_to_the_compose_services(callup_services):
     for name, service in callup_services.items():
-        if name == "mlflow":
+        if name in ("mlflow", "s3-init"):  # the registry and its bucket, not Callup itself
             continue
         env = {k: resolve(v) for k, v in service["environment"].items()}
-        assert env["REDIS_URL"].startswith("redis://redis:6379/"), name
+        assert env["REDIS_URL"].startswith("redis://:<REDIS_PASSWORD>@redis:6379/"), name
         assert "@postgres:5432/" in env["DATABASE_URL"], name
         assert env["MLFLOW_TRACKING_URI"] == "http://mlflow:5000", name
 
@@ -219,7 +232,7 @@ def test_callup_processes_talk_to_the_compose_services(callup_services):
 
 
 def test_the_services_others_wait_for_have_health_checks(services):
-    for name in ("redis", "postgres", "minio", "mlflow", "api", "worker"):
+    for name in ("redis", "postgres", "s3", "mlflow", "api", "worker"):
         test = services[name].get("healthcheck", {}).get("test")
         assert test and test[0] in ("CMD", "CMD-SHELL"), f"{name} has no health check"
 
@@ -249,10 +262,26 @@ def test_there_is_no_dependency_cycle(services):
         visit(name, ())
 
 
-def test_redis_persists_with_an_append_only_file(services):
-    args = argv(services["redis"]["command"])
-    assert args[args.index("--appendonly") + 1] == "yes"
+def _redis_conf(compose) -> dict[str, str]:
+    redis = compose["services"]["redis"]
+    [mounted] = redis["configs"]
+    assert argv(redis["command"]) == ["redis-server", mounted["target"]]
+    lines = resolve(compose["configs"][mounted["source"]]["content"]).splitlines()
+    return dict(line.split(" ", 1) for line in lines if line.strip())
+
+
+def test_redis_persists_with_an_append_only_file(compose, services):
+    conf = _redis_conf(compose)
+    assert conf["appendonly"] == "yes" and conf["appendfsync"] == "everysec"
     assert any(v.endswith(":/data") for v in services["redis"]["volumes"])
+
+
+def test_redis_has_a_password_and_never_evicts_a_queued_task(compose, services):
+    conf = _redis_conf(compose)
+    assert conf["requirepass"] == "<REDIS_PASSWORD>"  # required: no default
+    assert conf["maxmemory-policy"] == "noeviction"
+    assert conf["maxmemory"].endswith(("mb", "gb"))
+    assert "REDISCLI_AUTH" in " ".join(services["redis"]["healthcheck"]["test"])
 
 
 # --- scaling ---------------------------------------------------------------------------------
@@ -272,11 +301,85 @@ def test_workers_scale_and_beat_stays_single(services):
 
 def test_secrets_have_no_default_and_settings_come_from_the_environment(services):
     secret = re.compile(r"PASSWORD|SECRET|TOKEN|BASIC_AUTH")
+    urls = ("DATABASE_URL", "REDIS_URL", "MLFLOW_BACKEND_STORE_URI")
     for name, service in services.items():
         assert "env_file" not in service, f"{name}: settings go through environment:"
         for key, value in (service.get("environment") or {}).items():
-            if secret.search(key) or key == "DATABASE_URL":
+            if secret.search(key) or key in urls:
                 assert re.search(r"\$\{\w+:\?", str(value)), f"{name}.{key} has a fixed secret"
+
+
+def test_no_secret_reaches_a_command_line(services):
+    """`docker inspect` and `ps` show commands: secrets go in the environment or a file."""
+    for name, service in services.items():
+        for part in ("command", "entrypoint"):
+            if part in service:
+                text = " ".join(argv(service[part]))
+                assert not re.search(r"<\w*(PASSWORD|SECRET)\w*>", text), f"{name}.{part}: {text}"
+
+
+# --- safe by default ---------------------------------------------------------------------------
+
+
+def test_every_image_is_pinned_to_a_tag(services):
+    for name, service in services.items():
+        image = resolve(service["image"])
+        repository, _, tag = image.rpartition(":")
+        assert repository and "/" not in tag, f"{name}: {image} has no tag"
+        assert tag not in ("latest", "") and re.search(r"\d", tag), f"{name}: {image} floats"
+
+
+def _published(service: dict[str, Any]) -> list[tuple[str, str]]:
+    """(host address, container port) of each published port; "" for every interface."""
+    found = []
+    for spec in service.get("ports") or []:
+        parts = resolve(spec).split(":")
+        host = parts[0] if len(parts) == 3 else ""
+        found.append((host, parts[-1]))
+    return found
+
+
+def test_only_the_api_is_published_on_every_interface(services):
+    """The rest lack auth or are operators' consoles: this host only, or unpublished."""
+    for name, service in services.items():
+        for host, port in _published(service):
+            if name != "api":
+                assert host == "127.0.0.1", f"{name} publishes {port} on every interface"
+    assert _published(services["api"]) == [("", "8000")]
+
+
+def test_mlflow_is_reachable_only_inside_the_compose_network(services):
+    mlflow = services["mlflow"]
+    assert "ports" not in mlflow
+    assert [str(p) for p in mlflow["expose"]] == ["5000"]
+    for name in ("s3", "redis", "postgres"):
+        assert "ports" not in services[name], f"{name} is published"
+
+
+def test_every_long_running_service_has_a_health_check(services):
+    for name, service in services.items():
+        if service.get("restart") == "no":
+            continue  # a one-shot job: it succeeds or fails, others wait for that
+        test = service.get("healthcheck", {}).get("test")
+        assert test and test[0] in ("CMD", "CMD-SHELL"), f"{name} has no health check"
+    assert argv(services["beat"]["healthcheck"]["test"][1:]) == ["python", "-m", "schedules.health"]
+
+
+def test_every_service_has_resource_limits_and_rotated_logs(services):
+    for name, service in services.items():
+        limits = service.get("deploy", {}).get("resources", {}).get("limits", {})
+        assert limits.get("memory") and limits.get("cpus"), f"{name} has no limits"
+        logging = service.get("logging") or {}
+        options = logging.get("options") or {}
+        assert logging.get("driver") == "json-file", f"{name} keeps its logs unrotated"
+        assert options.get("max-size") and options.get("max-file"), f"{name}: {logging}"
+
+
+def test_beat_keeps_no_schedule_file_and_no_volume(compose, services):
+    beat = services["beat"]
+    assert "-s" not in argv(beat["command"]) and "--schedule" not in " ".join(beat["command"])
+    assert "volumes" not in beat
+    assert "beat-data" not in (compose.get("volumes") or {})
 
 
 def test_every_variable_the_compose_file_reads_is_documented_in_env_example():

@@ -187,3 +187,18 @@ def test_a_second_beat_does_not_double_fire_and_takes_over_when_the_first_dies(b
     assert client.hget(LAST_RUN_KEY, "probe") is not None
     second.close()
     assert client.get(LEADER_KEY) is None
+
+
+def test_every_tick_proves_beat_alive_to_its_health_check(beat_redis, tmp_path, monkeypatch):
+    from schedules import health
+
+    monkeypatch.setenv("CALLUP_VAR_DIR", str(tmp_path))
+    url, _ = beat_redis
+    beat = _beat(url, [], "first")
+    assert health.main([]) == 1  # never ticked
+
+    beat.tick()
+
+    assert health.main([]) == 0
+    assert health.main(["--max-age", "-1"]) == 1  # as if the last tick were too long ago
+    beat.close()
