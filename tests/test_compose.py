@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
+SERVER_LOCK = ROOT / "requirements" / "server.txt"
+CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 
 _VAR = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 _ESCAPED = "\x00"
@@ -215,7 +217,9 @@ def test_the_mlflow_image_has_its_postgresql_driver_and_s3_client():
     server = _lines(_setup_cfg(), "options.extras_require", "server")
     assert any(r.startswith("psycopg2-binary") for r in server)
     assert any(r.startswith("boto3") for r in server)
-    assert re.search(r'pip install "?\.\[server\]"?', DOCKERFILE.read_text())
+    locked = _pins(SERVER_LOCK)
+    assert {"psycopg2-binary", "boto3", "flower"} <= set(locked)
+    assert "pip install -r requirements/server.txt" in DOCKERFILE.read_text()
 
 
 def test_callup_processes_talk_to_the_compose_services(callup_services):
@@ -449,3 +453,75 @@ def test_every_queue_has_a_worker_and_predictions_have_their_own(services):
     assert queues["predict-worker"] == {"predict"}
     assert queues["worker"] | queues["predict-worker"] == {"predict", "rank", "train"}
     assert services["predict-worker"]["environment"]["CALLUP_TASK_EVENTS"] == "0"
+
+
+# --- a lean, reproducible image --------------------------------------------------------------
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"{path.name}: {line!r} is not pinned"
+            pins[name.strip()] = version.strip()
+    return pins
+
+
+def _requirements(*sections: tuple[str, str]) -> list:
+    from packaging.requirements import Requirement
+
+    parser = _setup_cfg()
+    return [
+        Requirement(line)
+        for section, key in sections
+        for line in _lines(parser, section, key)
+        if not line.startswith("#")
+    ]
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_image_installs_locked_dependencies_before_it_copies_the_source():
+    text = DOCKERFILE.read_text()
+    deps = text.index("RUN pip install -r requirements/server.txt")
+    first_source = min(text.index(f"COPY {pkg} ") for pkg in ("app", "prospects", "workers"))
+    assert deps < first_source, "a code change would reinstall every dependency"
+    assert "COPY requirements/server.txt" in text[:deps]
+    assert "pip install --no-deps ." in text[first_source:]
+    assert re.search(r"^HEALTHCHECK .*CMD .*/healthz", text, re.MULTILINE | re.DOTALL)
+
+
+def test_the_locks_satisfy_setup_cfg_and_agree_with_each_other():
+    server, everything = _pins(SERVER_LOCK), _pins(CONSTRAINTS)
+    runtime = _requirements(("options", "install_requires"), ("options.extras_require", "server"))
+    tools = _requirements(("options.extras_require", "test"), ("options.extras_require", "dev"))
+    for requirement in runtime:
+        name = _canonical(requirement.name)
+        assert name in server, f"{name} is not in requirements/server.txt"
+        assert requirement.specifier.contains(server[name], prereleases=True), (name, server[name])
+    for requirement in runtime + tools:
+        name = _canonical(requirement.name)
+        assert name in everything, f"{name} is not in requirements/constraints.txt"
+        assert requirement.specifier.contains(everything[name], prereleases=True), name
+    assert {n: v for n, v in everything.items() if n in server} == server
+
+
+def test_test_only_tools_stay_out_of_the_image():
+    server = _pins(SERVER_LOCK)
+    for name in ("shap", "pytest", "schemathesis", "selenium", "ruff"):
+        assert name not in server, f"{name} would ship in the image"
+    runtime = {_canonical(r.name) for r in _requirements(("options", "install_requires"))}
+    assert "shap" not in runtime
+
+
+def test_ci_installs_what_the_lock_pins():
+    assert "-c requirements/constraints.txt" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_current_redis_gunicorn_and_flask_limiter_are_supported():
+    pins = _pins(CONSTRAINTS)
+    assert int(pins["redis"].split(".")[0]) >= 8
+    assert int(pins["gunicorn"].split(".")[0]) >= 26  # mlflow 3.17 caps it below 27
