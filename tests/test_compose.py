@@ -525,3 +525,10 @@ def test_current_redis_gunicorn_and_flask_limiter_are_supported():
     pins = _pins(CONSTRAINTS)
     assert int(pins["redis"].split(".")[0]) >= 8
     assert int(pins["gunicorn"].split(".")[0]) >= 26  # mlflow 3.17 caps it below 27
+    assert int(pins["flask-limiter"].split(".")[0]) >= 4
+
+
+def test_the_rate_limiter_touches_no_private_attribute_of_flask_limiter():
+    for path in ("app/limits.py", "app/ratewindow.py", "app/extensions.py"):
+        source = (ROOT / path).read_text()
+        assert not re.search(r"\.(_limiter|_storage|_strategy)\b", source), path
