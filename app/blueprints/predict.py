@@ -80,8 +80,11 @@ def predict() -> Response:
     if "Idempotency-Key" in request.headers:
         claim = IdempotencyClaim.take(_idempotency_key(), _fingerprint(payload), job_id)
         job_id = claim.job_id
-        if not claim.is_new:
-            record = redis_clients.jobs().get(job_id)
+        if not claim.is_new:  # a replay: its job was sent, so every answer names it
+            try:
+                record = redis_clients.jobs().get(job_id)
+            except _REDIS_DOWN as exc:
+                raise _unavailable_with_job(job_id) from exc
             if record is not None:
                 return answer_for_job(job_id, record, wait)
 
@@ -135,15 +138,20 @@ def answer_for_job(
     try:
         return _answer_for_job(job_id, record, wait, fresh=fresh)
     except _REDIS_DOWN as exc:
-        current_app.logger.warning("redis unreachable while answering job %s: %s", job_id, exc)
-        status_url = url_for("jobs.get_job", job_id=job_id)
-        raise ApiError(
-            503,
-            "unavailable",
-            "the job queue is temporarily unavailable; the job was sent: poll status_url",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Location": status_url},
-            extra={"job_id": job_id, "status_url": status_url},
-        ) from exc
+        raise _unavailable_with_job(job_id) from exc
+
+
+def _unavailable_with_job(job_id: str) -> ApiError:
+    """503 for Redis gone after the job was sent, naming the job to poll instead of resending."""
+    current_app.logger.warning("redis unreachable while answering job %s", job_id)
+    status_url = url_for("jobs.get_job", job_id=job_id)
+    return ApiError(
+        503,
+        "unavailable",
+        "the job queue is temporarily unavailable; the job was sent: poll status_url",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Location": status_url},
+        extra={"job_id": job_id, "status_url": status_url},
+    )
 
 
 def _answer_for_job(
