@@ -40,7 +40,10 @@ def register_extensions(app: Flask) -> None:
     """Redis, Celery (as a client), the database, the key cache and the rate limiter."""
     from app import metrics
     from app.auth import init_auth
+    from app.bodylimit import init_body_limit
     from app.extensions import celery_client, database, limiter, redis_clients
+    from app.hardening import init_hardening
+    from app.waiters import init_waiters
 
     redis_clients.init_app(app)
     celery_client.init_app(app)
@@ -48,6 +51,9 @@ def register_extensions(app: Flask) -> None:
     init_auth(app)
     limiter.init_app(app)
     metrics.init_app(app)
+    init_hardening(app)
+    init_waiters(app)
+    init_body_limit(app)
 
 
 def register_blueprints(app: Flask) -> None:

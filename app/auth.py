@@ -15,6 +15,7 @@ from typing import ParamSpec, TypeVar
 
 from flask import Flask, current_app, g, request
 
+from app import auththrottle
 from app.errors import ApiError
 from prospects.keys import ROLE_RANK, Principal, hash_key, verify_key
 
@@ -81,9 +82,11 @@ def authenticate() -> None:
     cache: KeyCache = current_app.extensions["callup.key_cache"]
     principal = cache.get(digest)
     if principal is None:
+        auththrottle.refuse_if_throttled()  # before the query a guess would cost
         with database.session() as session:
             principal = verify_key(session, token)
         if principal is None:
+            auththrottle.count_failure()
             raise _unauthorized("invalid or revoked API key", invalid=True)
         cache.put(digest, principal)
     g.principal = principal

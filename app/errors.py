@@ -37,6 +37,9 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    431: "headers_too_large",
+    500: "internal_error",
+    501: "not_implemented",
     503: "unavailable",
 }
 
@@ -127,6 +130,11 @@ def _handle_callup_error(error: CallupError) -> Response:
     return _handle_api_error(domain_error(error))
 
 
+def http_error_code(status: int) -> str:
+    """The stable code of an HTTP error status (``http_error`` for one without its own)."""
+    return _HTTP_CODES.get(status, "http_error")
+
+
 def _handle_http(error: HTTPException) -> Response:
     status = error.code or 500
     headers = {}
@@ -138,7 +146,7 @@ def _handle_http(error: HTTPException) -> Response:
     message = error.description or error.name
     if status == 429:
         message = f"rate limit exceeded ({message}); see Retry-After"
-    return error_response(status, _HTTP_CODES.get(status, "http_error"), message, headers=headers)
+    return error_response(status, http_error_code(status), message, headers=headers)
 
 
 def _handle_redis_down(error: Exception) -> Response:

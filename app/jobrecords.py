@@ -53,6 +53,12 @@ def record(
     return Recorded.CREATED if written else Recorded.UNMET
 
 
+def open_jobs(kind: str, user: str) -> int:
+    """How many of ``user``'s jobs of ``kind`` are queued or running, on record."""
+    with database.session() as session:
+        return records.open_count(session, kind, user)
+
+
 def forget(job_id: str) -> None:
     """Best effort: drop the row of a job whose message could not be sent."""
     try:

@@ -1,9 +1,13 @@
-"""Per-user rate limits on Redis (flask-limiter), checked after authentication.
+"""Per-user rate limits on Redis (flask-limiter 4), keyed by the authenticated user.
 
-The limiter runs with ``auto_check=False``: each API blueprint calls
-``check_rate_limit`` after ``authenticate``, so limits are keyed by the user,
-not the client address, and an unauthenticated flood costs one 401 each.
-Counters live in Redis, so a limit holds across every API process.
+flask-limiter checks the default limit before any view and a route's own
+limit (predict, polls) when the view is called; either way the key comes
+from ``rate_limit_key``, which authenticates the caller first if nothing has
+yet, so limits are per user, not per client address, and an unauthenticated
+flood costs one 401 each (throttled per address by ``app.auththrottle``).
+Only ``/api/ml`` routes count: health, docs, the dashboard and unknown routes
+(404/405) never do. Counters live in Redis, so a limit holds across every API
+process.
 """
 
 from __future__ import annotations
@@ -12,16 +16,15 @@ import math
 import time
 
 import redis
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask.wrappers import Response
-from flask_limiter import Limiter
-from flask_limiter.wrappers import RequestLimit
+from flask_limiter import Limiter, RequestLimit
 from kombu.exceptions import OperationalError as KombuOperationalError
 from limits.errors import StorageError
 from limits.storage import RedisStorage, Storage
-from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 
-from app.ratewindow import CountingFixedWindow
+from app.ratewindow import CountingFixedWindow, MovingWindowWhereScoped
 
 _UNREACHABLE = (redis.exceptions.RedisError, StorageError, KombuOperationalError, OSError)
 
@@ -44,10 +47,12 @@ class AppLimiter(Limiter):
         app.config.setdefault("RATELIMIT_KEY_PREFIX", "callup")
         app.config.setdefault("RATELIMIT_DEFAULT", default_limit)
         super().init_app(app)
-        strategy = self._limiter
-        if type(strategy) is FixedWindowRateLimiter and isinstance(self._storage, RedisStorage):
-            strategy = CountingFixedWindow(self._storage)  # one round trip, headers included
-        app.extensions["callup.ratelimit"] = (self._storage, strategy)
+        # flask-limiter's own (public) storage and strategy for this app, as just built.
+        storage, strategy = super().storage, super().limiter
+        if type(strategy) is FixedWindowRateLimiter and isinstance(storage, RedisStorage):
+            strategy = CountingFixedWindow(storage)  # one round trip, headers included
+        strategy = MovingWindowWhereScoped(strategy, MovingWindowRateLimiter(storage))
+        app.extensions["callup.ratelimit"] = (storage, strategy)
         app.after_request(inject_headers)
 
     @property
@@ -60,9 +65,19 @@ class AppLimiter(Limiter):
 
 
 def rate_limit_key() -> str:
-    """Limits are per user; authentication has run before any check."""
-    principal = g.get("principal")
-    return f"user:{principal.user_id}" if principal is not None else ""
+    """Limits are per user: who is calling is settled (401 if nobody) before anything counts."""
+    from app.auth import authenticate
+
+    if g.get("principal") is None:
+        authenticate()
+    return f"user:{g.principal.user_id}"
+
+
+def not_an_api_request() -> bool:
+    """The default limit counts ``/api/ml`` routes only (health, docs, 404/405: never)."""
+    from app.blueprints import API_PREFIX
+
+    return request.endpoint is None or not request.path.startswith(f"{API_PREFIX}/")
 
 
 def predict_limit() -> str:
@@ -75,13 +90,6 @@ def poll_limit() -> str:
 
 def default_limit() -> str:
     return current_app.config["CALLUP_DEFAULT_RATE_LIMIT"]
-
-
-def check_rate_limit() -> None:
-    """Count this request against its user's limit; raises RateLimitExceeded (429)."""
-    from app.extensions import limiter
-
-    limiter.check()
 
 
 def inject_headers(response: Response) -> Response:

@@ -55,10 +55,18 @@ def from_environment() -> dict[str, Any]:
         "CALLUP_POLL_RATE_LIMIT": env.get("CALLUP_POLL_RATE_LIMIT") or "300/minute",
         # Every other authenticated endpoint, per user and per endpoint.
         "CALLUP_DEFAULT_RATE_LIMIT": env.get("CALLUP_DEFAULT_RATE_LIMIT") or "120/minute",
+        # New rankings under way at once per user (joining an identical one is free).
+        "CALLUP_MAX_RANKINGS_PER_USER": _int(env, "CALLUP_MAX_RANKINGS_PER_USER", 2),
         # Longest ``Prefer: wait=N`` honoured; larger requests are clamped to it.
         "CALLUP_MAX_WAIT_SECONDS": _int(env, "CALLUP_MAX_WAIT_SECONDS", 30),
+        # Waits in progress per API process, in all and per user (app.waiters); beyond
+        # either, a ``Prefer: wait`` is answered at once with a 202 to poll.
+        "CALLUP_MAX_WAITERS": _int(env, "CALLUP_MAX_WAITERS", 4),
+        "CALLUP_MAX_WAITERS_PER_USER": _int(env, "CALLUP_MAX_WAITERS_PER_USER", 2),
         # How long a verified API key is trusted without asking the database again.
         "CALLUP_AUTH_CACHE_SECONDS": _float(env, "CALLUP_AUTH_CACHE_SECONDS", 5.0),
+        # Failed key checks per client address and minute before its guesses get 429.
+        "CALLUP_AUTH_FAILURES_PER_MINUTE": _int(env, "CALLUP_AUTH_FAILURES_PER_MINUTE", 20),
         # Socket timeouts for Redis, so a hung Redis turns into a quick 503, never a hang.
         "CALLUP_REDIS_TIMEOUT_SECONDS": _float(env, "CALLUP_REDIS_TIMEOUT_SECONDS", 3.0),
         # Largest request body accepted (Flask answers 413 beyond it).
@@ -77,6 +85,13 @@ def validate(settings: Mapping[str, Any]) -> None:
             ) from None
     if not 0 <= int(settings["CALLUP_MAX_WAIT_SECONDS"]) <= 300:
         raise ValueError("CALLUP_MAX_WAIT_SECONDS must be between 0 and 300")
+    for key in ("CALLUP_MAX_WAITERS", "CALLUP_MAX_WAITERS_PER_USER"):
+        if int(settings[key]) < 0:
+            raise ValueError(f"{key} must not be negative")
+    if int(settings["CALLUP_MAX_RANKINGS_PER_USER"]) < 1:
+        raise ValueError("CALLUP_MAX_RANKINGS_PER_USER must be at least 1")
+    if int(settings["CALLUP_AUTH_FAILURES_PER_MINUTE"]) < 1:
+        raise ValueError("CALLUP_AUTH_FAILURES_PER_MINUTE must be at least 1")
     if not 0 < float(settings["CALLUP_REDIS_TIMEOUT_SECONDS"]) <= 60:
         raise ValueError("CALLUP_REDIS_TIMEOUT_SECONDS must be in (0, 60]")
     if float(settings["CALLUP_AUTH_CACHE_SECONDS"]) < 0:

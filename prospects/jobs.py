@@ -59,6 +59,18 @@ def status_from_celery(state: str) -> JobStatus:
     return _CELERY_STATES.get(state, JobStatus.RUNNING)
 
 
+SYSTEM_PREFIX = "system:"
+
+
+def system_requester(name: str) -> str:
+    """The requester name of a job Callup starts itself (``system:beat``, ``system:monitor``).
+
+    Job ownership is checked by requester name; user names may not contain
+    ``:``, so no user can be given a name that owns a system's jobs.
+    """
+    return f"{SYSTEM_PREFIX}{name}"
+
+
 def job_key(job_id: str) -> str:
     return f"{PREFIX}:job:{job_id}"
 

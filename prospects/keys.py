@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prospects.db.models import ROLES, ApiKey, User
+from prospects.jobs import system_requester
 
 KEY_PREFIX = "cu_"  # recognisable in logs and by secret scanners
 PREFIX_LENGTH = 12  # characters of the key kept in clear (ApiKey.prefix is String(12))
@@ -64,6 +65,11 @@ def create_key(session: Session, user_name: str, role: str | None = None) -> tup
     user_name = user_name.strip()
     if not user_name:
         raise ApiKeyError("user name must not be empty")
+    if ":" in user_name:
+        raise ApiKeyError(
+            f"user names may not contain ':' (reserved for Callup's own, as in "
+            f"{system_requester('beat')!r}): {user_name!r}"
+        )
     user = session.scalars(select(User).where(User.name == user_name)).one_or_none()
     if user is None:
         user = User(name=user_name, role=role or "viewer")

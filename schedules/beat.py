@@ -16,21 +16,35 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import redis
 from celery.beat import ScheduleEntry, Scheduler
 from celery.schedules import BaseSchedule, schedstate
 
+from prospects import config, locks
 from prospects.jobs import PREFIX
 from schedules.calendar import SeasonCalendar, due_between, next_due
 
 log = logging.getLogger(__name__)
 LEADER_KEY = f"{PREFIX}:beat:leader"
 LAST_RUN_KEY = f"{PREFIX}:beat:last_run"
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"  # noqa: E501
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"  # noqa: E501
 MAX_CHECK_SECONDS = 3600.0
+HEARTBEAT_FILE = "beat-heartbeat"  # under $CALLUP_VAR_DIR; its age is Beat's health check
+
+
+def heartbeat_path() -> Path:
+    """The file every tick touches, leader or standby (``python -m schedules.health``)."""
+    return config.var_dir() / HEARTBEAT_FILE
+
+
+def beat_alive() -> None:
+    """Touch the heartbeat file; a full disk must not stop the schedule."""
+    try:
+        heartbeat_path().touch()
+    except OSError:
+        log.warning("beat: could not touch %s", heartbeat_path())
 
 
 class CalendarSchedule(BaseSchedule):
@@ -109,6 +123,7 @@ class SingleBeatScheduler(Scheduler):
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
         """Send what is due, but only while this Beat leads; else wait and try to lead."""
+        beat_alive()
         try:
             leading = self._lead()
         except redis.RedisError as exc:
@@ -123,11 +138,11 @@ class SingleBeatScheduler(Scheduler):
     def _lead(self) -> bool:
         """Renew the lock if ours; take it if free. True while this Beat is the leader."""
         if self.leading:
-            if self.redis.eval(_RENEW, 1, LEADER_KEY, self.token, int(self.lock_ttl)):
+            if locks.renew(self.redis, LEADER_KEY, self.lock_ttl, self.token):
                 return True
             log.warning("beat: another Beat holds the lock now; standing by")
             self.leading = False
-        if self.redis.set(LEADER_KEY, self.token, nx=True, ex=int(self.lock_ttl)):
+        if locks.take(self.redis, LEADER_KEY, self.lock_ttl, self.token):
             log.info("beat: %s is the leader", self.token)
             self.leading = True
             self._adopt_last_runs()
@@ -156,7 +171,7 @@ class SingleBeatScheduler(Scheduler):
         """Hand the lock over at once on a clean shutdown."""
         if self.leading:
             try:
-                self.redis.eval(_RELEASE, 1, LEADER_KEY, self.token)
+                locks.release(self.redis, LEADER_KEY, self.token)
             except redis.RedisError:
                 pass  # it expires by itself
             self.leading = False

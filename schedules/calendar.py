@@ -19,6 +19,7 @@ from prospects.jobs import (
     TASK_MONITOR,
     TASK_RANK,
     TASK_RETRAIN,
+    system_requester,
 )
 
 RETRAIN, MONITOR, RANKINGS = "retrain-weekly", "monitor-daily", "rankings-nightly"
@@ -125,7 +126,7 @@ JOBS: tuple[Job, ...] = (
     Job(INGEST, TASK_INGEST_FEED, QUEUE_TRAIN, {"trigger": "beat"}),
     Job(RETRAIN, TASK_RETRAIN, QUEUE_TRAIN, {"trigger": "beat"}),
     Job(MONITOR, TASK_MONITOR, QUEUE_TRAIN, {"trigger": "beat"}),
-    Job(RANKINGS, TASK_RANK, QUEUE_RANK, {"requested_by": "beat"}),
+    Job(RANKINGS, TASK_RANK, QUEUE_RANK, {"requested_by": system_requester("beat")}),
 )
 JOB_BY_NAME = {job.name: job for job in JOBS}
 

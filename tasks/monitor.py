@@ -6,11 +6,13 @@ from typing import Any
 
 from celery import Task
 
-from prospects.jobs import QUEUE_TRAIN, TASK_MONITOR, TASK_RETRAIN
+from prospects.jobs import QUEUE_TRAIN, TASK_MONITOR, TASK_RETRAIN, system_requester
 from prospects.lifecycle.monitor import run_monitor
 from prospects.lifecycle.queue import queue_retrain
 from workers.celery_app import celery_app
 from workers.runtime import runtime
+
+MONITOR = system_requester("monitor")  # the requester of the retrainings it asks for
 
 
 def _queue_retrain(reason: str) -> str:
@@ -20,12 +22,12 @@ def _queue_retrain(reason: str) -> str:
     def send(job_id: str) -> None:
         celery_app.send_task(
             TASK_RETRAIN,
-            kwargs={"trigger": "monitor", "requested_by": "monitor"},
+            kwargs={"trigger": "monitor", "requested_by": MONITOR},
             task_id=job_id,
             queue=QUEUE_TRAIN,
         )
 
-    job_id, _new = queue_retrain(rt.redis, send, trigger="monitor", actor="monitor", reason=reason)
+    job_id, _new = queue_retrain(rt.redis, send, trigger="monitor", actor=MONITOR, reason=reason)
     return job_id
 
 

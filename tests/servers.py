@@ -168,11 +168,22 @@ class TcpGate:
         self.port = port or free_port()
         self._listener: socket.socket | None = None
         self._conns: list[socket.socket] = []
+        self._silenced: set[socket.socket] = set()
         self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def silence_connections(self) -> None:
+        """Drop everything sent on the connections open now, without closing them.
+
+        As a server that restarted on a host that vanished: the client's pooled
+        connection looks alive, its next command is never answered. New
+        connections go through as before.
+        """
+        with self._lock:
+            self._silenced.update(self._conns)
 
     def open(self) -> None:
         listener = socket.socket()
@@ -219,11 +230,11 @@ class TcpGate:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if source not in self._silenced:
+                    sink.sendall(data)
         except OSError:
             pass
         finally:

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+import app.auth as app_auth
 from app import create_app
 from app.auth import require_role
 from app.blueprints import api_blueprint
@@ -153,3 +154,59 @@ def test_require_role_without_a_key_is_401(roles_client):
 def test_require_role_refuses_unknown_roles():
     with pytest.raises(ValueError):
         require_role("owner")
+
+
+def test_failed_keys_from_one_address_are_throttled_before_the_database(
+    app_config, make_key, monkeypatch
+):
+    app = create_app({**app_config, "CALLUP_AUTH_FAILURES_PER_MINUTE": 3})
+    client = app.test_client()
+    guess = {"Authorization": "Bearer cu_notarealkeyatall"}
+    assert [client.get("/api/ml/prospects", headers=guess).status_code for _ in range(3)] == [
+        401,
+        401,
+        401,
+    ]
+    queries = []
+    monkeypatch.setattr(app_auth, "verify_key", lambda *args: queries.append(args))
+
+    response = client.get("/api/ml/prospects", headers=guess)
+
+    assert response.status_code == 429
+    assert response.get_json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert queries == []  # refused without asking the database
+
+
+def test_throttled_addresses_are_counted_apart(app_config):
+    app = create_app({**app_config, "CALLUP_AUTH_FAILURES_PER_MINUTE": 1})
+    guess = {"Authorization": "Bearer cu_notarealkeyatall"}
+    first = app.test_client()
+    assert first.get("/api/ml/prospects", headers=guess).status_code == 401
+    assert first.get("/api/ml/prospects", headers=guess).status_code == 429
+
+    other = app.test_client().get(
+        "/api/ml/prospects", headers=guess, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+    )
+
+    assert other.status_code == 401
+
+
+def test_a_verified_key_still_works_from_a_throttled_address(app_config, make_key):
+    config = {"CALLUP_AUTH_FAILURES_PER_MINUTE": 1, "CALLUP_AUTH_CACHE_SECONDS": 60}
+    app = create_app({**app_config, **config})
+    client = app.test_client()
+    good = {"Authorization": f"Bearer {make_key('alice')}"}
+    assert client.get("/api/ml/prospects", headers=good).status_code == 200  # now cached
+    guess = {"Authorization": "Bearer cu_notarealkeyatall"}
+    assert client.get("/api/ml/prospects", headers=guess).status_code == 401
+
+    assert client.get("/api/ml/prospects", headers=guess).status_code == 429
+    assert client.get("/api/ml/prospects", headers=good).status_code == 200
+
+
+def test_user_names_cannot_take_the_system_requesters_namespace(sqlite_url):
+    with session_scope(sqlite_url) as session:
+        with pytest.raises(ApiKeyError, match="may not contain ':'"):
+            create_key(session, "system:beat", "admin")
+        assert session.scalars(select(User).where(User.name == "system:beat")).first() is None

@@ -116,3 +116,16 @@ def test_recorded_error_wins_before_celery_stores_failure(
     body = _get(client, job_id, headers).get_json()
 
     assert body["status"] == "failed" and body["error"]["code"] == "model_unavailable"
+
+
+def test_a_user_named_like_a_system_requester_does_not_own_its_jobs(client, make_key, redis_client):
+    from schedules.calendar import JOB_BY_NAME, RANKINGS
+    from tasks.monitor import MONITOR
+
+    retraining = str(uuid.uuid4())
+    JobStore(redis_client).create(retraining, "retrain", MONITOR, {})
+    monitor = {"Authorization": f"Bearer {make_key('monitor', 'analyst')}"}
+
+    assert _get(client, retraining, monitor).status_code == 404
+    assert MONITOR == "system:monitor"
+    assert JOB_BY_NAME[RANKINGS].kwargs["requested_by"] == "system:beat"

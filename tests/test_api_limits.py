@@ -95,3 +95,50 @@ def test_health_is_not_limited(limited_config):
 
     assert {r.status_code for r in responses} == {200}
     assert "X-RateLimit-Limit" not in responses[0].headers
+
+
+class _Clock:
+    """Time for the rate limiter, moved by hand; Redis key expiries are moved with it."""
+
+    def __init__(self, redis_client):
+        self.now = time.time()
+        self.redis = redis_client
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """As if ``seconds`` passed: every key's TTL shrinks, and those that run out go."""
+        self.now += seconds
+        for key in self.redis.scan_iter("*"):
+            left = self.redis.pttl(key)
+            if left < 0:
+                continue  # no expiry
+            if left <= seconds * 1000:
+                self.redis.delete(key)
+            else:
+                self.redis.pexpire(key, int(left - seconds * 1000))
+
+
+def test_the_predict_limit_admits_no_more_than_its_rate_across_a_window_boundary(
+    limited_config, headers, prospects, redis_client, monkeypatch
+):
+    import limits.storage.redis as limits_redis
+
+    clock = _Clock(redis_client)
+    monkeypatch.setattr(limits_redis, "time", clock)  # the moving window's timestamps
+    client = create_app(limited_config).test_client()
+    body = {"prospect_id": 999}  # counted, then 404: nothing enqueued
+
+    def burst(n: int) -> list[int]:
+        return [client.post(PREDICT, json=body, headers=headers).status_code for _ in range(n)]
+
+    assert burst(1) == [404]  # t = 0: a minute's window opens
+    clock.advance(59.8)
+    assert burst(9) == [404] * 9  # t = 59.8: the rest of the minute's 10
+    clock.advance(0.3)  # t = 60.1: a fixed window would start afresh here
+
+    admitted = burst(10)
+
+    # Only the hit from t = 0 has left the last minute: one more, not ten.
+    assert admitted == [404] + [429] * 9

@@ -12,7 +12,7 @@ import pytest
 from prospects import ab
 from prospects.db.session import session_scope
 from prospects.db.version import data_version
-from prospects.jobs import DATA_VERSION_KEY, JobStore, alias_key, prediction_cache_key
+from prospects.jobs import DATA_VERSION_KEY, JobStore, alias_key, job_key, prediction_cache_key
 
 URL = "/api/ml/predict"
 RESULT = {
@@ -497,6 +497,21 @@ def test_a_replay_gets_its_own_job_even_after_the_answer_was_cached(
 
     assert replay.get_json()["job_id"] == job_id  # not a job-less cached answer
     assert redis_client.llen("predict") == 1
+
+
+def test_a_replay_whose_job_record_expired_is_answered_from_cache_under_its_job_id(
+    client, headers, prospects, redis_client
+):
+    h = {**headers, "Idempotency-Key": "order-49"}
+    body = {"prospect_id": 101, "as_of": "2024-06-01"}
+    job_id = client.post(URL, json=body, headers=h).get_json()["job_id"]
+    _cache(redis_client)
+    redis_client.delete(job_key(job_id))  # the fast record is gone, the claim is not
+
+    replay = client.post(URL, json=body, headers=h)
+
+    assert replay.status_code == 200
+    assert replay.get_json()["cached"] is True and replay.get_json()["job_id"] == job_id
 
 
 def test_a_reused_key_with_another_cached_body_is_still_422(

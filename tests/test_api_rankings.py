@@ -20,6 +20,7 @@ import pytest
 from app.schemas import today_utc
 from prospects import config
 from prospects.db.session import session_scope
+from prospects.jobrecords import records
 from prospects.jobs import JobStore
 from prospects.ranking.filters import RankingFilters
 from prospects.ranking.store import RankingSpec, claim_snapshot, finalize_snapshot, write_entries
@@ -307,3 +308,37 @@ def test_the_csv_export_never_hands_a_spreadsheet_a_formula(client, headers, sql
     assert record["probability"] == "0.5"  # numbers untouched
     board = client.get(f"/api/ml/rankings/{ranking_id}", headers=headers).get_json()
     assert board["items"][0]["name"] == name  # the JSON keeps the name as it is
+
+
+def test_a_ranking_over_the_per_user_cap_is_429_and_queues_nothing(
+    client, headers, make_key, queued
+):
+    for day in ("2024-06-01", "2024-06-02"):  # the default cap: two under way
+        assert (
+            client.post("/api/ml/rankings", json={"as_of": day}, headers=headers).status_code == 202
+        )
+
+    third = client.post("/api/ml/rankings", json={"as_of": "2024-06-03"}, headers=headers)
+
+    assert third.status_code == 429
+    assert third.get_json()["error"]["code"] == "too_many_rankings"
+    assert int(third.headers["Retry-After"]) > 0
+    assert len(queued("rank")) == 2
+    joined = client.post("/api/ml/rankings", json={"as_of": "2024-06-01"}, headers=headers)
+    assert joined.status_code == 202  # an identical board under way is joined, not capped
+    bob = {"Authorization": f"Bearer {make_key('bob', 'analyst')}"}
+    assert (
+        client.post("/api/ml/rankings", json={"as_of": "2024-06-03"}, headers=bob).status_code
+        == 202
+    )
+
+
+def test_a_finished_ranking_frees_its_place_under_the_cap(client, headers, queued, sqlite_url):
+    first = client.post("/api/ml/rankings", json={"as_of": "2024-06-01"}, headers=headers)
+    client.post("/api/ml/rankings", json={"as_of": "2024-06-02"}, headers=headers)
+    with session_scope(sqlite_url) as session:
+        records.succeed(session, first.get_json()["job_id"], {"ranking_id": 1}, "ranking:1")
+
+    third = client.post("/api/ml/rankings", json={"as_of": "2024-06-03"}, headers=headers)
+
+    assert third.status_code == 202 and len(queued("rank")) == 3

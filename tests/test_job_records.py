@@ -331,3 +331,53 @@ def test_a_replay_racing_the_first_request_gets_its_job_and_sends_nothing(
     assert replay.status_code == 202, replay.get_json()  # not a 500 from the row's primary key
     assert replay.get_json()["job_id"] == job_id
     assert [m["id"] for m in queued()] == [job_id]  # sent once
+
+
+def _unacked(client: redis.Redis, job_id: str) -> None:
+    """Put ``job_id``'s message in a worker's hands, as kombu's Redis transport records it."""
+    message = {"headers": {"id": job_id, "task": "callup.predict"}, "body": ""}
+    client.hset("unacked", "tag-1", json.dumps([message, "", "predict"]))
+
+
+def test_a_queued_job_whose_message_redis_lost_is_resent_after_a_minute(
+    sqlite_url, sweep_redis, monkeypatch
+):
+    monkeypatch.delenv("CALLUP_JOB_STALE_SECONDS", raising=False)  # 900 s: far off
+    monkeypatch.delenv("CALLUP_JOB_LOST_SECONDS", raising=False)  # 60 s
+    _job(sqlite_url, "wiped-000001")  # accepted; then Redis restarted empty
+    _job(sqlite_url, "young-000001")
+    _age(sqlite_url, "wiped-000001", 61)
+    _age(sqlite_url, "young-000001", 30)
+    celery = Sent()
+
+    report = sweep(sweep_redis, celery.send, celery.state, database_url=sqlite_url)
+
+    assert report.requeued == ["wiped-000001"]
+    assert [m[1] for m in celery.messages] == ["wiped-000001"]
+
+
+def test_a_queued_job_a_worker_holds_is_not_resent_early(sqlite_url, sweep_redis, monkeypatch):
+    monkeypatch.delenv("CALLUP_JOB_STALE_SECONDS", raising=False)
+    _job(sqlite_url, "held-0000001")
+    _age(sqlite_url, "held-0000001", 61)
+    _unacked(sweep_redis, "held-0000001")  # prefetched by a busy worker
+    celery = Sent()
+
+    report = sweep(sweep_redis, celery.send, celery.state, database_url=sqlite_url)
+
+    assert report.waiting == 1 and celery.messages == []
+
+
+def test_a_running_job_is_not_resent_before_the_stale_threshold(
+    sqlite_url, sweep_redis, monkeypatch
+):
+    monkeypatch.delenv("CALLUP_JOB_STALE_SECONDS", raising=False)
+    _job(sqlite_url, "busy-0000001")
+    with session_scope(sqlite_url) as session:
+        records.start(session, "busy-0000001", "predict")
+    _age(sqlite_url, "busy-0000001", 120)  # a worker computes it; Redis lost its message
+    celery = Sent()
+
+    report = sweep(sweep_redis, celery.send, celery.state, database_url=sqlite_url)
+
+    assert report.stuck == 0 and celery.messages == []

@@ -16,6 +16,7 @@ from prospects import config
 from prospects.db import models as db_models
 from prospects.db.session import session_scope
 from prospects.jobs import JobStore
+from tests.servers import TcpGate
 
 ALIAS_TABLE = (  # the columns of MLflow's table that the probe reads
     "CREATE TABLE registered_model_aliases (name VARCHAR(256), alias VARCHAR(256), version INTEGER)"
@@ -169,3 +170,24 @@ def test_a_postgresql_store_is_read_with_one_query(postgres_url):
         assert registry_probe.alias_version(plain, "m", "challenger") is None
     finally:
         registry_probe.dispose_engines()  # before the fixture drops the schema
+
+
+def test_a_stale_pooled_connection_is_retried_once_not_reported(app_config, redis_test_url):
+    """As after a Redis restart: the pooled connection is dead, a new one is fine."""
+    from app.readiness import check_redis
+
+    redis_port = int(redis_test_url.rsplit(":", 1)[1].split("/")[0])
+    gate = TcpGate(redis_port)
+    gate.open()
+    try:
+        url = f"redis://127.0.0.1:{gate.port}/{redis_test_url.rsplit('/', 1)[1]}"
+        app = create_app({**app_config, "REDIS_URL": url, "CALLUP_REDIS_TIMEOUT_SECONDS": 0.5})
+        with app.app_context():
+            assert check_redis()["ok"] is True  # the pool now holds a connection
+            gate.silence_connections()
+
+            check = check_redis()
+
+            assert check["ok"] is True, check
+    finally:
+        gate.close()

@@ -212,3 +212,18 @@ def test_a_midnight_retrain_has_its_feed_ingested_the_evening_before():
 def test_out_of_season_the_feed_is_not_ingested():
     due = due_between(utc(2026, 12, 1), utc(2026, 12, 31), NY)
     assert INGEST not in {d.name for d in due}
+
+
+def test_every_tick_proves_beat_alive_to_its_health_check(beat_redis, tmp_path, monkeypatch):
+    from schedules import health
+
+    monkeypatch.setenv("CALLUP_VAR_DIR", str(tmp_path))
+    url, _ = beat_redis
+    beat = _beat(url, [], "first")
+    assert health.main([]) == 1  # never ticked
+
+    beat.tick()
+
+    assert health.main([]) == 0
+    assert health.main(["--max-age", "-1"]) == 1  # as if the last tick were too long ago
+    beat.close()

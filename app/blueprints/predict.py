@@ -23,13 +23,15 @@ from app import cached_answers, jobrecords, metrics
 from app.auth import current_principal
 from app.blueprints import api_blueprint
 from app.blueprints.jobs import describe_job
-from app.errors import ApiError, domain_error
+from app.errors import RETRY_AFTER_SECONDS, ApiError, domain_error
 from app.extensions import celery_client, limiter, redis_clients
 from app.limits import predict_limit
 from app.openapi import document
 from app.openapi.headers import IDEMPOTENCY_KEY, LOCATION, PREFER, PREFERENCE_APPLIED, REQUEST_ID
+from app.ratewindow import MOVING_WINDOW
 from app.responses import ErrorResponse, JobAccepted, PredictionAnswer
 from app.schemas import PredictRequest, parse_json_body, today_utc
+from app.waiters import waiter_slots
 from prospects.errors import error_from_dict
 from prospects.jobs import (
     JOB_TTL_SECONDS,
@@ -47,10 +49,11 @@ SETTLE_SECONDS = 2.0  # after the worker's wake-up, how long Celery may take to 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as in Stripe's keys
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _WAIT_VALUE = re.compile(r"^[0-9]{1,9}$")
+_REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 
 
 @bp.post("/predict")
-@limiter.limit(predict_limit)
+@limiter.limit(predict_limit, scope=MOVING_WINDOW)  # never more than the rate in any minute
 @document(
     tags=("predictions",),
     request=PredictRequest,
@@ -77,8 +80,11 @@ def predict() -> Response:
     if "Idempotency-Key" in request.headers:
         claim = IdempotencyClaim.take(_idempotency_key(), _fingerprint(payload), job_id)
         job_id = claim.job_id
-        if not claim.is_new:
-            record = redis_clients.jobs().get(job_id)
+        if not claim.is_new:  # a replay: its job was sent, so every answer names it
+            try:
+                record = redis_clients.jobs().get(job_id)
+            except _REDIS_DOWN as exc:
+                raise _unavailable_with_job(job_id) from exc
             if record is not None:
                 return answer_for_job(job_id, record, wait)
 
@@ -88,7 +94,8 @@ def predict() -> Response:
     if cached is not None:
         if claim is not None and claim.is_new:
             claim.release()  # no job was made for the key: a replay is answered from cache too
-        return _respond_cached(cached, wait)
+        replayed = claim.job_id if claim is not None and not claim.is_new else None
+        return _respond_cached(cached, wait, job_id=replayed)
 
     try:
         record = _enqueue(job_id, payload.prospect_id, as_of)
@@ -123,13 +130,44 @@ def requested_wait() -> int | None:
 def answer_for_job(
     job_id: str, record: dict[str, Any], wait: int | None, *, fresh: bool = False
 ) -> Response:
-    """200 with the result once the job has succeeded, its error if it failed, else 202."""
+    """200 with the result once the job has succeeded, its error if it failed, else 202.
+
+    The job has been sent: a Redis outage from here on is a 503 that still names
+    it, so a client retries by polling instead of sending the work again.
+    """
+    try:
+        return _answer_for_job(job_id, record, wait, fresh=fresh)
+    except _REDIS_DOWN as exc:
+        raise _unavailable_with_job(job_id) from exc
+
+
+def _unavailable_with_job(job_id: str) -> ApiError:
+    """503 for Redis gone after the job was sent, naming the job to poll instead of resending."""
+    current_app.logger.warning("redis unreachable while answering job %s", job_id)
+    status_url = url_for("jobs.get_job", job_id=job_id)
+    return ApiError(
+        503,
+        "unavailable",
+        "the job queue is temporarily unavailable; the job was sent: poll status_url",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Location": status_url},
+        extra={"job_id": job_id, "status_url": status_url},
+    )
+
+
+def _answer_for_job(
+    job_id: str, record: dict[str, Any], wait: int | None, *, fresh: bool = False
+) -> Response:
     if fresh:
         view = {"job_id": job_id, "status": JobStatus.QUEUED.value}
     else:
         view = describe_job(job_id, record)
     if wait is not None and not _finished(view):
-        woken = redis_clients.jobs(blocking=True).wait_done(job_id, wait, pass_on=False)
+        with waiter_slots().slot(current_principal().name) as admitted:
+            woken = None
+            if admitted:
+                woken = redis_clients.jobs(blocking=True).wait_done(job_id, wait, pass_on=False)
+            else:
+                wait = None  # over the cap: answered at once, the preference not applied
         if woken is not None:
             _pass_on_after_response(job_id, woken)
         if woken is not None and "result" in woken:  # a prediction's wake-up carries its answer
@@ -192,10 +230,17 @@ def _respond(body: dict[str, Any], status: int, wait: int | None) -> Response:
     return response
 
 
-def _respond_cached(answer: cached_answers.CachedAnswer, wait: int | None) -> Response:
-    """200 with the stored answer's JSON embedded as it is (no decode and encode)."""
+def _respond_cached(
+    answer: cached_answers.CachedAnswer, wait: int | None, *, job_id: str | None = None
+) -> Response:
+    """200 with the stored answer's JSON embedded as it is (no decode and encode).
+
+    ``job_id`` is the job a replayed Idempotency-Key was given, when its record is gone.
+    """
     metrics.count_served(answer.model_version, answer.variant, cached=True)
-    body = b'{"job_id":null,"status":"succeeded","result":' + answer.raw + b',"cached":true}'
+    named = json.dumps(job_id).encode()
+    body = b'{"job_id":' + named + b',"status":"succeeded","result":' + answer.raw
+    body += b',"cached":true}'
     response = current_app.response_class(body, status=200, mimetype="application/json")
     if wait is not None:
         response.headers["Preference-Applied"] = f"wait={wait}"

@@ -49,6 +49,8 @@ from prospects.ranking.queries import (
 
 bp = api_blueprint("rankings", __name__)
 
+RANKING_RETRY_SECONDS = 30  # what a refused ranking's Retry-After suggests
+
 CSV_COLUMNS = (
     "rank", "prospect_id", "name", "organization", "position", "kind", "level", "age",
     "probability", "interval_low", "interval_high", "interval_level", "confidence",
@@ -64,6 +66,7 @@ CSV_COLUMNS = (
     responses={
         200: (RankingReused, "An identical finished ranking: reused, nothing queued."),
         202: (RankingAccepted, "Queued, or joined the identical ranking under way."),
+        429: (ErrorResponse, "`too_many_rankings`: the caller's own rankings under way."),
     },
     response_headers={202: (LOCATION,)},
 )
@@ -85,6 +88,10 @@ def create_ranking() -> Response:
     # "champion" when no version was asked for: identical requests share a job either way.
     wanted = payload.model_version or "champion"
     marker = inflight_key(snapshot_key(filters, config.model_name(), wanted, data_version, as_of))
+    running = _job_in_flight(marker)
+    if running is not None:  # joining costs nothing: no cap on it
+        return _accepted(running, 202)
+    _refuse_over_the_cap()
     job_id = str(uuid.uuid4())
     if not redis_clients.client.set(marker, job_id, nx=True, ex=JOB_TTL_SECONDS):
         running = _job_in_flight(marker)
@@ -97,6 +104,26 @@ def create_ranking() -> Response:
         params["model_version"] = payload.model_version
     _enqueue(job_id, marker, params)
     return _accepted({"job_id": job_id, "status": JobStatus.QUEUED.value}, 202)
+
+
+def _refuse_over_the_cap() -> None:
+    """429 when the caller already has ``CALLUP_MAX_RANKINGS_PER_USER`` rankings under way.
+
+    Each new board costs a full pass over the prospects on the workers; an
+    analyst asking for one per ``as_of`` day would otherwise queue work without
+    bound. Checked on the durable records, so every API process sees the same
+    count; two requests at the same instant may both pass (one over, at most).
+    """
+    cap = int(current_app.config["CALLUP_MAX_RANKINGS_PER_USER"])
+    under_way = jobrecords.open_jobs("rank", current_principal().name)
+    if under_way >= cap:
+        raise ApiError(
+            429,
+            "too_many_rankings",
+            f"{under_way} of your rankings are under way (at most {cap}); "
+            "retry when one has finished",
+            headers={"Retry-After": str(RANKING_RETRY_SECONDS)},
+        )
 
 
 def _ranking_request() -> RankingRequest:

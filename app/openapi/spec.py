@@ -340,8 +340,10 @@ def _operation(
         operation["responses"] = {"default": {"description": "Not documented yet."}}
         return operation
 
-    authed = doc.auth if doc.auth is not None else _hooked(app, endpoint, "authenticate")
-    limited = doc.limited if doc.limited is not None else _hooked(app, endpoint, "check_rate_limit")
+    # app.blueprints.api_blueprint's hook: its views need a key and count against a limit.
+    api_view = _hooked(app, endpoint, "authenticated")
+    authed = doc.auth if doc.auth is not None else api_view
+    limited = doc.limited if doc.limited is not None else api_view
     parameters = list(path_parameters)
     if doc.query is not None:
         parameters += _query_parameters(

@@ -246,13 +246,24 @@ def delete(session: Session, job_id: str) -> None:
     session.execute(Job.__table__.delete().where(Job.__table__.c.id == job_id))
 
 
-def stale(session: Session, older_than: dict[str, int], limit: int = 500) -> list[Job]:
-    """Open jobs silent for longer than their kind's threshold, oldest first."""
+def stale(
+    session: Session,
+    older_than: dict[str, int],
+    limit: int = 500,
+    *,
+    queued_older_than: int | None = None,
+) -> list[Job]:
+    """Open jobs silent for longer than their kind's threshold, oldest first.
+
+    With ``queued_older_than``, jobs still ``queued`` (no worker ever started
+    them) are stale after that many seconds if that is sooner.
+    """
     _table(session)
     if not older_than:
         return []
     moment = now()
-    cutoff = moment - timedelta(seconds=min(older_than.values()))
+    shortest = min([*older_than.values(), *([queued_older_than] if queued_older_than else [])])
+    cutoff = moment - timedelta(seconds=shortest)
     rows = session.scalars(
         select(Job)
         .where(Job.state.in_(OPEN), Job.updated_at < cutoff)
@@ -260,11 +271,29 @@ def stale(session: Session, older_than: dict[str, int], limit: int = 500) -> lis
         .limit(limit)
     ).all()
     default = max(older_than.values())
+
+    def threshold(row: Job) -> int:
+        kind_limit = older_than.get(row.kind, default)
+        if row.state == QUEUED and queued_older_than is not None:
+            return min(kind_limit, queued_older_than)
+        return kind_limit
+
     return [
-        row
-        for row in rows
-        if aware(row.updated_at) < moment - timedelta(seconds=older_than.get(row.kind, default))
+        row for row in rows if aware(row.updated_at) < moment - timedelta(seconds=threshold(row))
     ]
+
+
+def open_count(session: Session, kind: str, requested_by: str) -> int:
+    """How many of ``requested_by``'s jobs of ``kind`` are queued or running."""
+    _table(session)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.state.in_(OPEN), Job.kind == kind, Job.requested_by == requested_by)
+        )
+        or 0
+    )
 
 
 def claim_requeue(session: Session, job: Job, cutoff: datetime) -> bool:

@@ -18,6 +18,17 @@ def stale_seconds() -> int:
     return env_int("CALLUP_JOB_STALE_SECONDS", 900, low=1)
 
 
+def lost_seconds() -> int:
+    """``$CALLUP_JOB_LOST_SECONDS``: queued this long with its message nowhere in Redis is lost.
+
+    Neither in its queue nor in a worker's hands (kombu's ``unacked`` set): the
+    message is gone, as after Redis restarted empty, and waiting the full
+    ``stale_seconds`` would only delay the re-send. One sweep interval (60 s)
+    plus this keeps such a job's re-send within two minutes.
+    """
+    return env_int("CALLUP_JOB_LOST_SECONDS", 60, low=1)
+
+
 def stale_after(kind: str) -> int:
     """Seconds of silence after which a job of ``kind`` is stuck (retraining sends no heartbeat)."""
     if kind == "retrain":

@@ -1,8 +1,9 @@
 """Re-send jobs whose task message was lost: the ``jobs`` table is the record, Redis the queue.
 
 A job is stuck when it has been queued or running with no news for longer
-than its kind allows (``settings.stale_after``). For each stuck job, oldest
-first:
+than its kind allows (``settings.stale_after``), or queued for longer than
+``settings.lost_seconds`` with its message neither in its queue nor in a
+worker's hands (Redis restarted empty). For each stuck job, oldest first:
 
 * Celery's result says it finished (the worker could not update the table):
   the record is brought up to date, nothing is sent;
@@ -29,10 +30,11 @@ from typing import Any
 
 import redis
 
+from prospects import locks
 from prospects.db.models import Job
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
-from prospects.jobrecords.settings import max_requeues, stale_after
+from prospects.jobrecords.settings import lost_seconds, max_requeues, stale_after
 from prospects.jobs import (
     PREFIX,
     QUEUE_PREDICT,
@@ -51,7 +53,7 @@ LOCK_KEY = f"{PREFIX}:lock:jobsweep"
 LOCK_SECONDS = 300  # longer than any sweep; a sweeper that dies frees it by expiry
 SCAN_LIMIT = 20_000  # messages read per queue; a longer queue is assumed to hold the job
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")  # kombu's priority sub-queues
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"  # noqa: E501
+UNACKED_KEY = "unacked"  # kombu's Redis transport: messages delivered to a worker, not yet acked
 
 # kind → (task name, queue) to send a job of that kind again.
 ROUTES: dict[str, tuple[str, str]] = {
@@ -102,6 +104,19 @@ def queued_ids(client: redis.Redis, queue: str, limit: int = SCAN_LIMIT) -> set[
     return found
 
 
+def unacked_ids(client: redis.Redis, limit: int = SCAN_LIMIT) -> set[str] | None:
+    """Ids of the task messages a worker holds (prefetched or running); None when too many."""
+    if client.hlen(UNACKED_KEY) > limit:
+        return None
+    found: set[str] = set()
+    for raw in client.hvals(UNACKED_KEY):
+        try:
+            found.add(str(json.loads(raw)[0]["headers"]["id"]))
+        except (ValueError, KeyError, TypeError, IndexError):
+            continue
+    return found
+
+
 def sweep(
     client: redis.Redis,
     send: Send,
@@ -113,23 +128,28 @@ def sweep(
     """One pass over the stuck jobs; ``older_than`` overrides every kind's threshold (tests)."""
     report = SweepReport()
     token = uuid.uuid4().hex
-    if not client.set(LOCK_KEY, token, nx=True, ex=LOCK_SECONDS):
+    if not locks.take(client, LOCK_KEY, LOCK_SECONDS, token):
         report.locked = True
         return report
     try:
         thresholds = {
             kind: older_than if older_than is not None else stale_after(kind) for kind in ROUTES
         }
+        # A queued job whose message is nowhere in Redis is lost long before it is stale.
+        lost_after = older_than if older_than is not None else lost_seconds()
         records.ensure_table(database_url)
         with session_scope(database_url) as session:
-            stuck = records.stale(session, thresholds)
+            stuck = records.stale(session, thresholds, queued_older_than=lost_after)
         report.stuck = len(stuck)
         waiting: dict[str, set[str] | None] = {}
         for job in stuck:
-            _handle(client, job, send, celery_state, thresholds, waiting, report, database_url)
+            limit = thresholds.get(job.kind, lost_after)
+            early = job.state == records.QUEUED and _silent_for(job) < limit
+            seconds = lost_after if early else limit
+            _handle(client, job, send, celery_state, seconds, early, waiting, report, database_url)
     finally:
         try:
-            client.eval(_RELEASE, 1, LOCK_KEY, token)
+            locks.release(client, LOCK_KEY, token)
         except redis.RedisError:
             log.warning("could not release %s; it expires by itself", LOCK_KEY)
     if report.requeued or report.lost or report.synced:
@@ -142,11 +162,13 @@ def _handle(
     job: Job,
     send: Send,
     celery_state: CeleryState,
-    thresholds: dict[str, int],
+    silent_seconds: int,
+    early: bool,
     waiting: dict[str, set[str] | None],
     report: SweepReport,
     database_url: str | None,
 ) -> None:
+    """``early``: stuck only by the lost threshold, so a worker holding it also counts."""
     route = ROUTES.get(job.kind)
     if route is None:
         return
@@ -162,6 +184,13 @@ def _handle(
     if in_queue is None or job.id in in_queue:
         report.waiting += 1
         return
+    if early:
+        if UNACKED_KEY not in waiting:
+            waiting[UNACKED_KEY] = unacked_ids(client)
+        held = waiting[UNACKED_KEY]
+        if held is None or job.id in held:
+            report.waiting += 1  # a worker has it (prefetched): not lost
+            return
     if job.requeues >= max_requeues():
         error = {
             "code": "job_lost",
@@ -172,7 +201,7 @@ def _handle(
         _restore_record(client, job, error=error)
         report.lost.append(job.id)
         return
-    cutoff = records.now() - timedelta(seconds=thresholds[job.kind])
+    cutoff = records.now() - timedelta(seconds=silent_seconds)
     with session_scope(database_url) as session:
         claimed = records.claim_requeue(session, job, cutoff)
     if not claimed:
@@ -180,6 +209,10 @@ def _handle(
     _restore_record(client, job)
     send(task, job.id, dict(job.params or {}), queue)
     report.requeued.append(job.id)
+
+
+def _silent_for(job: Job) -> float:
+    return (records.now() - records.aware(job.updated_at)).total_seconds()
 
 
 def _sync(client: redis.Redis, job: Job, state: str, result: Any, database_url: str | None) -> None:

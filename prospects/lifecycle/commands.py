@@ -92,7 +92,7 @@ def _queue_retrain(reason: str) -> str | None:
     import redis
 
     from prospects import config
-    from prospects.jobs import QUEUE_TRAIN, TASK_RETRAIN
+    from prospects.jobs import QUEUE_TRAIN, TASK_RETRAIN, system_requester
     from prospects.lifecycle.queue import queue_retrain
     from workers.celery_app import make_celery
 
@@ -102,13 +102,15 @@ def _queue_retrain(reason: str) -> str | None:
     def send(job_id: str) -> None:
         app.send_task(
             TASK_RETRAIN,
-            kwargs={"trigger": "monitor", "requested_by": "cli"},
+            kwargs={"trigger": "monitor", "requested_by": system_requester("cli")},
             task_id=job_id,
             queue=QUEUE_TRAIN,
         )
 
     try:
-        job_id, _new = queue_retrain(client, send, trigger="monitor", actor="cli", reason=reason)
+        job_id, _new = queue_retrain(
+            client, send, trigger="monitor", actor=system_requester("cli"), reason=reason
+        )
     except redis.RedisError as exc:
         click.echo(f"could not queue a retraining: {exc}", err=True)
         return None

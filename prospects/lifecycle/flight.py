@@ -4,7 +4,8 @@ Whoever enqueues a retraining (API, Beat, monitor, CLI) claims the lock with
 the new job's id first; a second request finds the lock and gets that job id
 back instead of a second training. The running task renews the expiry while it
 works and deletes the lock when done, so a worker that dies mid-training frees
-it within ``CALLUP_RETRAIN_LOCK_SECONDS``. Needs only ``redis``.
+it within ``CALLUP_RETRAIN_LOCK_SECONDS``. The lock is ``prospects.locks``
+(redis-py's ``Lock``, the job id as its token). Needs only ``redis``.
 """
 
 from __future__ import annotations
@@ -17,15 +18,12 @@ from contextlib import contextmanager
 
 import redis
 
+from prospects import locks
 from prospects.jobs import PREFIX
 from prospects.lifecycle.settings import retrain_lock_seconds
 
 log = logging.getLogger(__name__)
 RETRAIN_LOCK_KEY = f"{PREFIX}:lock:retrain"
-
-# Compare-and-act, so a holder whose lock expired never extends or frees someone else's.
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"  # noqa: E501
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"  # noqa: E501
 
 
 class SingleFlight:
@@ -39,7 +37,7 @@ class SingleFlight:
     def claim(self, job_id: str) -> tuple[str, bool]:
         """(the job that holds the lock, whether it is ``job_id``'s new claim)."""
         for _ in range(3):  # the holder may release between SET NX and GET: try again
-            if self.redis.set(self.key, job_id, nx=True, ex=self.ttl):
+            if locks.take(self.redis, self.key, self.ttl, job_id):
                 return job_id, True
             holder = self.holder()
             if holder is not None:
@@ -48,16 +46,15 @@ class SingleFlight:
 
     def holder(self) -> str | None:
         """The job id holding the lock now, if any."""
-        raw = self.redis.get(self.key)
-        return raw.decode() if raw else None
+        return locks.holder(self.redis, self.key)
 
     def renew(self, job_id: str) -> bool:
         """Push the expiry back; False when ``job_id`` no longer holds the lock."""
-        return bool(self.redis.eval(_RENEW, 1, self.key, job_id, self.ttl))
+        return locks.renew(self.redis, self.key, self.ttl, job_id)
 
     def release(self, job_id: str) -> bool:
         """Free the lock if ``job_id`` holds it."""
-        return bool(self.redis.eval(_RELEASE, 1, self.key, job_id))
+        return locks.release(self.redis, self.key, job_id)
 
     @contextmanager
     def held(self, job_id: str) -> Iterator[None]:

@@ -61,6 +61,9 @@ class TrainingResult:
     valid_curve: list[float] = field(default_factory=list)  # the evaluation's logloss per round
     # Calibration, interval members and population, judged on the holdout (None: not fitted).
     uncertainty: Uncertainty | None = None
+    # The rows ``booster`` was fitted on (features and labels): logged as the run's dataset.
+    fitted_X: pd.DataFrame | None = None
+    fitted_y: np.ndarray | None = None
 
     @property
     def best_iteration(self) -> int:
@@ -224,4 +227,6 @@ def train(
         importance=importance(booster, list(X.columns)),
         valid_curve=[float(v) for v in curve.get("valid", {}).get("logloss", [])],
         uncertainty=fitted,
+        fitted_X=X[fitted_on],
+        fitted_y=y[fitted_on],
     )

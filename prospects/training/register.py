@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
+import mlflow.data
 import mlflow.xgboost
 import numpy as np
-from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
 from prospects import config, registry
-from prospects.training import plots
+from prospects.training import contract, plots
 from prospects.training.curve import TREES_METRIC, log_validation_curve
 from prospects.training.model import booster_from_bytes, predict_proba
 from prospects.training.pipeline import TrainingResult
@@ -128,19 +128,34 @@ def log_training_run(result: TrainingResult, data_version: str, name: str) -> tu
         log_validation_curve(run.info.run_id, result.valid_curve, result.n_trees)
         if result.uncertainty is not None:
             log_uncertainty(result.holdout_y, result.uncertainty)
-        example = result.holdout_X.head(5).astype("float64")
-        signature = infer_signature(example, predict_proba(result.booster, example))
+        log_training_data(result)
         info = mlflow.xgboost.log_model(
-            result.booster,
+            contract.served_booster(result.booster),
             name=registry.MODEL_ARTIFACT,
             model_format="ubj",
-            signature=signature,
-            input_example=example.fillna(0.0),
+            signature=contract.signature(result.feature_names),
+            input_example=contract.input_example(result.holdout_X),
             registered_model_name=name,
             # Stated, not inferred: inference imports the world in a subprocess (seconds).
             pip_requirements=_model_requirements(),
         )
-        return run.info.run_id, int(info.registered_model_version)
+        version = int(info.registered_model_version)
+        contract.describe(MlflowClient(), name, version, len(result.feature_names))
+        return run.info.run_id, version
+
+
+def log_training_data(result: TrainingResult) -> None:
+    """The rows the registered model was fitted on, as the run's ``training`` dataset.
+
+    MLflow keeps the dataset's digest, schema and profile (not the rows): enough
+    to tell whether two versions learned from the same data.
+    """
+    if result.fitted_X is None or result.fitted_y is None:
+        return
+    frame = result.fitted_X.astype("float64").reset_index(drop=True)
+    frame[contract.TARGET] = np.asarray(result.fitted_y, dtype="int64")
+    dataset = mlflow.data.from_pandas(frame, name="labelled-examples", targets=contract.TARGET)
+    mlflow.log_input(dataset, context="training")
 
 
 def champion_evaluation_model(mlflow_client: MlflowClient, champion: registry.ModelRef) -> bytes:

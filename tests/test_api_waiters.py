@@ -1,0 +1,150 @@
+"""``Prefer: wait`` holds a thread: capped per user and in all, and never loses the job id."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+from app import create_app
+from app.waiters import WaiterSlots
+from prospects.jobs import JobStore
+
+pytest_plugins = ["tests.api_fixtures"]
+
+URL = "/api/ml/predict"
+
+
+def _waiting(app, user: str | None = None) -> int:
+    return app.extensions["callup.waiters"].in_use(user)
+
+
+def _until(condition, what: str, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.01)
+
+
+def _park_a_waiter(app, headers, prospect_id: int) -> tuple[threading.Thread, dict]:
+    """A request that waits (up to 10 s) on its job in a thread of its own."""
+    answer: dict = {}
+
+    def call() -> None:
+        response = app.test_client().post(
+            URL, json={"prospect_id": prospect_id}, headers={**headers, "Prefer": "wait=10"}
+        )
+        answer["status"], answer["body"] = response.status_code, response.get_json()
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    return thread, answer
+
+
+def _finish_every_job(redis_client, celery, result: dict) -> None:
+    store = JobStore(redis_client)
+    for key in redis_client.scan_iter("callup:job:*"):
+        job_id = key.decode().rsplit(":", 1)[1]
+        celery.backend.store_result(job_id, result, "SUCCESS")
+        store.notify_done(job_id)
+
+
+@pytest.fixture
+def capped(app_config):
+    def make(total: int, per_user: int):
+        return create_app(
+            {**app_config, "CALLUP_MAX_WAITERS": total, "CALLUP_MAX_WAITERS_PER_USER": per_user}
+        )
+
+    return make
+
+
+def test_a_wait_over_the_per_user_cap_is_answered_at_once_with_202(
+    capped, headers, prospects, redis_client
+):
+    app = capped(total=8, per_user=1)
+    thread, _ = _park_a_waiter(app, headers, 101)
+    _until(lambda: _waiting(app) == 1, "the first waiter")
+
+    response = app.test_client().post(
+        URL, json={"prospect_id": 102}, headers={**headers, "Prefer": "wait=10"}
+    )
+
+    assert response.status_code == 202
+    assert "Preference-Applied" not in response.headers  # it did not wait
+    assert response.get_json()["status"] == "queued" and response.get_json()["job_id"]
+    assert _waiting(app) == 1
+    _finish_every_job(redis_client, _celery(app), {"probability": 0.5})
+    thread.join(10)
+
+
+def test_a_wait_over_the_cap_in_all_is_answered_at_once_even_for_another_user(
+    capped, headers, make_key, prospects, redis_client
+):
+    app = capped(total=1, per_user=4)
+    thread, _ = _park_a_waiter(app, headers, 101)
+    _until(lambda: _waiting(app) == 1, "the first waiter")
+    bob = {"Authorization": f"Bearer {make_key('bob')}", "Prefer": "wait=10"}
+
+    response = app.test_client().post(URL, json={"prospect_id": 102}, headers=bob)
+
+    assert response.status_code == 202
+    assert "Preference-Applied" not in response.headers
+    _finish_every_job(redis_client, _celery(app), {"probability": 0.5})
+    thread.join(10)
+
+
+def test_a_finished_wait_gives_its_slot_back(capped, headers, prospects, redis_client):
+    app = capped(total=1, per_user=1)
+    thread, answer = _park_a_waiter(app, headers, 101)
+    _until(lambda: _waiting(app) == 1, "the waiter")
+
+    _finish_every_job(redis_client, _celery(app), {"probability": 0.5})
+    thread.join(10)
+
+    assert answer["status"] == 200 and answer["body"]["result"] == {"probability": 0.5}
+    assert _waiting(app) == 0
+
+
+def test_slots_count_per_user_and_in_all():
+    slots = WaiterSlots(total=2, per_user=1)
+    with slots.slot("alice") as first, slots.slot("alice") as second:
+        assert (first, second) == (True, False)
+        with slots.slot("bob") as third, slots.slot("carol") as fourth:
+            assert (third, fourth) == (True, False)
+            assert slots.in_use() == 2 and slots.in_use("alice") == 1
+    assert slots.in_use() == 0
+
+
+def test_a_wait_cut_short_by_a_redis_outage_answers_503_with_the_job_id(
+    app, headers, prospects, redis_client
+):
+    # Redis goes away after the job was sent: the waiting connection finds nobody there.
+    app.extensions["callup.redis_blocking"] = redis.Redis.from_url(
+        "redis://127.0.0.1:1/0", socket_connect_timeout=1
+    )
+
+    response = app.test_client().post(
+        URL, json={"prospect_id": 101}, headers={**headers, "Prefer": "wait=5"}
+    )
+
+    body = response.get_json()
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert body["error"]["code"] == "unavailable"
+    sent = [m["headers"]["id"] for m in _messages(redis_client)]
+    assert body["job_id"] == sent[0] and len(sent) == 1
+    assert body["status_url"] == f"/api/ml/jobs/{sent[0]}"
+    assert _waiting(app) == 0
+
+
+def _celery(app):
+    return app.extensions["callup.celery"]
+
+
+def _messages(redis_client) -> list[dict]:
+    import json
+
+    return [json.loads(raw) for raw in redis_client.lrange("predict", 0, -1)]
