@@ -18,7 +18,8 @@ from prospects import config
 
 CHAMPION = "champion"
 _MISSING = {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"}
-MODEL_ARTIFACT = "model"  # name the booster is logged under in a run
+MODEL_ARTIFACT = "model"  # name the MLflow model is logged under in a run
+BOOSTER_FILE = "model.ubj"  # the booster inside it (artifacts/ of a pyfunc model since issue 13)
 DIGEST_TAG = "artifact_sha256"  # model version tag: the digest a cached artifact must match
 
 
@@ -109,7 +110,8 @@ def fetch_model_bytes(mlflow_client: MlflowClient, ref: ModelRef) -> bytes:
             tracking_uri=mlflow_client.tracking_uri,
         )
     )
-    for candidate in ("model.ubj", "model.json"):
+    # A pyfunc model keeps it under artifacts/; versions logged with the xgboost flavor, at the top.
+    for candidate in (f"artifacts/{BOOSTER_FILE}", BOOSTER_FILE, "model.json"):
         path = local / candidate
         if path.exists():
             return path.read_bytes()

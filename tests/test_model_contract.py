@@ -105,7 +105,10 @@ def test_the_version_says_what_it_takes_and_the_run_logs_its_training_data(champ
 def test_mlflow_in_process_returns_callups_probabilities(champion, pyfunc_model, feature_rows):
     _, client, ref = champion
 
-    served = np.asarray(pyfunc_model.predict(feature_rows), dtype=float)
+    answer = pyfunc_model.predict(feature_rows)
+
+    assert list(answer.columns) == [contract.OUTPUT]
+    served = answer[contract.OUTPUT].to_numpy(dtype=float)
 
     np.testing.assert_allclose(served, _callup_probabilities(client, ref, feature_rows), atol=1e-6)
 
@@ -159,3 +162,15 @@ def _wait_for_ping(port: int, server: subprocess.Popen, log_path) -> None:
             pass
         time.sleep(0.25)
     raise AssertionError(f"mlflow models serve did not answer:\n{log_path.read_text()[-3000:]}")
+
+
+def test_the_mlflow_model_stands_alone_and_reads_the_booster_callup_logs():
+    """MLflow runs ``mlflow_model.py`` where Callup may not be installed."""
+    code = contract.MODEL_CODE.read_text()
+    assert "prospects" not in {
+        line.split()[1].split(".")[0]
+        for line in code.splitlines()
+        if line.startswith(("import ", "from "))
+    }
+    assert f'BOOSTER = "{contract.BOOSTER_ARTIFACT}"' in code
+    assert f'OUTPUT = "{contract.OUTPUT}"' in code

@@ -5,12 +5,15 @@ Callup's code, so the model must say what it takes and gives: every feature
 by name, each a required double where NaN (JSON ``null``) means "missing"
 (XGBoost's own missing value: 0.0 would be read as a real zero); one output,
 ``probability``; an example row that keeps its NaNs; a description saying the
-inputs are computed features, not a prospect id. The booster logged is
-trimmed to the rounds Callup serves, so MLflow's scoring server, which uses
-every round it finds, returns exactly Callup's probabilities.
+inputs are computed features, not a prospect id. The MLflow model is
+``mlflow_model.py`` (a standalone model from code) over the booster trimmed to
+the rounds Callup serves, with the version's Platt calibration applied, so
+MLflow's scoring server returns exactly Callup's probabilities.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import xgboost as xgb
@@ -21,6 +24,10 @@ from mlflow.types import ColSpec, DataType, Schema
 from prospects.training.model import kept_trees
 
 OUTPUT = "probability"
+# The MLflow model: this standalone file (never imported by Callup: it calls set_model) and
+# the booster file it loads, under this artifact key (the same key the file reads).
+MODEL_CODE = Path(__file__).with_name("mlflow_model.py")
+BOOSTER_ARTIFACT = "booster"
 TARGET = "label"  # the label column of the logged training dataset
 EXAMPLE_ROWS = 5
 

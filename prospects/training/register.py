@@ -9,7 +9,7 @@ from pathlib import Path
 
 import mlflow
 import mlflow.data
-import mlflow.xgboost
+import mlflow.pyfunc
 import numpy as np
 from mlflow.tracking import MlflowClient
 
@@ -129,16 +129,21 @@ def log_training_run(result: TrainingResult, data_version: str, name: str) -> tu
         if result.uncertainty is not None:
             log_uncertainty(result.holdout_y, result.uncertainty)
         log_training_data(result)
-        info = mlflow.xgboost.log_model(
-            contract.served_booster(result.booster),
-            name=registry.MODEL_ARTIFACT,
-            model_format="ubj",
-            signature=contract.signature(result.feature_names),
-            input_example=contract.input_example(result.holdout_X),
-            registered_model_name=name,
-            # Stated, not inferred: inference imports the world in a subprocess (seconds).
-            pip_requirements=_model_requirements(),
-        )
+        with tempfile.TemporaryDirectory() as tmp:
+            booster_path = Path(tmp) / registry.BOOSTER_FILE
+            contract.served_booster(result.booster).save_model(str(booster_path))
+            # A model from code (contract.MODEL_CODE, standalone): MLflow's scoring server
+            # applies the version's own calibration, as Callup does, without Callup installed.
+            info = mlflow.pyfunc.log_model(
+                name=registry.MODEL_ARTIFACT,
+                python_model=str(contract.MODEL_CODE),
+                artifacts={contract.BOOSTER_ARTIFACT: str(booster_path)},
+                signature=contract.signature(result.feature_names),
+                input_example=contract.input_example(result.holdout_X),
+                registered_model_name=name,
+                # Stated, not inferred: inference imports the world in a subprocess (seconds).
+                pip_requirements=_model_requirements(),
+            )
         version = int(info.registered_model_version)
         contract.describe(MlflowClient(), name, version, len(result.feature_names))
         return run.info.run_id, version
