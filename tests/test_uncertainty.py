@@ -103,6 +103,17 @@ def test_the_population_flags_its_own_tail_and_a_profile_nobody_had():
     assert not population.unusual(np.array([[1.5, 1.5]]))[0]
 
 
+def test_a_feature_nobody_has_leaves_the_distance_alone():
+    """A club's data without scouting reports: the grade columns are empty, not an error."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(1000, 3))
+    X[:, 1] = np.nan
+    population = Population.fit(X)
+    assert np.isfinite(population.threshold)
+    assert not population.unusual(np.array([[0.5, np.nan, 0.5]]))[0]
+    assert population.unusual(np.array([[6.0, np.nan, 6.0]]))[0]
+
+
 def test_a_missing_value_reads_as_the_training_mean():
     rng = np.random.default_rng(7)
     X = rng.normal(size=(1000, 3))

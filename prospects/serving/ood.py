@@ -24,6 +24,22 @@ RIDGE = (
 )
 
 
+def _column_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's mean and standard deviation over its present values.
+
+    A column with no value at all (a club's data without scouting reports) gets
+    mean 0 and scale 1, so it never moves a distance; a constant column, scale 1.
+    """
+    present = ~np.isnan(X)
+    count = present.sum(axis=0)
+    zero = np.zeros(X.shape[1])
+    mean = np.divide(np.where(present, X, 0.0).sum(axis=0), count, out=zero.copy(), where=count > 0)
+    squares = np.where(present, (X - mean) ** 2, 0.0).sum(axis=0)
+    var = np.divide(squares, count, out=zero.copy(), where=count > 0)
+    scale = np.sqrt(var)
+    return mean, np.where(scale > 0, scale, 1.0)
+
+
 @dataclass(frozen=True)
 class Population:
     """The training population's centre and shape, and the distance that counts as unusual."""
@@ -36,10 +52,7 @@ class Population:
     @classmethod
     def fit(cls, X: np.ndarray) -> Population:
         X = np.asarray(X, dtype=np.float64)
-        mean = np.nanmean(np.where(np.isnan(X), np.nan, X), axis=0)
-        mean = np.nan_to_num(mean, nan=0.0)
-        scale = np.nan_to_num(np.nanstd(X, axis=0), nan=1.0)
-        scale = np.where(scale > 0, scale, 1.0)
+        mean, scale = _column_moments(X)
         Z = np.nan_to_num((X - mean) / scale, nan=0.0)
         cov = np.cov(Z, rowvar=False) + RIDGE * np.eye(Z.shape[1])
         precision = np.linalg.inv(cov)
