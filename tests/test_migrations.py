@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -91,6 +92,20 @@ def test_an_empty_database_is_created_at_the_newest_revision(empty_url) -> None:
     assert upgrade(engine) == f"created every table at revision {head_revision()}"
     assert current_revision(engine) == head_revision()
     assert upgrade(engine) == f"already at revision {head_revision()}"
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_threads_migrating_at_once_take_turns(empty_postgres) -> None:
+    """The API's first burst of requests each ask for the schema (``events.ensure_tables``):
+    Alembic's module-level context must not be torn down by a neighbour's migration."""
+    _at_first_revision_with_data(empty_postgres)
+    engine = create_engine(empty_postgres)
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda _: upgrade(engine), range(8)))
+    assert current_revision(engine) == head_revision()
+    assert sum(o.startswith("upgraded from") for o in outcomes) == 1
+    assert outcomes.count(f"already at revision {head_revision()}") == 7
     engine.dispose()
 
 

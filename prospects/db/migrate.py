@@ -13,6 +13,7 @@ Three starting points, one entry (:func:`upgrade`):
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -25,6 +26,9 @@ from prospects.db.models import Base
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 FIRST_REVISION = "0001"  # the schema as it was when migrations began (before issue 14)
+# Alembic's ``context`` and ``op`` are module-level proxies: two threads migrating at once (the
+# API's first requests after a start) tear each other's down. One migration at a time per process.
+_MIGRATING = threading.Lock()
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -51,6 +55,11 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> str:
     """Bring ``engine``'s database to ``revision``; returns what it did, for a person to read."""
+    with _MIGRATING:
+        return _upgrade(engine, revision)
+
+
+def _upgrade(engine: Engine, revision: str) -> str:
     tables = set(inspect(engine).get_table_names())
     cfg = alembic_config()
     if not tables - {"alembic_version"} and revision == "head":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from prospects.db.session import get_engine
 
 CHAMPION_MOVES = ("promotion", "rollback")
 _ready: set[str] = set()
+_ready_lock = threading.Lock()  # a burst of first requests must not each run the migrations
 
 
 def ensure_tables(database_url: str | None = None) -> None:
@@ -30,8 +32,10 @@ def ensure_tables(database_url: str | None = None) -> None:
     key = str(engine.url)
     if key in _ready:
         return
-    upgrade(engine)
-    _ready.add(key)
+    with _ready_lock:
+        if key not in _ready:
+            upgrade(engine)
+            _ready.add(key)
 
 
 def record_event(
