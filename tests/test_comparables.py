@@ -46,6 +46,7 @@ def test_each_answer_names_k_earlier_prospects_at_his_level_and_role(answered):
     assert all(len(p) == COMPARABLES for p in players)
     base = context.history.examples.set_index(["prospect_id", "season"])
     for (pid, row), mine in zip(features.iterrows(), players, strict=True):
+        assert len({p["prospect_id"] for p in mine}) == len(mine)  # each player once
         for p in mine:
             assert p["prospect_id"] != pid
             assert p["level"] == LEVELS[int(row["highest_level"])]

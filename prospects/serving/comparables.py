@@ -48,7 +48,9 @@ def comparables(
     )
     out = []
     for pid, rows in zip(features.index, near, strict=True):
-        rows = rows[ids[rows] != pid][:k]  # his own earlier seasons are not comparables
+        rows = rows[ids[rows] != pid]  # his own earlier seasons are not comparables
+        _, first = np.unique(ids[rows], return_index=True)
+        rows = rows[np.sort(first)][:k]  # each earlier prospect once, at his nearest season
         out.append(
             [
                 {

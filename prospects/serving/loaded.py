@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,7 +11,7 @@ from prospects.serving.calibration import CALIBRATION_ATTR, Calibration
 from prospects.serving.confidence import CONFIDENCE_ATTR, WidthTable
 from prospects.serving.interval import INTERVAL_ATTR, IntervalEnsemble
 from prospects.serving.ood import OOD_ATTR, Population
-from prospects.training.model import RANGES_ATTR, booster_from_bytes, kept_trees
+from prospects.training.model import booster_from_bytes, kept_trees
 
 # Threads per prediction call. A worker runs one pool process per core: a second thread per
 # call only spins against the other process (a one-row explanation took 5.9 ms on two threads
@@ -30,8 +29,6 @@ class LoadedModel:
     booster: xgb.Booster
     digest: str
     feature_names: tuple[str, ...]
-    low: np.ndarray = field(repr=False)
-    high: np.ndarray = field(repr=False)
     n_trees: int = 0  # the rounds the registered model keeps; every call uses exactly these
     # What the version says about its own certainty (absent on versions trained before them:
     # identity calibration, no interval, no population check).
@@ -50,17 +47,12 @@ class LoadedModel:
             booster = booster[:n_trees]
         booster.set_param({"nthread": SERVING_THREADS})
         names = tuple(booster.feature_names or ())
-        ranges = json.loads(booster.attr(RANGES_ATTR) or "{}")
-        low = np.array([ranges.get(n, [-np.inf, np.inf])[0] for n in names], dtype=float)
-        high = np.array([ranges.get(n, [-np.inf, np.inf])[1] for n in names], dtype=float)
         return cls(
             name,
             version,
             booster,
             digest,
             names,
-            low,
-            high,
             n_trees,
             calibration=Calibration.from_json(booster.attr(CALIBRATION_ATTR)),
             ensemble=IntervalEnsemble.from_json(booster.attr(INTERVAL_ATTR), SERVING_THREADS),
@@ -93,9 +85,3 @@ class LoadedModel:
         return xgb.DMatrix(
             X, feature_names=list(self.feature_names), missing=np.nan, nthread=SERVING_THREADS
         )
-
-    def unusual_counts(self, X: np.ndarray) -> np.ndarray:
-        """Per row, how many features fall outside the training range (missing values don't)."""
-        with np.errstate(invalid="ignore"):
-            outside = (X < self.low) | (X > self.high)
-        return np.nansum(outside, axis=1).astype(int)
