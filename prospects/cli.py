@@ -157,7 +157,14 @@ def import_csv_cmd(directory: Path, mode: str, backfill: bool, errors_file: Path
     help="Force this held batch (in rejected/) in over its hold; needs --by. Recorded.",
 )
 @click.option("--by", default=None, help="Who forces the batch in (recorded in the event).")
-def ingest_feed_cmd(url: str | None, arrived_on, accept: str | None, by: str | None) -> None:  # type: ignore[no-untyped-def]
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="With --accept-held: the rows arrive at their own dates (history), not today.",
+)
+def ingest_feed_cmd(  # type: ignore[no-untyped-def]
+    url: str | None, arrived_on, accept: str | None, by: str | None, backfill: bool
+) -> None:
     """Import the drop location's waiting batches (upsert); exit 3 if one was held or rejected."""
     from prospects.db.session import init_db, session_scope
     from prospects.db.version import forget_cached_data_version
@@ -171,10 +178,10 @@ def ingest_feed_cmd(url: str | None, arrived_on, accept: str | None, by: str | N
         raise click.BadParameter(str(exc), param_hint="--url") from None
     day = arrived_on.date() if arrived_on else None
     if accept is not None:
-        _accept_held(location, accept, by, day)
+        _accept_held(location, accept, by, day, backfill)
         return
-    if by is not None:
-        raise click.UsageError("--by names who forces a batch in: use it with --accept-held")
+    if by is not None or backfill:
+        raise click.UsageError("--by and --backfill go with --accept-held")
     results = ingest_pending(location, arrived_on=day)
     with session_scope() as session:
         record_run(session, location, results, trigger="cli")
@@ -188,7 +195,7 @@ def ingest_feed_cmd(url: str | None, arrived_on, accept: str | None, by: str | N
         sys.exit(3)
 
 
-def _accept_held(location, batch: str, by: str | None, day) -> None:  # type: ignore[no-untyped-def]
+def _accept_held(location, batch: str, by: str | None, day, backfill: bool) -> None:  # type: ignore[no-untyped-def]
     """``ingest-feed --accept-held``: a person's override, validated and recorded."""
     from prospects.csvio import CsvValidationError
     from prospects.db.version import forget_cached_data_version
@@ -197,7 +204,7 @@ def _accept_held(location, batch: str, by: str | None, day) -> None:  # type: ig
     if not by:
         raise click.UsageError("--accept-held needs --by NAME: who takes responsibility for it")
     try:
-        result = accept_held(location, batch, by=by, arrived_on=day)
+        result = accept_held(location, batch, by=by, arrived_on=day, backfill=backfill)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     except CsvValidationError as exc:

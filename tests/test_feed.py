@@ -294,6 +294,8 @@ def test_a_held_batch_is_forced_in_only_on_purpose_and_it_is_recorded(tmp_path, 
     assert note.startswith("forced in by anna on 2021-09-27; it had been held: back-dated")
     with session_scope(url) as s:
         assert set(s.scalars(select(ScoutingReport.fv))) == {70}
+        # Arriving the day it was forced in: invisible to every earlier reference date.
+        assert set(s.scalars(select(ScoutingReport.ingested_on))) == {date(2021, 9, 27)}
         assert feed_hold(s) is None  # the person took responsibility: the hold lifts
         newest = s.scalars(select(Ingest).order_by(Ingest.id.desc())).first()
         assert newest.source.endswith("/2021-09-26 (forced by anna)")
@@ -306,6 +308,25 @@ def test_a_held_batch_is_forced_in_only_on_purpose_and_it_is_recorded(tmp_path, 
     assert events[-1].actor == "anna"
     assert "forced in by anna over its hold (held: back-dated reports" in events[-1].reason
     reset_engine(url)
+
+
+def test_forced_in_as_history_the_reports_arrive_at_their_own_dates(sqlite_url, drop, tmp_path):
+    from prospects.feed.override import accept_held
+
+    drop.put("2021-09-19", _batch(tmp_path, "p", prospects=_hitters(12)))
+    drop.put("2021-09-26", _batch(tmp_path, "h", scouting_reports=_hindsight(12)))
+    assert [r.status for r in ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)] == [
+        APPLIED, HELD,
+    ]  # fmt: skip
+    usage = CliRunner().invoke(main, ["ingest-feed", "--url", str(drop.root), "--backfill"])
+    assert usage.exit_code == 2 and "go with --accept-held" in usage.output
+    result = accept_held(drop, "2021-09-26", by="drill", database_url=sqlite_url, backfill=True)
+    assert result.counts["scouting_reports"]["inserted"] == 12
+    with session_scope(sqlite_url) as s:
+        assert set(s.scalars(select(ScoutingReport.ingested_on))) == {date(2020, 9, 29)}
+        event = s.scalars(select(ModelEvent).where(ModelEvent.kind == "ingest")).one()
+    assert "forced in as history (arriving at their own dates) by drill" in event.reason
+    assert event.metrics["backfill"] is True
 
 
 def test_a_batch_with_problems_in_its_files_cannot_be_forced_in(sqlite_url, drop, tmp_path):
@@ -337,3 +358,24 @@ def test_a_batch_without_line_files_is_not_taken_for_one_cut_short(sqlite_url, d
     drop.put("2021-09-26", _batch(tmp_path, "reports", scouting_reports=reports))
     results = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
     assert [r.status for r in results] == [APPLIED, APPLIED, APPLIED]
+
+
+def test_in_session_ingest_holds_and_rejects_without_loading(sqlite_url, drop, tmp_path):
+    """The path ``callup simulate`` takes inside its own transaction."""
+    from prospects.feed.ingest import ingest_in_session
+
+    bad = _lines(1)
+    bad[0]["hr"] = "-1"
+    drop.put("2021-09-12", _batch(tmp_path, "p", prospects=_hitters(12)))
+    drop.put("2021-09-19", _batch(tmp_path, "b", batting_lines=bad))
+    drop.put("2021-09-26", _batch(tmp_path, "h", scouting_reports=_hindsight(12)))
+    with session_scope(sqlite_url) as s:
+        results = [ingest_in_session(s, drop, b, WEEK) for b in drop.pending()]
+    assert [r.status for r in results] == [APPLIED, REJECTED_STATUS, HELD]
+    assert "column hr: must be at least 0, got -1" in results[1].reason
+    assert drop.held() == ["2021-09-19", "2021-09-26"]
+    with session_scope(sqlite_url) as s:
+        assert s.scalar(select(BattingLine.id)) is None
+        assert s.scalar(select(ScoutingReport.id)) is None
+        assert "2021-09-26) was held: back-dated" in (feed_hold(s) or "")
+        assert [e.kind for e in s.scalars(select(ModelEvent))] == ["alert", "alert"]

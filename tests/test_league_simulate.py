@@ -96,7 +96,9 @@ def test_a_forced_corrupt_week_leaks_hindsight_and_a_clean_week_restates_it(smal
     before = _count(small_league, ScoutingReport.id)
     with session_scope(small_league) as session:
         [bad] = simulate_weeks(session, 1, corrupt_feed=True)
-    accept_held(drop_location(), bad.held.batch, by="drill", database_url=small_league)
+    accept_held(
+        drop_location(), bad.held.batch, by="drill", database_url=small_league, backfill=True
+    )
     with session_scope(small_league) as session:
         fvs = set(
             session.scalars(

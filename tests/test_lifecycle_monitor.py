@@ -77,7 +77,7 @@ def test_healthy_model_is_left_alone(lifecycle_league):
 def test_corrupted_feed_retrain_promote_then_monitor_rolls_back(lifecycle_league):
     assert corrupt_week_forced_in() > 0  # held by the feed, forced in on purpose (recorded)
     [forced] = _events("ingest")
-    assert forced.actor == "lifecycle-test" and "forced in by lifecycle-test" in forced.reason
+    assert forced.actor == "lifecycle-test" and "forced in as history" in forced.reason
     summary = run_retrain("test", params=train_params())
     assert summary["version"] == 2
     assert summary["decision"] == "challenger"  # the leak makes it look better: A/B, not champion

@@ -9,6 +9,12 @@ The import is recorded in ``ingests`` (its source says who forced it), an
 ``ingest`` model event names the person and why the batch had been held, and
 the batch moves to ``archive/`` with that note. Being an applied feed batch,
 it lifts the retraining hold: the person has taken responsibility for it.
+
+Forced in, the rows still arrive on the day they are forced in, so features
+as of any earlier day never see them. ``backfill`` (``--backfill``) instead
+takes the batch's own dates as its arrival days, as ``import-csv --backfill``
+does for history: believing a back-dated batch that way is the leak itself,
+which is what a drill of the monitor's rollback needs, and the event says so.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ def accept_held(
     by: str,
     trigger: str = "cli",
     arrived_on: date | None = None,
+    backfill: bool = False,
     database_url: str | None = None,
     job_id: str | None = None,
 ) -> BatchResult:
@@ -56,14 +63,21 @@ def accept_held(
             (files / name).unlink(missing_ok=True)
         with session_scope(database_url) as session:
             source = f"{batch_source(location, batch)} (forced by {who})"
-            counts = import_csv(session, files, mode="upsert", arrived_on=day, source=source)
+            counts = import_csv(
+                session, files, mode="upsert", arrived_on=day, backfill=backfill, source=source
+            )
+            dated = " as history (arriving at their own dates)" if backfill else ""
             record_event(
                 session,
                 config.model_name(),
                 "ingest",
                 trigger,
-                reason=f"feed batch {batch} forced in by {who} over its hold ({why})",
-                metrics={"batch": batch, "counts": {t: c._asdict() for t, c in counts.items()}},
+                reason=f"feed batch {batch} forced in{dated} by {who} over its hold ({why})",
+                metrics={
+                    "batch": batch,
+                    "backfill": backfill,
+                    "counts": {t: c._asdict() for t, c in counts.items()},
+                },
                 job_id=job_id,
                 actor=who,
             )
