@@ -85,13 +85,13 @@ class ModelEventView(BaseModel):
 
     id: int
     kind: str = Field(
-        description="registered, challenger, promotion, rollback, alert, retrain_queued or "
-        "retrain_failed."
+        description="registered, challenger, promotion, rollback, alert, retrain_queued, "
+        "retrain_failed or ingest (a feed ingest run, or a held batch a person forced in)."
     )
     at: str | None
     from_version: int | None
     to_version: int | None
-    trigger: str = Field(description="beat, api, cli, monitor or retrain.")
+    trigger: str = Field(description="beat, api, cli, monitor, retrain or feed.")
     actor: str | None
     job_id: str | None
     reason: str

@@ -149,11 +149,26 @@ def import_csv_cmd(directory: Path, mode: str, backfill: bool, errors_file: Path
     default=None,
     help="The day the batches count as arrived (default: today).",
 )
-def ingest_feed_cmd(url: str | None, arrived_on) -> None:  # type: ignore[no-untyped-def]
+@click.option(
+    "--accept-held",
+    "accept",
+    default=None,
+    metavar="BATCH",
+    help="Force this held batch (in rejected/) in over its hold; needs --by. Recorded.",
+)
+@click.option("--by", default=None, help="Who forces the batch in (recorded in the event).")
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="With --accept-held: the rows arrive at their own dates (history), not today.",
+)
+def ingest_feed_cmd(  # type: ignore[no-untyped-def]
+    url: str | None, arrived_on, accept: str | None, by: str | None, backfill: bool
+) -> None:
     """Import the drop location's waiting batches (upsert); exit 3 if one was held or rejected."""
-    from prospects.db.session import init_db
+    from prospects.db.session import init_db, session_scope
     from prospects.db.version import forget_cached_data_version
-    from prospects.feed.ingest import APPLIED, ingest_pending
+    from prospects.feed.ingest import APPLIED, ingest_pending, record_run
     from prospects.feed.location import drop_location
 
     init_db()
@@ -162,7 +177,14 @@ def ingest_feed_cmd(url: str | None, arrived_on) -> None:  # type: ignore[no-unt
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--url") from None
     day = arrived_on.date() if arrived_on else None
+    if accept is not None:
+        _accept_held(location, accept, by, day, backfill)
+        return
+    if by is not None or backfill:
+        raise click.UsageError("--by and --backfill go with --accept-held")
     results = ingest_pending(location, arrived_on=day)
+    with session_scope() as session:
+        record_run(session, location, results, trigger="cli")
     if not results:
         click.echo(f"no batch waiting in {location.describe()}")
     for result in results:
@@ -171,6 +193,26 @@ def ingest_feed_cmd(url: str | None, arrived_on) -> None:  # type: ignore[no-unt
         forget_cached_data_version()
     if any(r.status != APPLIED for r in results):
         sys.exit(3)
+
+
+def _accept_held(location, batch: str, by: str | None, day, backfill: bool) -> None:  # type: ignore[no-untyped-def]
+    """``ingest-feed --accept-held``: a person's override, validated and recorded."""
+    from prospects.csvio import CsvValidationError
+    from prospects.db.version import forget_cached_data_version
+    from prospects.feed.override import accept_held
+
+    if not by:
+        raise click.UsageError("--accept-held needs --by NAME: who takes responsibility for it")
+    try:
+        result = accept_held(location, batch, by=by, arrived_on=day, backfill=backfill)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    except CsvValidationError as exc:
+        raise click.ClickException(
+            f"{batch} still has {len(exc.errors)} problem(s) in its files, e.g. {exc.errors[0]}"
+        ) from None
+    forget_cached_data_version()
+    click.echo(f"{result.describe()} (forced in by {by})")
 
 
 @main.command()

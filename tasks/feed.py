@@ -2,7 +2,9 @@
 
 Recorded in the durable job table like every job (kind ``ingest``), so it
 shows in ``/api/ml/jobs``, the metrics and the sweeper's view; a held or
-rejected batch raises an alert event and makes the Beat retrain skip.
+rejected batch raises an alert event and makes the Beat retrain skip. Every run
+also records an ``ingest`` model event, so the job shows in the dashboard's
+event list (``GET /api/ml/models`` history), not only when it raised an alert.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from celery import Task
 from celery.exceptions import Ignore
 
 from prospects.db.session import session_scope
-from prospects.feed.ingest import APPLIED, ingest_pending
+from prospects.feed.ingest import APPLIED, ingest_pending, record_run
 from prospects.feed.location import drop_location
 from prospects.jobrecords import records
 from prospects.jobrecords.settings import INGEST_TIME_LIMIT_SECONDS
@@ -36,6 +38,8 @@ def ingest_feed(self: Task, trigger: str = "beat") -> dict[str, Any]:
     try:
         location = drop_location()
         results = ingest_pending(location, job_id=job_id)
+        with session_scope() as session:
+            record_run(session, location, results, trigger=trigger, job_id=job_id)
     except Exception as exc:
         error = {"code": "ingest_failed", "message": f"{type(exc).__name__}: {exc}"[:500]}
         records.apply(lambda session: records.fail(session, job_id, error), job_id)

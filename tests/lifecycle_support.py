@@ -117,3 +117,28 @@ def lifecycle_league(lifecycle_template: Path, tmp_path: Path) -> Iterator[Path]
     with environment(env_for(root, lifecycle_template)):
         yield root
     client.flushdb()
+
+
+def corrupt_week_forced_in(actor: str = "lifecycle-test") -> int:
+    """Deliver the corrupt week through the feed, which holds it, then force it in on purpose.
+
+    The lifecycle scenarios need a model trained on the leak to show its
+    degradation and rollback. The feed rightly refuses that batch, so the test
+    does what an operator running such a drill would: ``accept_held``, which
+    validates the files and records who forced them in, as history (their
+    back-dated report dates taken as their arrival days: the leak). Forced in
+    arriving today they would stay invisible to every past reference date and
+    leak nothing. Returns the number of hindsight reports loaded.
+    """
+    from prospects.db.session import session_scope
+    from prospects.feed.ingest import HELD
+    from prospects.feed.location import drop_location
+    from prospects.feed.override import accept_held
+    from prospects.league.simulate import simulate_weeks
+
+    with session_scope() as session:
+        [week] = simulate_weeks(session, 1, corrupt_feed=True)
+    assert week.held is not None and week.held.status == HELD, week.describe()
+    forced = accept_held(drop_location(), week.held.batch, by=actor, trigger="test", backfill=True)
+    assert forced.counts["scouting_reports"]["inserted"] == week.corrupted
+    return week.corrupted

@@ -278,3 +278,43 @@ def test_real_predictions_match_the_documented_schema_and_reach_the_worker_metri
         text = scrape.read().decode()
     assert 'callup_worker_tasks_total{queue="rank"' in text
     assert 'variant="champion"' in text and "callup_worker_predictions_total" in text
+
+
+def test_the_event_list_shows_a_feed_ingest_job_not_only_its_alert(live, browser, tmp_path):
+    """Last in the module: it leaves an alert and a held feed behind (no data is loaded)."""
+    from click.testing import CliRunner
+    from selenium.webdriver.common.by import By
+
+    from prospects.cli import main
+    from prospects.feed.location import FolderDrop
+    from tests.test_csvio import REPORT, write_csv
+
+    ids = prospects_by_standing(12)
+    hindsight = [
+        REPORT | {"id": "", "prospect_id": str(i), "report_date": "2015-09-29", "fv": "70"}
+        for i in ids
+    ]
+    write_csv(tmp_path / "files", "scouting_reports.csv", hindsight)
+    drop = FolderDrop(tmp_path / "feed")
+    drop.put("2026-01-04", tmp_path / "files")
+    run = CliRunner().invoke(main, ["ingest-feed", "--url", str(drop.root)])
+    assert run.exit_code == 3, run.output  # held: an alert, and the run itself
+
+    browser.get(live.base + "/")
+    browser.find_element(By.ID, "api-key").send_keys(live.key)
+    browser.find_element(By.ID, "save-key").click()
+    browser.find_element(By.ID, "models-refresh").click()
+    rows = _wait(
+        browser,
+        lambda d: (
+            [
+                [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+                for tr in d.find_elements(By.CSS_SELECTOR, "table.history tbody tr")
+            ]
+            or None
+        ),
+    )
+    kinds = {(cells[1], cells[3]): cells[5] for cells in rows}
+    assert kinds[("ingest", "cli")].startswith("feed ingest: 2026-01-04: held: back-dated reports")
+    assert kinds[("alert", "feed")].startswith("feed batch 2026-01-04 held, retraining held back")
+    assert "feed ingests" in browser.find_element(By.ID, "models-body").text

@@ -252,7 +252,100 @@ def test_the_ingest_task_is_a_durable_job_like_any_other(tmp_path, monkeypatch, 
         job = s.get(Job, job_id)
         assert (job.kind, job.state, job.requested_by) == ("ingest", "succeeded", "beat")
         assert job.result == result
+        # The job shows in the models' history (the dashboard's event list) as an ingest.
+        [event] = s.scalars(select(ModelEvent)).all()
+    assert (event.kind, event.trigger, event.job_id) == ("ingest", "beat", job_id)
+    assert event.reason == f"feed ingest: {result['batches'][0]}"
+    assert event.metrics == {"batches": {"2021-09-26": APPLIED}}
     reset_engine(url)
+
+
+def _hindsight(n: int) -> list[dict[str, str]]:
+    return [
+        REPORT | {"id": "", "prospect_id": str(i), "report_date": "2020-09-29", "fv": "70"}
+        for i in range(1, n + 1)
+    ]
+
+
+def test_a_held_batch_is_forced_in_only_on_purpose_and_it_is_recorded(tmp_path, monkeypatch, drop):
+    url = f"sqlite:///{tmp_path / 'force.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    run = CliRunner().invoke
+    drop.put("2021-09-19", _batch(tmp_path, "p", prospects=_hitters(12)))
+    drop.put("2021-09-26", _batch(tmp_path, "h", scouting_reports=_hindsight(12)))
+    held = run(main, ["ingest-feed", "--url", str(drop.root), "--arrived-on", "2021-09-26"])
+    assert held.exit_code == 3 and "2021-09-26: held: back-dated reports" in held.output
+
+    no_name = run(main, ["ingest-feed", "--url", str(drop.root), "--accept-held", "2021-09-26"])
+    assert no_name.exit_code == 2 and "needs --by NAME" in no_name.output
+    unknown = run(main, ["ingest-feed", "--url", str(drop.root), "--accept-held", "2021-01-01",
+                         "--by", "anna"])  # fmt: skip
+    assert unknown.exit_code == 1 and "no held or rejected batch '2021-01-01'" in unknown.output
+    with session_scope(url) as s:
+        assert s.scalar(select(ScoutingReport.id)) is None
+        assert feed_hold(s) is not None
+
+    forced = run(main, ["ingest-feed", "--url", str(drop.root), "--accept-held", "2021-09-26",
+                        "--by", "anna", "--arrived-on", "2021-09-27"])  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    assert "2021-09-26: applied: scouting_reports 12 inserted" in forced.output
+    assert drop.held() == [] and drop.pending() == []
+    note = (drop.root / "archive" / "2021-09-26" / "REASON.txt").read_text()
+    assert note.startswith("forced in by anna on 2021-09-27; it had been held: back-dated")
+    with session_scope(url) as s:
+        assert set(s.scalars(select(ScoutingReport.fv))) == {70}
+        # Arriving the day it was forced in: invisible to every earlier reference date.
+        assert set(s.scalars(select(ScoutingReport.ingested_on))) == {date(2021, 9, 27)}
+        assert feed_hold(s) is None  # the person took responsibility: the hold lifts
+        newest = s.scalars(select(Ingest).order_by(Ingest.id.desc())).first()
+        assert newest.source.endswith("/2021-09-26 (forced by anna)")
+        assert (newest.status, newest.arrived_on) == (APPLIED, date(2021, 9, 27))
+        events = s.scalars(select(ModelEvent).order_by(ModelEvent.id)).all()
+    # The first run's alert and its own ingest event; the override's event (refusals record none).
+    assert [(e.kind, e.trigger) for e in events] == [
+        ("alert", "feed"), ("ingest", "cli"), ("ingest", "cli"),
+    ]  # fmt: skip
+    assert events[-1].actor == "anna"
+    assert "forced in by anna over its hold (held: back-dated reports" in events[-1].reason
+    reset_engine(url)
+
+
+def test_forced_in_as_history_the_reports_arrive_at_their_own_dates(sqlite_url, drop, tmp_path):
+    from prospects.feed.override import accept_held
+
+    drop.put("2021-09-19", _batch(tmp_path, "p", prospects=_hitters(12)))
+    drop.put("2021-09-26", _batch(tmp_path, "h", scouting_reports=_hindsight(12)))
+    assert [r.status for r in ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)] == [
+        APPLIED, HELD,
+    ]  # fmt: skip
+    usage = CliRunner().invoke(main, ["ingest-feed", "--url", str(drop.root), "--backfill"])
+    assert usage.exit_code == 2 and "go with --accept-held" in usage.output
+    result = accept_held(drop, "2021-09-26", by="drill", database_url=sqlite_url, backfill=True)
+    assert result.counts["scouting_reports"]["inserted"] == 12
+    with session_scope(sqlite_url) as s:
+        assert set(s.scalars(select(ScoutingReport.ingested_on))) == {date(2020, 9, 29)}
+        event = s.scalars(select(ModelEvent).where(ModelEvent.kind == "ingest")).one()
+    assert "forced in as history (arriving at their own dates) by drill" in event.reason
+    assert event.metrics["backfill"] is True
+
+
+def test_a_batch_with_problems_in_its_files_cannot_be_forced_in(sqlite_url, drop, tmp_path):
+    from prospects.csvio import CsvValidationError
+    from prospects.feed.override import accept_held
+
+    bad = _lines(1)
+    bad[0]["hr"] = "-1"
+    drop.put("2021-09-26", _batch(tmp_path, "bad", prospects=_hitters(1), batting_lines=bad))
+    [result] = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    assert result.status == REJECTED_STATUS
+    with pytest.raises(CsvValidationError):
+        accept_held(drop, "2021-09-26", by="anna", database_url=sqlite_url)
+    with pytest.raises(ValueError, match="say who forces"):
+        accept_held(drop, "2021-09-26", by="  ", database_url=sqlite_url)
+    assert drop.held() == ["2021-09-26"]  # still set aside, with its reason
+    with session_scope(sqlite_url) as s:
+        assert s.scalar(select(BattingLine.id)) is None
+        assert [e.kind for e in s.scalars(select(ModelEvent))] == ["alert"]
 
 
 def test_a_batch_without_line_files_is_not_taken_for_one_cut_short(sqlite_url, drop, tmp_path):
@@ -265,3 +358,24 @@ def test_a_batch_without_line_files_is_not_taken_for_one_cut_short(sqlite_url, d
     drop.put("2021-09-26", _batch(tmp_path, "reports", scouting_reports=reports))
     results = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
     assert [r.status for r in results] == [APPLIED, APPLIED, APPLIED]
+
+
+def test_in_session_ingest_holds_and_rejects_without_loading(sqlite_url, drop, tmp_path):
+    """The path ``callup simulate`` takes inside its own transaction."""
+    from prospects.feed.ingest import ingest_in_session
+
+    bad = _lines(1)
+    bad[0]["hr"] = "-1"
+    drop.put("2021-09-12", _batch(tmp_path, "p", prospects=_hitters(12)))
+    drop.put("2021-09-19", _batch(tmp_path, "b", batting_lines=bad))
+    drop.put("2021-09-26", _batch(tmp_path, "h", scouting_reports=_hindsight(12)))
+    with session_scope(sqlite_url) as s:
+        results = [ingest_in_session(s, drop, b, WEEK) for b in drop.pending()]
+    assert [r.status for r in results] == [APPLIED, REJECTED_STATUS, HELD]
+    assert "column hr: must be at least 0, got -1" in results[1].reason
+    assert drop.held() == ["2021-09-19", "2021-09-26"]
+    with session_scope(sqlite_url) as s:
+        assert s.scalar(select(BattingLine.id)) is None
+        assert s.scalar(select(ScoutingReport.id)) is None
+        assert "2021-09-26) was held: back-dated" in (feed_hold(s) or "")
+        assert [e.kind for e in s.scalars(select(ModelEvent))] == ["alert", "alert"]

@@ -66,17 +66,47 @@ def test_rows_arrive_only_once_they_are_known(small_league):
     assert _count(small_league, BattingLine.id, BattingLine.season == 2027) > 0
 
 
-def test_a_corrupt_week_back_dates_hindsight_grades_and_a_clean_week_restates_it(small_league):
+def test_a_corrupt_week_is_a_feed_batch_the_feed_holds(small_league):
+    from prospects.config import var_dir
+    from prospects.db.models import ModelEvent
+    from prospects.feed.ingest import HELD, feed_hold
+
+    hindsight_day = ScoutingReport.report_date == date(2020, 9, 29)
+    before = _count(small_league, ScoutingReport.id, hindsight_day)
+    with session_scope(small_league) as session:
+        [bad] = simulate_weeks(session, 1, corrupt_feed=True)
+        hold = feed_hold(session)
+        [alert] = session.scalars(select(ModelEvent).where(ModelEvent.kind == "alert")).all()
+
+    assert bad.corrupted > 0 and bad.held is not None
+    assert (bad.held.batch, bad.held.status) == (f"{bad.end}-resend", HELD)
+    assert bad.held.reason.startswith(f"back-dated reports: {bad.corrupted} of {bad.corrupted}")
+    assert _count(small_league, ScoutingReport.id, hindsight_day) == before  # nothing loaded
+    assert hold is not None and "-resend" in hold  # the Beat's retrain waits
+    assert f"feed batch {bad.end}-resend held, retraining held back" in alert.reason
+    rejected = var_dir() / "feed" / "rejected" / f"{bad.end}-resend"
+    assert (rejected / "REASON.txt").read_text().startswith("held: back-dated reports")
+    assert f"feed batch {bad.end}-resend: held: back-dated" in bad.describe()
+
+
+def test_a_forced_corrupt_week_leaks_hindsight_and_a_clean_week_restates_it(small_league):
+    from prospects.feed.location import drop_location
+    from prospects.feed.override import accept_held
+
     before = _count(small_league, ScoutingReport.id)
     with session_scope(small_league) as session:
         [bad] = simulate_weeks(session, 1, corrupt_feed=True)
+    accept_held(
+        drop_location(), bad.held.batch, by="drill", database_url=small_league, backfill=True
+    )
+    with session_scope(small_league) as session:
         fvs = set(
             session.scalars(
                 select(ScoutingReport.fv).where(ScoutingReport.report_date == date(2020, 9, 29))
             )
         )
 
-    assert bad.corrupted > 0 and _count(small_league, ScoutingReport.id) == before + bad.corrupted
+    assert _count(small_league, ScoutingReport.id) == before + bad.corrupted
     assert fvs <= set(HINDSIGHT_FV) and fvs
     with session_scope(small_league) as session:
         [clean] = simulate_weeks(session, 1)

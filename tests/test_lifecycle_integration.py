@@ -16,7 +16,7 @@ from prospects.db.session import session_scope
 from prospects.jobs import QUEUE_TRAIN, TASK_MONITOR
 from prospects.keys import create_key
 from prospects.league.simulate import simulate_weeks
-from tests.lifecycle_support import REDIS_DB, copy_template
+from tests.lifecycle_support import REDIS_DB, copy_template, corrupt_week_forced_in
 from tests.stack import prospects_by_standing, stack, stored_prediction
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -74,8 +74,7 @@ def test_corrupted_retrain_is_promoted_then_rolled_back_without_restarting_the_w
 
     assert served(ids[0], admin)["version"] == 1
 
-    with session_scope() as session:
-        simulate_weeks(session, 1, corrupt_feed=True)
+    corrupt_week_forced_in()  # the feed holds the bad week; an operator's drill forces it in
     accepted = client.post(
         "/api/ml/models/retrain",
         json={"n_estimators": 60, "learning_rate": 0.1, "early_stopping_rounds": 20},

@@ -22,7 +22,7 @@ from prospects.lifecycle import aliases
 from prospects.lifecycle.monitor import run_monitor
 from prospects.lifecycle.queue import queue_retrain
 from prospects.lifecycle.retrain import run_retrain
-from tests.lifecycle_support import train_params
+from tests.lifecycle_support import corrupt_week_forced_in, train_params
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +75,9 @@ def test_healthy_model_is_left_alone(lifecycle_league):
 
 
 def test_corrupted_feed_retrain_promote_then_monitor_rolls_back(lifecycle_league):
-    _simulate(1, corrupt_feed=True)
+    assert corrupt_week_forced_in() > 0  # held by the feed, forced in on purpose (recorded)
+    [forced] = _events("ingest")
+    assert forced.actor == "lifecycle-test" and "forced in as history" in forced.reason
     summary = run_retrain("test", params=train_params())
     assert summary["version"] == 2
     assert summary["decision"] == "challenger"  # the leak makes it look better: A/B, not champion

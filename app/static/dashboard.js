@@ -462,7 +462,8 @@ function day(iso) {
   return iso ? String(iso).replace("T", " ").slice(0, 16) : "–";
 }
 
-const HISTORY_KINDS = ["rollback", "promotion", "alert"];
+// The model's moves, its alerts, and the feed's ingest jobs (each run, and a held batch forced in).
+const HISTORY_KINDS = ["rollback", "promotion", "alert", "ingest"];
 
 async function loadModels() {
   const target = $("models-body");
@@ -484,12 +485,12 @@ async function loadModels() {
         }), "data models")
       : el("p", { class: "message empty" }, "No model version is registered yet (callup train)."));
     const moves = (body.history || []).filter((e) => HISTORY_KINDS.includes(e.kind));
-    parts.push(el("h3", {}, "Promotions, rollbacks and alerts"));
+    parts.push(el("h3", {}, "Promotions, rollbacks, alerts and feed ingests"));
     parts.push(moves.length
       ? table(["When", "Event", "From → to", "Trigger", "By", "Reason"], moves.map((e) => [
         day(e.at), e.kind, `${e.from_version ? "v" + e.from_version : "–"} → ${e.to_version ? "v" + e.to_version : "–"}`,
         e.trigger, e.actor || "–", e.reason]), "data history")
-      : el("p", { class: "meta" }, "No promotion, rollback or alert yet."));
+      : el("p", { class: "meta" }, "No promotion, rollback, alert or feed ingest yet."));
     const run = body.last_monitor_run;
     if (run) {
       parts.push(el("p", { class: "meta" },

@@ -484,6 +484,7 @@ MODEL_EVENT_KINDS: tuple[str, ...] = (
     "alert",  # degraded or drifting, and nothing better to roll back to
     "retrain_queued",  # a retraining was asked for (Beat, API, CLI, monitor)
     "retrain_failed",  # a retraining failed; the champion was left as it was
+    "ingest",  # a feed ingest ran (Beat, CLI), or a person forced a held batch in
 )
 
 

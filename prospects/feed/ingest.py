@@ -69,7 +69,7 @@ def ingest_pending(
 def _one(
     location: DropLocation, batch: str, day: date, url: str | None, job_id: str | None
 ) -> BatchResult:
-    source = f"{FEED_SOURCE}{location.describe().rstrip('/')}/{batch}"
+    source = batch_source(location, batch)
     with tempfile.TemporaryDirectory(prefix="callup-feed-") as tmp:
         files = Path(tmp)
         location.fetch(batch, files)
@@ -111,22 +111,97 @@ def _settle_bad(
     job_id: str | None,
 ) -> None:
     """Record the refusal and the alert, and move the batch aside with its reason."""
+    with session_scope(url) as session:
+        record_refusal(session, batch, status, reason, source, day, job_id)
+    location.settle(batch, REJECTED, f"{status}: {reason}")
+
+
+def record_refusal(
+    session: Session,
+    batch: str,
+    status: str,
+    reason: str,
+    source: str,
+    day: date,
+    job_id: str | None,
+) -> None:
+    """The refused batch in ``ingests`` (which holds retraining) and its ``alert`` event."""
     from prospects.lifecycle.events import record_event
 
-    with session_scope(url) as session:
-        session.add(
-            Ingest(source=source[:500], mode="upsert", arrived_on=day, status=status,
-                   reason=reason[:2000], counts={}, changed=0)
-        )  # fmt: skip
-        record_event(
-            session,
-            config.model_name(),
-            "alert",
-            "feed",
-            reason=f"feed batch {batch} {status}, retraining held back: {reason}",
-            job_id=job_id,
-        )
-    location.settle(batch, REJECTED, f"{status}: {reason}")
+    session.add(
+        Ingest(source=source[:500], mode="upsert", arrived_on=day, status=status,
+               reason=reason[:2000], counts={}, changed=0)
+    )  # fmt: skip
+    record_event(
+        session,
+        config.model_name(),
+        "alert",
+        "feed",
+        reason=f"feed batch {batch} {status}, retraining held back: {reason}",
+        job_id=job_id,
+    )
+
+
+def ingest_in_session(
+    session: Session, location: DropLocation, batch: str, day: date
+) -> BatchResult:
+    """One waiting batch, checked and imported inside the caller's own transaction.
+
+    For a caller that already writes to the database (``callup simulate``
+    delivering its week): a second session would wait on the first one's
+    lock. The checks run before the import, so a held batch is never loaded
+    and nothing needs rolling back; a batch with a problem in its files is
+    rejected as in :func:`ingest_pending` (the import validates before writing).
+    """
+    source = batch_source(location, batch)
+    with tempfile.TemporaryDirectory(prefix="callup-feed-") as tmp:
+        files = Path(tmp)
+        location.fetch(batch, files)
+        try:
+            reason = suspicious(session, files, day)
+        except (ValueError, KeyError):
+            reason = None  # unreadable: the import below names every problem
+        status = HELD
+        if reason is None:
+            try:
+                counts = import_csv(session, files, mode="upsert", arrived_on=day, source=source)
+            except CsvValidationError as exc:
+                status, reason = REJECTED_STATUS, f"{len(exc.errors)} problem(s): {exc.errors[0]}"
+    if reason is not None:
+        record_refusal(session, batch, status, reason, source, day, None)
+        location.settle(batch, REJECTED, f"{status}: {reason}")
+        return BatchResult(batch, status, reason=reason)
+    location.settle(batch, ARCHIVE)
+    return BatchResult(batch, APPLIED, {t: c._asdict() for t, c in counts.items()})
+
+
+def batch_source(location: DropLocation, batch: str) -> str:
+    """``ingests.source`` of a feed batch: the feed prefix, the location and the batch."""
+    return f"{FEED_SOURCE}{location.describe().rstrip('/')}/{batch}"
+
+
+def record_run(
+    session: Session,
+    location: DropLocation,
+    results: list[BatchResult],
+    *,
+    trigger: str,
+    job_id: str | None = None,
+) -> None:
+    """One ``ingest`` event per ingest run, so the job shows in the dashboard's event list and
+    the models' history like the lifecycle's other work, not only when a batch raised an alert."""
+    from prospects.lifecycle.events import record_event
+
+    said = "; ".join(r.describe() for r in results)
+    record_event(
+        session,
+        config.model_name(),
+        "ingest",
+        trigger,
+        reason=f"feed ingest: {said or 'no batch waiting in ' + location.describe()}",
+        metrics={"batches": {r.batch: r.status for r in results}},
+        job_id=job_id,
+    )
 
 
 def feed_hold(session: Session) -> str | None:

@@ -26,9 +26,10 @@ class DropLocation(Protocol):
 
     def describe(self) -> str: ...
     def pending(self) -> list[str]: ...
-    def fetch(self, batch: str, into: Path) -> None: ...
+    def held(self) -> list[str]: ...
+    def fetch(self, batch: str, into: Path, where: str = INCOMING) -> None: ...
     def put(self, batch: str, files: Path) -> None: ...
-    def settle(self, batch: str, where: str, reason: str = "") -> None: ...
+    def settle(self, batch: str, where: str, reason: str = "", source: str = INCOMING) -> None: ...
 
 
 class FolderDrop:
@@ -46,8 +47,15 @@ class FolderDrop:
             return []
         return sorted(p.name for p in incoming.iterdir() if p.is_dir())
 
-    def fetch(self, batch: str, into: Path) -> None:
-        for path in (self.root / INCOMING / batch).iterdir():
+    def held(self) -> list[str]:
+        """Batches set aside in ``rejected/`` (held or rejected), which a person may force in."""
+        rejected = self.root / REJECTED
+        if not rejected.is_dir():
+            return []
+        return sorted(p.name for p in rejected.iterdir() if p.is_dir())
+
+    def fetch(self, batch: str, into: Path, where: str = INCOMING) -> None:
+        for path in (self.root / where / batch).iterdir():
             if path.is_file():
                 shutil.copy2(path, into / path.name)
 
@@ -59,12 +67,12 @@ class FolderDrop:
         shutil.copytree(files, partial, dirs_exist_ok=True)
         os.replace(partial, incoming / batch)
 
-    def settle(self, batch: str, where: str, reason: str = "") -> None:
+    def settle(self, batch: str, where: str, reason: str = "", source: str = INCOMING) -> None:
         target = self.root / where / batch
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             shutil.rmtree(target)
-        shutil.move(str(self.root / INCOMING / batch), target)
+        shutil.move(str(self.root / source / batch), target)
         if reason:
             (target / REASON_FILE).write_text(reason + "\n", encoding="utf-8")
 
@@ -99,15 +107,21 @@ class S3Drop:
             keys += [item["Key"] for item in page.get("Contents", [])]
         return keys
 
-    def pending(self) -> list[str]:
-        under = self._key(INCOMING) + "/"
+    def _batches(self, where: str) -> list[str]:
+        under = self._key(where) + "/"
         batches = {
             k[len(under) :].split("/", 1)[0] for k in self._keys(under) if "/" in k[len(under) :]
         }
         return sorted(b for b in batches if not b.startswith("."))
 
-    def fetch(self, batch: str, into: Path) -> None:
-        under = self._key(INCOMING, batch) + "/"
+    def pending(self) -> list[str]:
+        return self._batches(INCOMING)
+
+    def held(self) -> list[str]:
+        return self._batches(REJECTED)
+
+    def fetch(self, batch: str, into: Path, where: str = INCOMING) -> None:
+        under = self._key(where, batch) + "/"
         for key in self._keys(under):
             name = key[len(under) :]
             if name and "/" not in name:
@@ -120,8 +134,8 @@ class S3Drop:
                     str(path), self.bucket, self._key(INCOMING, batch, path.name)
                 )
 
-    def settle(self, batch: str, where: str, reason: str = "") -> None:
-        under = self._key(INCOMING, batch) + "/"
+    def settle(self, batch: str, where: str, reason: str = "", source: str = INCOMING) -> None:
+        under = self._key(source, batch) + "/"
         for key in self._keys(under):
             target = self._key(where, batch, key[len(under) :])
             self.client.copy_object(

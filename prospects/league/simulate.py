@@ -14,12 +14,14 @@ Two ways to break things, for showing drift, degradation and rollback:
   scouting reports re-graded in hindsight (every prospect whose outcome is
   known graded by how his career turned out) and back-dated, so every past
   reference date "knew" the label. A model retrained on it looks superb on
-  its holdout and is poor on honest data. The first clean week afterwards
-  restates the feed (the bad rows are deleted again). These rows are written
-  straight into the tables, as if the vendor had a back door, with arrival
-  days equal to their back-dated report dates: the leak itself, so the
-  monitor's rollback can be shown. Through the feed (``callup ingest-feed``)
-  the same rows are held as back-dated (``prospects.feed.checks``).
+  its holdout and is poor on honest data. The re-sent archive is a feed
+  batch of its own (``<week end>-resend``), dropped after the week's regular
+  batch and ingested with the feed's checks, which hold it as back-dated
+  (``prospects.feed.checks``): an alert, the batch in ``rejected/``, the
+  Beat's retrain held back. To show the leak and the monitor's rollback
+  anyway, a person forces it in on purpose (``callup ingest-feed
+  --accept-held``, recorded). The first clean week afterwards restates the
+  feed: the re-sent rows are deleted again if they were ever loaded.
 
 Every regular week is delivered through the weekly feed: the week's rows are
 written as a batch of CSV files into the drop location (``CALLUP_FEED_URL``,
@@ -61,6 +63,7 @@ from prospects.db.models import (
 from prospects.features.data import load_league
 from prospects.features.examples import labelled_seasons, season_candidates
 from prospects.feed.checks import FEED_SOURCE
+from prospects.feed.ingest import BatchResult, ingest_in_session
 from prospects.feed.location import ARCHIVE, drop_location
 from prospects.labels import labels_for, reference_date
 from prospects.league.forward import TABLES, plan_season
@@ -119,6 +122,7 @@ class WeekReport:
     planned: int | None = None
     corrupted: int = 0
     restated: int = 0
+    held: BatchResult | None = None  # what the feed made of the corrupt week's re-sent batch
 
     def describe(self) -> str:
         """One line for the CLI."""
@@ -128,6 +132,8 @@ class WeekReport:
             text += f" (season {self.planned} planned)"
         if self.corrupted:
             text += f"; {self.corrupted} back-dated hindsight reports (corrupt feed)"
+        if self.held is not None:
+            text += f"; feed batch {self.held.describe()}"
         if self.restated:
             text += f"; restated: {self.restated} bad rows removed"
         return text
@@ -219,11 +225,6 @@ def _shift(table: str, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _next_ids(session: Session, model: type, n: int) -> list[int]:
-    start = (session.scalar(select(func.max(model.id))) or 0) + 1
-    return list(range(start, start + n))
-
-
 def _deliver(session: Session, end: date, shift: bool) -> dict[str, int]:
     """Deliver every parked row known by ``end`` through the weekly feed: as a batch of CSV
     files in the drop location (``prospects.feed``), imported like a club's (upsert, arriving
@@ -273,7 +274,7 @@ def _through_the_feed(session: Session, files: Path, end: date) -> None:
     location.settle(batch, ARCHIVE)
 
 
-def _corrupt(session: Session) -> list[int]:
+def _corrupt(session: Session) -> list[dict[str, Any]]:
     """Back-dated hindsight reports for every example whose label is already known."""
     data = load_league(session)
     latest = (
@@ -304,25 +305,44 @@ def _corrupt(session: Session) -> list[int]:
             row["fv"] = HINDSIGHT_FV[int(label)]
             rows.append(row)
             existing.add((int(pid), on))
-    ids = _next_ids(session, ScoutingReport, len(rows))
-    for row, new_id in zip(rows, ids, strict=True):
-        row["id"] = new_id
-    if rows:
-        session.execute(insert(ScoutingReport), rows)
-    return ids
+    return rows
+
+
+def _resend(session: Session, end: date) -> tuple[list[list], BatchResult | None]:
+    """The vendor's re-sent archive as a feed batch of its own, through the feed's checks.
+
+    Returns the natural keys (prospect id, report date) of its reports, so a
+    later clean week can restate them whether or not anyone forced them in.
+    """
+    rows = _corrupt(session)
+    if not rows:
+        return [], None
+    location = drop_location()
+    batch = f"{end.isoformat()}-resend"
+    with tempfile.TemporaryDirectory(prefix="callup-resend-") as tmp:
+        _write_batch_file(Path(tmp) / "scouting_reports.csv", "scouting_reports", rows)
+        location.put(batch, Path(tmp))
+    result = ingest_in_session(session, location, batch, end)
+    log.warning("corrupt feed: %s", result.describe())
+    return [[r["prospect_id"], r["report_date"].isoformat()] for r in rows], result
 
 
 def _restate(session: Session, day: date) -> int:
-    """A clean week after a bad one: the vendor's corrections remove the bad rows."""
+    """A clean week after a bad one: the vendor's corrections remove the re-sent rows."""
     removed = 0
     bad_weeks = session.scalars(
         select(SimulatedWeek).where(SimulatedWeek.restated_on.is_(None))
     ).all()
     for week in bad_weeks:
-        ids = (week.corrupted or {}).get("scouting_reports") or []
-        if ids:
-            session.execute(delete(ScoutingReport).where(ScoutingReport.id.in_(ids)))
-            removed += len(ids)
+        for item in (week.corrupted or {}).get("scouting_reports") or []:
+            if isinstance(item, int):  # a week simulated before the re-send was a feed batch
+                where = [ScoutingReport.id == item]
+            else:
+                where = [
+                    ScoutingReport.prospect_id == item[0],
+                    ScoutingReport.report_date == date.fromisoformat(item[1]),
+                ]
+            removed += session.execute(delete(ScoutingReport).where(*where)).rowcount
         if (week.flags or {}).get("corrupt_feed"):
             week.restated_on = day
     return removed
@@ -351,7 +371,9 @@ def simulate_weeks(
             report.planned = end.year
             _plan(session, end.year, seed)
         report.delivered = _deliver(session, end, shift)
-        bad: list[int] = _corrupt(session) if corrupt_feed and index == 0 else []
+        bad: list[list] = []
+        if corrupt_feed and index == 0:
+            bad, report.held = _resend(session, end)
         report.corrupted = len(bad)
         session.add(
             SimulatedWeek(
