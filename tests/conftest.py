@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -77,3 +81,40 @@ def postgres_url() -> Iterator[str]:
 def db_url(request) -> str:
     """Run the test once on SQLite and once on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+# --- S3: a real S3-compatible server (moto's), as a separate process ----------------------------
+
+
+@pytest.fixture
+def s3_endpoint() -> Iterator[str]:
+    """``moto_server`` (moto[server] from PyPI) on a free port; skipped where not installed.
+
+    Shared by the feed's S3 drop location and the object store check (tests/test_s3bucket.py):
+    a real HTTP server speaking S3, where SeaweedFS itself cannot run.
+    """
+    pytest.importorskip(
+        "moto.server", reason="moto[server] is not installed (pip install moto[server])"
+    )
+    pytest.importorskip("boto3")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail("moto_server did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -172,38 +167,7 @@ def test_the_drop_location_comes_from_the_environment(monkeypatch, tmp_path):
 # --- S3: a real S3-compatible server (moto's), as a separate process ----------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def s3_endpoint() -> Iterator[str]:
-    """``moto_server`` (moto[server] from PyPI) on a free port; skipped where not installed."""
-    pytest.importorskip(
-        "moto.server", reason="moto[server] is not installed (pip install moto[server])"
-    )
-    pytest.importorskip("boto3")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail("moto_server did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+# The ``s3_endpoint`` fixture (moto_server on a free port) is in tests/conftest.py.
 
 
 def test_an_s3_drop_location_is_ingested_and_archived(s3_endpoint, sqlite_url, tmp_path):

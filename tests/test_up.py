@@ -93,6 +93,18 @@ def test_a_private_redis_server_starts_on_a_free_port_with_its_data_in_var(tmp_p
     assert any((tmp_path / "redis").iterdir())  # the append-only file
 
 
+def test_beat_is_started_without_a_schedule_file(tmp_path):
+    """Beat's schedule lives in Redis (SingleBeatScheduler): ``-s`` would write a dead file."""
+    from prospects.up.run import UpOptions, _commands
+
+    commands = dict(_commands(UpOptions(var_dir=tmp_path), 8000))
+    beat = commands["beat"]
+    assert beat[beat.index("workers") + 1] == "beat"
+    assert "-s" not in beat and "--schedule" not in beat
+    assert not any("celerybeat-schedule" in arg for arg in beat)
+    assert "beat" not in dict(_commands(UpOptions(beat=False), 8000))
+
+
 def test_a_missing_redis_server_says_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setattr(redis_local.shutil, "which", lambda _name: None)
     with pytest.raises(redis_local.RedisNotInstalled, match="apt-get install redis-server"):
@@ -231,6 +243,8 @@ def test_callup_up_serves_a_real_prediction_and_stops_cleanly_on_sigint(tmp_path
     for prefix in ("[api] ", "[worker] ", "[beat] "):
         assert prefix in output
     assert "[up] stopped" in output
+    # Beat kept its schedule in Redis: no schedule file anywhere under the run's directory.
+    assert not list(tmp_path.rglob("celerybeat-schedule*"))
 
     # A second run reuses the league and the champion; Ctrl-C while it is still starting
     # stops what it has started too.

@@ -117,7 +117,7 @@ def _run(
 
     port = _choose_port(options.host, options.port, say)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for name, argv in _commands(options, var_dir, port):
+    for name, argv in _commands(options, port):
         child = supervisor.start(name, argv, env)
         say(f"started {name} (pid {child.proc.pid}): {shlex.join(argv[1:])}")
         _write_pidfile(var_dir, supervisor)
@@ -170,7 +170,7 @@ def _redis_url(var_dir: Path, supervisor: Supervisor, say: Echo) -> str:
     return url
 
 
-def _commands(options: UpOptions, var_dir: Path, port: int) -> list[tuple[str, list[str]]]:
+def _commands(options: UpOptions, port: int) -> list[tuple[str, list[str]]]:
     """Worker first (it warms up slowest), Beat, then the API."""
     python = [sys.executable, "-m"]
     worker = "celery -A workers worker -Q predict,rank,train --loglevel INFO"
@@ -186,10 +186,10 @@ def _commands(options: UpOptions, var_dir: Path, port: int) -> list[tuple[str, l
         )
     ]
     if options.beat:
+        # No ``-s``: Beat's schedule lives in Redis (schedules.beat.SingleBeatScheduler),
+        # so a schedule file would only be written and never read.
         beat = "celery -A workers beat --loglevel INFO"
-        commands.append(
-            ("beat", [*python, *beat.split(), "-s", str(var_dir / "celerybeat-schedule")])
-        )
+        commands.append(("beat", [*python, *beat.split()]))
     api = "gunicorn app:create_app() -k gthread --threads 8 --timeout 60 --graceful-timeout 10"
     commands.append(("api", [*python, *api.split(), "-b", f"{options.host}:{port}"]))
     return commands
