@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-RANGES_ATTR = "feature_ranges"  # booster attribute: training-time [low, high] per feature
 TREES_ATTR = "n_trees"  # booster attribute: the rounds kept after early stopping
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -20,7 +19,6 @@ from prospects.training.baselines import (
 )
 from prospects.training.metrics import classification_metrics, prefixed
 from prospects.training.model import (
-    RANGES_ATTR,
     TREES_ATTR,
     TrainParams,
     fit_booster,
@@ -33,7 +31,6 @@ from prospects.training.split import TimeSplit, time_split
 from prospects.training.uncertainty import Uncertainty, fit_uncertainty
 
 Progress = Callable[[str, int, int], None]
-RANGE_QUANTILES = (0.005, 0.995)
 GRADE_COLUMNS: tuple[str, ...] = tuple(f.name for f in FEATURES if f.family == "scouting")
 REPORT_COUNT = "sc_n_reports"  # 0 for a prospect without a report known on the date
 
@@ -73,17 +70,6 @@ class TrainingResult:
     def n_trees(self) -> int:
         """The rounds the booster keeps: what every prediction and explanation pays for."""
         return kept_trees(self.booster)
-
-
-def feature_ranges(X: pd.DataFrame) -> dict[str, list[float]]:
-    """The central 99% of each feature in training: outside it, an input is unusual."""
-    low, high = RANGE_QUANTILES
-    q = X.quantile([low, high])
-    return {
-        name: [float(q.at[low, name]), float(q.at[high, name])]
-        for name in X.columns
-        if not (np.isnan(q.at[low, name]) or np.isnan(q.at[high, name]))
-    }
 
 
 def _noop(_stage: str, _done: int, _total: int) -> None:
@@ -196,7 +182,6 @@ def train(
         metrics.update(fitted.metrics)
     booster.set_attr(
         **{
-            RANGES_ATTR: json.dumps(feature_ranges(X[fitted_on])),
             "best_iteration": str(n_trees - 1),
             TREES_ATTR: str(n_trees),
         }
