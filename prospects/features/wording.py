@@ -101,46 +101,38 @@ def _grade_change(span: str) -> Formatter:
     return fmt
 
 
-def _pct_points(stat: str, scale: float = 100.0) -> Formatter:
-    """A rate relative to the level, in percentage points: 'K% 6.0 points below …'."""
+def _relative(stat: str, amount: Callable[[float], str | None]) -> Formatter:
+    """A rate relative to his level's average: ``amount`` writes its size in the stat's own
+    unit, or None when it rounds to nothing."""
 
     def fmt(v: float) -> str:
         if missing(v):
             return f"no {stat} on record"
-        pts = v * scale
-        if abs(pts) < 0.05:
+        size = amount(v)
+        if size is None:
             return f"{stat} at his level's average"
-        side = "above" if pts > 0 else "below"
-        return f"{stat} {_n(abs(pts))} points {side} his level's average"
+        return f"{stat} {size} {'above' if v > 0 else 'below'} his level's average"
 
     return fmt
+
+
+def _pct_points(stat: str, scale: float = 100.0) -> Formatter:
+    """In percentage points: 'K% 6.0 points below …'."""
+    return _relative(
+        stat, lambda v: None if abs(v * scale) < 0.05 else f"{_n(abs(v * scale))} points"
+    )
 
 
 def _avg_points(stat: str) -> Formatter:
-    """A .xxx rate relative to the level, in 'points' (thousandths) as scouts say it."""
-
-    def fmt(v: float) -> str:
-        if missing(v):
-            return f"no {stat} on record"
-        pts = int(round(v * 1000))
-        if pts == 0:
-            return f"{stat} at his level's average"
-        return f"{stat} {abs(pts)} points {'above' if pts > 0 else 'below'} his level's average"
-
-    return fmt
+    """A .xxx rate in 'points' (thousandths), as scouts say it."""
+    return _relative(
+        stat, lambda v: f"{abs(round(v * 1000)):.0f} points" if round(v * 1000) else None
+    )
 
 
 def _runs(stat: str) -> Formatter:
-    """ERA-like rates relative to the level, in runs (or hits/walks) per the stat's unit."""
-
-    def fmt(v: float) -> str:
-        if missing(v):
-            return f"no {stat} on record"
-        if abs(v) < 0.005:
-            return f"{stat} at his level's average"
-        return f"{stat} {abs(v):.2f} {'above' if v > 0 else 'below'} his level's average"
-
-    return fmt
+    """ERA-like rates in runs (or hits/walks) per the stat's unit."""
+    return _relative(stat, lambda v: None if abs(v) < 0.005 else f"{abs(v):.2f}")
 
 
 def _composite(kind: str, when: str) -> Formatter:
