@@ -17,29 +17,26 @@ pass them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
 import pytest
 
 from prospects import eligibility
-from prospects.db.session import init_db, reset_engine, session_scope
 from prospects.features.build import build_features
 from prospects.features.catalog import FEATURE_NAMES
 from prospects.features.context import LeagueContext
-from prospects.features.data import LeagueData, load_league
+from prospects.features.data import LeagueData
 from prospects.features.examples import build_examples
 from prospects.features.wording import WORDING
-from prospects.league.generator import generate_league
 from prospects.serving.loaded import LoadedModel
 from prospects.serving.scoring import evidence, score
 from prospects.training.model import TrainParams
 from prospects.training.pipeline import TrainingResult, train
+from tests.leagues import DEFAULT_LEAGUE, generated_league
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
-DEFAULT_LEAGUE = {"n_prospects": 6000, "first_season": 2008, "last_season": 2026, "seed": 7}
 FAST = TrainParams(learning_rate=0.05, n_estimators=200, early_stopping_rounds=40)
 AS_OF = date(2026, 6, 1)
 SNAKE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
@@ -48,16 +45,8 @@ COVERAGE_TOLERANCE = 0.05
 
 
 @pytest.fixture(scope="module")
-def league(tmp_path_factory) -> Iterator[LeagueData]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('answers') / 'league.db'}"
-    init_db(url)
-    try:
-        with session_scope(url) as session:
-            generate_league(session, **DEFAULT_LEAGUE)
-        with session_scope(url) as session:
-            yield load_league(session)
-    finally:
-        reset_engine(url)
+def league(tmp_path_factory) -> LeagueData:
+    return generated_league(tmp_path_factory.mktemp("answers"), **DEFAULT_LEAGUE)
 
 
 @pytest.fixture(scope="module")

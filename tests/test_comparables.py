@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from prospects.db.session import init_db, reset_engine, session_scope
 from prospects.features.build import build_features
 from prospects.features.context import LeagueContext
-from prospects.features.data import LeagueData, load_league
+from prospects.features.data import LeagueData
 from prospects.features.wording import LEVELS
 from prospects.labels import label_known_on, reference_date
-from prospects.league.generator import generate_league
 from prospects.serving.comparables import BAR, COMPARABLES, MLB, NOT, comparables, phrase
+from tests.leagues import generated_league
 
 AS_OF = date(2021, 6, 1)
 
 
 @pytest.fixture(scope="module")
-def league(tmp_path_factory) -> Iterator[LeagueData]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('comparables') / 'league.db'}"
-    init_db(url)
-    with session_scope(url) as session:
-        generate_league(session, n_prospects=900, first_season=2008, last_season=2026, seed=3)
-        data = load_league(session)
-    yield data
-    reset_engine(url)
+def league(tmp_path_factory) -> LeagueData:
+    return generated_league(
+        tmp_path_factory.mktemp("comparables"),
+        n_prospects=900,
+        first_season=2008,
+        last_season=2026,
+        seed=3,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import pytest
 
-from prospects.db.session import init_db, reset_engine, session_scope
-from prospects.features.data import load_league
 from prospects.features.examples import build_examples
-from prospects.league.generator import generate_league
 from prospects.training.evaluation import STAT_LINES, ablate
 from prospects.training.model import TrainParams
 from prospects.training.pipeline import train
+from tests.leagues import DEFAULT_LEAGUE, generated_league
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
-DEFAULT_LEAGUE = {"n_prospects": 6000, "first_season": 2008, "last_season": 2026, "seed": 7}
 PRODUCT = TrainParams()
 STAT_LINES_FLOOR = 0.03  # eligible holdout AUC lost without every batting and pitching feature
 OTHER_FAMILIES = ("bio", "progression", "scouting", "history")
@@ -30,15 +27,7 @@ OTHER_FAMILIES = ("bio", "progression", "scouting", "history")
 
 @pytest.fixture(scope="module")
 def ablations(tmp_path_factory) -> dict[str, float]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('difficulty') / 'league.db'}"
-    init_db(url)
-    try:
-        with session_scope(url) as session:
-            generate_league(session, **DEFAULT_LEAGUE)
-        with session_scope(url) as session:
-            data = load_league(session)
-    finally:
-        reset_engine(url)
+    data = generated_league(tmp_path_factory.mktemp("difficulty"), **DEFAULT_LEAGUE)
     X, meta = build_examples(data)
     result = train(data, PRODUCT, refit=False, examples=(X, meta))
     rows = (STAT_LINES, *OTHER_FAMILIES)

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
-from prospects.db.session import init_db, reset_engine, session_scope
-from prospects.features.data import LeagueData, load_league
-from prospects.league.generator import generate_league
+from prospects.features.data import LeagueData
 from prospects.training.model import TrainParams
 from prospects.training.pipeline import train
 from prospects.training.report import format_report
+from tests.leagues import generated_league
 
 SMALL = TrainParams(n_estimators=30, learning_rate=0.2, early_stopping_rounds=10, nthread=1)
 
 
 @pytest.fixture(scope="module")
-def league(tmp_path_factory) -> Iterator[LeagueData]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('club') / 'league.db'}"
-    init_db(url)
-    with session_scope(url) as session:
-        generate_league(session, n_prospects=600, first_season=2008, last_season=2026, seed=5)
-        data = load_league(session)
-    yield data
-    reset_engine(url)
+def league(tmp_path_factory) -> LeagueData:
+    return generated_league(
+        tmp_path_factory.mktemp("club"),
+        n_prospects=600,
+        first_season=2008,
+        last_season=2026,
+        seed=5,
+    )
 
 
 def _without(league: LeagueData, *tables: str) -> LeagueData:
