@@ -34,6 +34,7 @@ from prospects.league.generator import (
 )
 from prospects.league.stats import batting_counts, pitching_counts
 from prospects.league.talent import draw_population
+from tests.leagues import DEFAULT_LEAGUE
 
 # The league the published figures are measured on: big enough that bucket noise stays well
 # inside the tolerances, generated once for the module.
@@ -136,7 +137,6 @@ def test_positive_label_share_over_training_examples_is_plausible(frames) -> Non
 
 # -- scouts who see the present, on the default league -------------------------------------------
 
-DEFAULT_LEAGUE = {"n_prospects": 6000, "first_season": 2008, "last_season": 2026, "seed": 7}
 FV_PEAK_CEILING = 0.6  # first-pro-season FV vs latent peak: scouts cannot see the future
 
 
