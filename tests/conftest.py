@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -57,24 +58,32 @@ def sqlite_url(tmp_path) -> Iterator[str]:
     reset_engine(url)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throwaway schema in the shared ``test`` database, dropped afterwards."""
+@contextmanager
+def throwaway_schema(prefix: str) -> Iterator[str]:
+    """The URL of a fresh, empty schema in the shared ``test`` database, dropped afterwards."""
     if not postgres_ok():
         pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
-    schema = f"callup_test_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    init_db(url)
     try:
-        yield url
+        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
     finally:
-        reset_engine(url)
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway schema in the shared ``test`` database, migrated, dropped afterwards."""
+    with throwaway_schema("callup_test") as url:
+        init_db(url)
+        try:
+            yield url
+        finally:
+            reset_engine(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

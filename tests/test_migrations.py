@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -16,7 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from prospects.cli import main
 from prospects.db.migrate import FIRST_REVISION, current_revision, head_revision, upgrade
 from prospects.db.models import Base
-from tests.conftest import POSTGRES_ADMIN_URL, postgres_ok
+from tests.conftest import throwaway_schema
 
 
 @pytest.fixture
@@ -27,18 +26,8 @@ def empty_sqlite(tmp_path) -> Iterator[str]:
 @pytest.fixture
 def empty_postgres() -> Iterator[str]:
     """A schema with no tables at all (the shared fixture would already migrate it)."""
-    if not postgres_ok():
-        pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
-    schema = f"callup_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_schema("callup_mig") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
