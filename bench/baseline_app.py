@@ -17,7 +17,8 @@ from prospects import config
 from prospects.db.session import session_scope
 from prospects.db.version import cached_data_version
 from prospects.errors import CallupError
-from prospects.serving.predict import ContextCache, predict_one, record_prediction
+from prospects.serving.league_day import LeagueDays
+from prospects.serving.predict import predict_one, record_prediction
 from workers.models import ModelHolder
 
 
@@ -26,11 +27,11 @@ def create_app() -> Flask:
     app = Flask(__name__)
     state: dict[str, object] = {}
 
-    def runtime() -> tuple[redis.Redis, ModelHolder, ContextCache]:
+    def runtime() -> tuple[redis.Redis, ModelHolder, LeagueDays]:
         if not state:  # after gunicorn's fork, like a worker process
             client = redis.Redis.from_url(config.redis_url())
-            state.update(redis=client, models=ModelHolder(client), contexts=ContextCache())
-        return state["redis"], state["models"], state["contexts"]  # type: ignore[return-value]
+            state.update(redis=client, models=ModelHolder(client), days=LeagueDays())
+        return state["redis"], state["models"], state["days"]  # type: ignore[return-value]
 
     @app.post("/baseline/predict")
     def predict():  # type: ignore[no-untyped-def]
@@ -38,13 +39,13 @@ def create_app() -> Flask:
         prospect_id = body.get("prospect_id")
         if not isinstance(prospect_id, int) or isinstance(prospect_id, bool):
             return jsonify(error={"code": "invalid", "message": "prospect_id"}), 422
-        client, models, contexts = runtime()
+        client, models, days = runtime()
         day = datetime.now(UTC).date()
         try:
             model = models.get()
             with session_scope() as session:
                 version = cached_data_version(client, session)
-                result = predict_one(session, model, contexts, prospect_id, day, version)
+                result = predict_one(session, model, days, prospect_id, day, version)
                 record_prediction(session, result, None, "baseline")
         except CallupError as exc:
             return jsonify(error=exc.as_dict()), 409

@@ -92,7 +92,7 @@ def predict(
         )
         with session_scope() as session:
             version = data.decode() if data else cached_data_version(rt.redis, session)
-            result = predict_one(session, model, rt.contexts, prospect_id, day, version, variant)
+            result = predict_one(session, model, rt.days, prospect_id, day, version, variant)
             key = cache_key(variant, model.version, result["data_version"], day, prospect_id)
             if job_id:
                 rt.jobs.deliver_prediction(job_id, key, result)  # waiters answer from this

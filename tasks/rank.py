@@ -190,8 +190,10 @@ def rank_chunk(
         # Not running: finished already (a late redelivery) or failed: nothing to add.
         if snapshot_status(session, snapshot_id) == RUNNING:
             model = rt.models.version(model_version)
-            context = rt.contexts.get(session, data_version, day)
-            scored = score_chunk(session, model, context, prospect_ids, day, data_version, variant)
+            league_day = rt.days.get(session, data_version, day)
+            scored = score_chunk(
+                session, model, league_day, prospect_ids, day, data_version, variant
+            )
     if scored is not None:
         with session_scope() as session:  # reads done: the write transaction stays short
             write_entries(session, snapshot_id, scored.rows)

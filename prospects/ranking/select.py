@@ -2,7 +2,7 @@
 default eligible by the one prospect rule (``prospects.eligibility``).
 
 Organization and position are filtered in SQL; age and level with the same
-rules the chunks use to store them (:mod:`prospects.ranking.roster`).
+rules the chunks use to store them (:mod:`prospects.features.roster`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from prospects.db.models import Prospect
 from prospects.db.queries import current_levels_query, known_by
 from prospects.features.data import load_league
 from prospects.features.grouping import days
+from prospects.features.roster import ages_on
 from prospects.ranking.filters import EVERYONE, RankingFilters
-from prospects.ranking.roster import ages_on
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def current_levels(session: Session, as_of: date) -> dict[int, str]:
     """Every prospect's level on ``as_of``: that of its latest stint known by then.
 
     Ranked in SQL (one row per prospect comes back, not every stint); the tie
-    rule is :func:`prospects.ranking.roster.latest_levels`'s, which the chunks use.
+    rule is :func:`prospects.features.roster.latest_levels`'s, which the chunks use.
     """
     rows = session.execute(current_levels_query(as_of))
     return {int(pid): str(level) for pid, level in rows}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -14,43 +12,15 @@ from sqlalchemy.orm import Session
 from prospects import eligibility
 from prospects.db.models import Prediction
 from prospects.errors import UnknownProspectError
-from prospects.features.build import build_features
-from prospects.features.context import LeagueContext
-from prospects.features.data import load_league
+from prospects.serving.league_day import LeagueDays
 from prospects.serving.loaded import LoadedModel
-from prospects.serving.scoring import evidence, score
-
-
-class ContextCache:
-    """League-wide feature context per (data version, day), built once from the whole league.
-
-    Building it reads every row, so a worker does it once and reuses it for
-    every prediction until the data or the day changes.
-    """
-
-    def __init__(self, max_entries: int = 2):
-        self._entries: OrderedDict[tuple[str, date], LeagueContext] = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
-
-    def get(self, session: Session, data_version: str, as_of: date) -> LeagueContext:
-        key = (data_version, as_of)
-        with self._lock:
-            context = self._entries.get(key)
-            if context is not None:
-                self._entries.move_to_end(key)
-                return context
-            context = LeagueContext.build(load_league(session, as_of=as_of), as_of)
-            self._entries[key] = context
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-            return context
+from prospects.serving.scoring import score
 
 
 def predict_one(
     session: Session,
     model: LoadedModel,
-    contexts: ContextCache,
+    days: LeagueDays,
     prospect_id: int,
     as_of: date,
     data_version: str,
@@ -62,26 +32,24 @@ def predict_one(
     probability: the answer says which rule excluded him and the facts.
     """
     started = time.perf_counter()
-    context = contexts.get(session, data_version, as_of)
-    data = load_league(session, prospect_ids=[prospect_id], as_of=as_of)
-    if data.prospects.empty:
+    day = days.get(session, data_version, as_of)
+    mine = day.rows(session, [prospect_id])
+    if mine.features.empty:
         raise UnknownProspectError(f"prospect {prospect_id} does not exist (as of {as_of})")
-    standing = eligibility.assess_one(data, as_of)
+    standing = mine.standing.iloc[0].to_dict()
     if not standing["eligible"]:
-        name = str(data.prospects["name"].iloc[0])
+        name = str(mine.people["name"].iloc[0])
         result = not_a_prospect(name, standing, as_of, data_version)
     else:
-        features = build_features(data, as_of, [prospect_id], context=context)
-        status = {prospect_id: eligibility.status(standing)}
         result = score(
             model,
-            features,
-            evidence(data),
+            mine.features,
+            mine.people,
             as_of,
             data_version,
             variant,
-            standing=status,
-            context=context,
+            standing={prospect_id: eligibility.status(standing)},
+            context=day.context,
         )[0]
     result["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
     return result

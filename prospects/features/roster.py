@@ -1,4 +1,4 @@
-"""Who a prospect is on the ranking's date: current level and age, by one rule each.
+"""Who a prospect is on a date: current level and age, by one rule each.
 
 The coordinator filters with these and the chunks store them, so a board
 filtered at request time and one filtered when read agree.
