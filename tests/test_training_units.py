@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -79,7 +81,9 @@ def test_fit_booster_keeps_the_rounds_up_to_the_best_validation_logloss():
     rng = np.random.default_rng(5)
     X = pd.DataFrame(rng.normal(size=(600, 4)), columns=["a", "b", "c", "d"]).astype("float32")
     y = (rng.random(600) < 1 / (1 + np.exp(-X["a"] * 2))).to_numpy().astype(int)
-    params = TrainParams(n_estimators=300, learning_rate=0.3, early_stopping_rounds=10)
+    params = TrainParams(
+        n_estimators=300, learning_rate=0.3, early_stopping_rounds=10, early_stopping_min_delta=0
+    )
     curve: dict = {}
     booster = fit_booster(X[:400], y[:400], X[400:], y[400:], params, evals_result=curve)
     losses = curve["valid"]["logloss"]
@@ -87,6 +91,30 @@ def test_fit_booster_keeps_the_rounds_up_to_the_best_validation_logloss():
     assert len(losses) == best + 1 + 10 < 300  # stopped 10 rounds after the best
     assert booster.num_boosted_rounds() == best + 1 == kept_trees(booster)
     assert booster.attr("n_trees") == str(best + 1)
+
+
+def test_rounds_that_gain_less_than_the_tolerance_in_all_are_not_kept():
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(600, 4)), columns=["a", "b", "c", "d"]).astype("float32")
+    y = (rng.random(600) < 1 / (1 + np.exp(-X["a"] * 2))).to_numpy().astype(int)
+    slow = TrainParams(n_estimators=600, learning_rate=0.02, early_stopping_rounds=50)
+    curves: dict[float, dict] = {}
+    kept = {}
+    for tolerance in (0.0, 0.005):
+        curves[tolerance] = {}
+        params = replace(slow, early_stopping_min_delta=tolerance)
+        booster = fit_booster(
+            X[:400], y[:400], X[400:], y[400:], params, evals_result=curves[tolerance]
+        )
+        kept[tolerance] = kept_trees(booster)
+    losses = curves[0.005]["valid"]["logloss"]
+    best = kept[0.005] - 1
+    # stopped 50 rounds after a round that no later round beats by 0.005 ...
+    assert len(losses) == best + 1 + 50
+    assert min(losses[best + 1 :]) > losses[best] - 0.005
+    # ... though without the tolerance boosting went on, and kept more trees
+    assert kept[0.005] < kept[0.0]
+    assert min(curves[0.0]["valid"]["logloss"]) < losses[best]
 
 
 def test_validation_curve_figure_marks_the_kept_trees():

@@ -159,4 +159,6 @@ def params_of_run(run_params: dict[str, str]) -> TrainParams:
     raw = run_params.get("early_stopping_rounds")
     if raw not in (None, ""):
         values["early_stopping_rounds"] = None if raw == "None" else int(raw)
+    # Runs logged before the tolerance existed stopped only when nothing improved at all.
+    values["early_stopping_min_delta"] = float(run_params.get("early_stopping_min_delta") or 0.0)
     return TrainParams(**{**defaults.as_dict(), **values})

@@ -23,6 +23,12 @@ class TrainParams:
     colsample_bytree: float = 0.8
     min_child_weight: float = 1.0
     early_stopping_rounds: int | None = 100
+    # Boosting stops once ``early_stopping_rounds`` rounds in a row lower the validation
+    # log loss by less than this in all. At a learning rate of 0.01 the curve never stops
+    # creeping down (about 1e-5 a round after 600 rounds on the default league, under 1% of
+    # its value per 100 rounds), so without a tolerance every one of the 1,000 rounds is
+    # kept for no measurable gain in ranking (docs/serving.md#only-the-trees-the-model-needs).
+    early_stopping_min_delta: float = 0.001
     seed: int = 42
     nthread: int = 0  # 0: all cores
     device: str = "cpu"  # "cuda" on a GPU host with the full xgboost wheel (see README)
@@ -90,13 +96,20 @@ def fit_booster(
     dtrain = to_dmatrix(X_train, y_train)
     stopping = params.early_stopping_rounds if X_valid is not None else None
     evals = [(to_dmatrix(X_valid, y_valid), "valid")] if X_valid is not None else []
-    callbacks = [_ProgressCallback(params.n_estimators, progress)] if progress else []
+    callbacks: list[xgb.callback.TrainingCallback] = (
+        [_ProgressCallback(params.n_estimators, progress)] if progress else []
+    )
+    if stopping:
+        callbacks.append(
+            xgb.callback.EarlyStopping(
+                rounds=stopping, min_delta=params.early_stopping_min_delta, save_best=False
+            )
+        )
     booster = xgb.train(
         {k: v for k, v in params.booster_params().items() if v is not None},
         dtrain,
         num_boost_round=params.n_estimators,
         evals=evals,
-        early_stopping_rounds=stopping,
         callbacks=callbacks,
         verbose_eval=False,
         evals_result=evals_result,
