@@ -74,7 +74,7 @@ def announce_champion(version: int) -> None:
 
 def train_champion(echo: Echo) -> int:
     """Train and register a first model, which becomes champion; its version."""
-    from prospects.cli import TerminalProgress
+    from cli.progress import TerminalProgress
     from prospects.training.model import TrainParams
     from prospects.training.service import train_and_register
 
