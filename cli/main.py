@@ -246,8 +246,8 @@ def train(
     from cli.lifecycle import single_flight
     from cli.progress import TerminalProgress
     from prospects.lifecycle.retrain import record_failure
+    from prospects.lifecycle.service import train_and_register
     from prospects.training.model import TrainParams
-    from prospects.training.service import train_and_register
 
     params = TrainParams(
         n_estimators=n_estimators,

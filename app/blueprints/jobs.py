@@ -16,8 +16,8 @@ from app import jobrecords
 from app.auth import current_principal
 from app.blueprints import api_blueprint
 from app.errors import ApiError
-from app.extensions import celery_client, limiter, redis_clients
-from app.limits import poll_limit
+from app.extensions import celery_client, redis_clients
+from app.limits import limiter, poll_limit
 from app.openapi import document
 from app.responses import ErrorResponse, JobView
 from app.schemas import valid_job_id

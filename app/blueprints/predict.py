@@ -24,8 +24,8 @@ from app.auth import current_principal
 from app.blueprints import api_blueprint
 from app.blueprints.jobs import describe_job
 from app.errors import RETRY_AFTER_SECONDS, ApiError, domain_error
-from app.extensions import celery_client, limiter, redis_clients
-from app.limits import predict_limit
+from app.extensions import celery_client, redis_clients
+from app.limits import limiter, predict_limit
 from app.openapi import document
 from app.openapi.headers import IDEMPOTENCY_KEY, LOCATION, PREFER, PREFERENCE_APPLIED, REQUEST_ID
 from app.ratewindow import MOVING_WINDOW

@@ -69,8 +69,6 @@ def require_version(client: MlflowClient, version: int, name: str) -> registry.M
 
 def sync_mirror(client: MlflowClient, name: str, database_url: str | None = None) -> None:
     """Make the database mirror match the registry: every version, and where the aliases sit."""
-    from prospects.training.register import VERSION_TAG_METRICS  # register imports this module
-
     refs = registry.list_versions(client, name)
     with session_scope(database_url) as session:
         for ref in refs:
@@ -83,7 +81,7 @@ def sync_mirror(client: MlflowClient, name: str, database_url: str | None = None
                     decision=ref.tags.get("registration_decision", ""),
                     metrics={
                         k.removeprefix("holdout_"): float(ref.tags[k])
-                        for k in VERSION_TAG_METRICS
+                        for k in registry.VERSION_TAG_METRICS
                         if k.startswith("holdout_") and k in ref.tags
                     },
                 )
