@@ -340,7 +340,7 @@ def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any] | Non
     params = {"prospect_id": prospect_id, "as_of": as_of.isoformat()}
     kwargs = {**params, "requested_by": user, "request_id": _request_id()}
     recorded = jobrecords.record(job_id, "predict", user, kwargs, prospect_id=prospect_id)
-    if recorded is jobrecords.Recorded.UNMET:
+    if recorded is jobrecords.Recorded.NO_SUCH_PROSPECT:
         raise _unknown_prospect(prospect_id)
     if recorded is jobrecords.Recorded.DUPLICATE:
         return None

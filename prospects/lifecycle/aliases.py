@@ -20,7 +20,7 @@ from mlflow.tracking import MlflowClient
 from prospects import config, registry
 from prospects.ab import CHALLENGER, NO_VERSION
 from prospects.db.session import session_scope
-from prospects.jobs import ALIAS_CHANNEL, ALIAS_TTL_SECONDS, JobStore, alias_key
+from prospects.jobs import ALIAS_TTL_SECONDS, JobStore, alias_key
 from prospects.lifecycle import events
 from prospects.lifecycle.errors import NoPreviousChampionError, UnknownVersionError
 
@@ -38,7 +38,6 @@ def announce(alias: str, version: int | None) -> bool:
         client = redis.Redis.from_url(config.redis_url(), socket_timeout=2)
         if version is None:
             client.set(alias_key(alias), NO_VERSION, ex=ALIAS_TTL_SECONDS)
-            client.publish(ALIAS_CHANNEL, json.dumps({"alias": alias, "version": None}))
         else:
             JobStore(client).publish_alias(alias, version)
         return True
