@@ -21,6 +21,7 @@ COPY requirements/server.txt requirements/server.txt
 RUN pip install -r requirements/server.txt
 COPY pyproject.toml setup.cfg README.md gunicorn.conf.py ./
 COPY app ./app
+COPY cli ./cli
 COPY prospects ./prospects
 COPY schedules ./schedules
 COPY tasks ./tasks

@@ -41,8 +41,9 @@ def register_extensions(app: Flask) -> None:
     from app import metrics
     from app.auth import init_auth
     from app.bodylimit import init_body_limit
-    from app.extensions import celery_client, database, limiter, redis_clients
+    from app.extensions import celery_client, database, redis_clients
     from app.hardening import init_hardening
+    from app.limits import limiter
     from app.waiters import init_waiters
 
     redis_clients.init_app(app)

@@ -18,7 +18,6 @@ from flask import Flask, current_app
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from app.limits import AppLimiter, not_an_api_request, rate_limit_key
 from prospects.db.session import get_engine, session_scope
 from prospects.jobs import JobStore
 
@@ -112,8 +111,3 @@ class Database:
 redis_clients = RedisClients()
 celery_client = CeleryClient()
 database = Database()
-limiter = AppLimiter(
-    key_func=rate_limit_key,
-    default_limits_exempt_when=not_an_api_request,
-    headers_enabled=False,  # app.limits.inject_headers writes them, Retry-After on 429s only
-)

@@ -23,7 +23,7 @@ class Recorded(Enum):
 
     CREATED = "created"
     DUPLICATE = "duplicate"  # the id is on record already
-    UNMET = "unmet"  # the condition did not hold: nothing written
+    NO_SUCH_PROSPECT = "no_such_prospect"  # the prospect does not exist: nothing written
 
 
 def record(
@@ -37,7 +37,7 @@ def record(
     """Write the job's row (``kwargs``: the task's arguments, so it can be sent again).
 
     With ``prospect_id``, only if that prospect exists, checked in the same
-    statement (``UNMET`` when it does not: nothing is written). ``DUPLICATE``
+    statement (``NO_SUCH_PROSPECT`` when it does not: nothing is written). ``DUPLICATE``
     when a row with this id exists already: another request holds the job (the
     same Idempotency-Key, concurrently), and only it may send it.
     """
@@ -50,7 +50,7 @@ def record(
             written = records.create_for_prospect(conn, job_id, kind, user, kwargs, prospect_id)
     except IntegrityError:
         return Recorded.DUPLICATE
-    return Recorded.CREATED if written else Recorded.UNMET
+    return Recorded.CREATED if written else Recorded.NO_SUCH_PROSPECT
 
 
 def open_jobs(kind: str, user: str) -> int:

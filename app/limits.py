@@ -24,7 +24,9 @@ from limits.errors import StorageError
 from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 
+from app.auth import authenticate
 from app.ratewindow import CountingFixedWindow, MovingWindowWhereScoped
+from app.settings import API_PREFIX
 
 _UNREACHABLE = (redis.exceptions.RedisError, StorageError, KombuOperationalError, OSError)
 
@@ -66,8 +68,6 @@ class AppLimiter(Limiter):
 
 def rate_limit_key() -> str:
     """Limits are per user: who is calling is settled (401 if nobody) before anything counts."""
-    from app.auth import authenticate
-
     if g.get("principal") is None:
         authenticate()
     return f"user:{g.principal.user_id}"
@@ -75,8 +75,6 @@ def rate_limit_key() -> str:
 
 def not_an_api_request() -> bool:
     """The default limit counts ``/api/ml`` routes only (health, docs, 404/405: never)."""
-    from app.blueprints import API_PREFIX
-
     return request.endpoint is None or not request.path.startswith(f"{API_PREFIX}/")
 
 
@@ -98,8 +96,6 @@ def inject_headers(response: Response) -> Response:
     Done here rather than by flask-limiter, which would also put Retry-After on
     a 202 and there read as "come back in a minute".
     """
-    from app.extensions import limiter
-
     try:
         current: RequestLimit | None = limiter.current_limit
         if current is None:
@@ -116,3 +112,11 @@ def inject_headers(response: Response) -> Response:
     if response.status_code == 429:
         response.headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
     return response
+
+
+# The one limiter, wired to an app by ``create_app``; routes take their own limits from it.
+limiter = AppLimiter(
+    key_func=rate_limit_key,
+    default_limits_exempt_when=not_an_api_request,
+    headers_enabled=False,  # inject_headers writes them, Retry-After on 429s only
+)

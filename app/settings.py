@@ -14,6 +14,9 @@ from limits import parse_many
 
 from prospects import config
 
+# Every route that needs a key and counts against a rate limit lives under it.
+API_PREFIX = "/api/ml"
+
 _RATE_LIMIT_KEYS = (
     "CALLUP_PREDICT_RATE_LIMIT",
     "CALLUP_POLL_RATE_LIMIT",

@@ -56,7 +56,7 @@ def prepare(workdir: Path, n_prospects: int, env: dict[str, str]) -> None:
     os.environ.update(env)
     from prospects.db.session import init_db, session_scope
     from prospects.league.generator import generate_league, league_is_empty
-    from prospects.training.service import train_and_register
+    from prospects.lifecycle.service import train_and_register
 
     init_db()
     with session_scope() as session:

@@ -64,8 +64,8 @@ def prepare(n_prospects: int, trees: int | None) -> int:
     from prospects import registry
     from prospects.db.session import init_db, session_scope
     from prospects.league.generator import generate_league, league_is_empty
+    from prospects.lifecycle.service import train_and_register
     from prospects.training.model import TrainParams
-    from prospects.training.service import train_and_register
 
     init_db()
     with session_scope() as session:

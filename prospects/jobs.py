@@ -119,9 +119,6 @@ def parse_wakeup(raw: bytes | str) -> dict[str, Any]:
     return payload if isinstance(payload, dict) and isinstance(payload.get("result"), dict) else {}
 
 
-ALIAS_CHANNEL = f"{PREFIX}:aliases"
-
-
 class JobStore:
     """Job records, completion wake-ups and small caches in Redis."""
 
@@ -230,9 +227,8 @@ class JobStore:
         return int(raw) if raw and raw.strip().isdigit() else None
 
     def publish_alias(self, alias: str, version: int | None) -> None:
-        """Tell the API and every worker that an alias moved (or was removed)."""
+        """Set (or remove) the alias key the API and every worker read the model version from."""
         if version is None:
             self.redis.delete(alias_key(alias))
         else:
             self.redis.set(alias_key(alias), str(version), ex=ALIAS_TTL_SECONDS)
-        self.redis.publish(ALIAS_CHANNEL, json.dumps({"alias": alias, "version": version}))

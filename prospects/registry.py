@@ -20,6 +20,20 @@ CHAMPION = "champion"
 _MISSING = {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"}
 MODEL_ARTIFACT = "model"  # name the MLflow model is logged under in a run
 BOOSTER_FILE = "model.ubj"  # the booster inside it (artifacts/ of a pyfunc model since issue 13)
+# Model version tags: the registration-time holdout figures (the database mirror reads them back).
+VERSION_TAG_METRICS = (
+    "holdout_auc",
+    "holdout_auc_eligible",
+    "holdout_auc_eligible_ci_low",
+    "holdout_auc_eligible_ci_high",
+    "level_age_baseline_holdout_auc_eligible",
+    "holdout_brier",
+    "holdout_log_loss",
+    "holdout_ece",
+    "holdout_accuracy",
+    "grades_baseline_holdout_auc",
+    "grades_baseline_holdout_brier",
+)
 DIGEST_TAG = "artifact_sha256"  # model version tag: the digest a cached artifact must match
 
 

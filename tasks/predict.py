@@ -99,7 +99,7 @@ def predict(
             else:
                 rt.jobs.cache_prediction(key, result)
             done = records.succeed(session, job_id, result) if job_id else records.Finish.MISSING
-            if done is not records.Finish.ALREADY:
+            if done is not records.Finish.ALREADY_SUCCEEDED:
                 record_prediction(session, result, job_id, requested_by)
     except CallupError as exc:
         if job_id:

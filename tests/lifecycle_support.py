@@ -70,7 +70,7 @@ def build_template(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     from prospects.db.session import init_db, session_scope
     from prospects.league.generator import generate_league
-    from prospects.training.service import train_and_register
+    from prospects.lifecycle.service import train_and_register
 
     with environment(env_for(root, root)):
         redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}").flushdb()

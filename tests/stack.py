@@ -153,8 +153,8 @@ def seed_and_train(n_prospects: int = 700, n_estimators: int = 80, seed: int = 1
     """Seed a small league and register a first champion, in the current environment."""
     from prospects.db.session import init_db, session_scope
     from prospects.league.generator import generate_league
+    from prospects.lifecycle.service import train_and_register
     from prospects.training.model import TrainParams
-    from prospects.training.service import train_and_register
 
     init_db()
     with session_scope() as session:

@@ -10,7 +10,7 @@ import app.auth as app_auth
 from app import create_app
 from app.auth import require_role
 from app.blueprints import api_blueprint
-from prospects.cli import main
+from cli.main import main
 from prospects.db.models import ApiKey, User
 from prospects.db.session import session_scope
 from prospects.keys import ApiKeyError, create_key, hash_key, revoke_key, verify_key

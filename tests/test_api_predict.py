@@ -550,7 +550,7 @@ def test_a_cached_answer_is_not_served_after_an_upsert_changes_the_data(
 
     from click.testing import CliRunner
 
-    from prospects.cli import main
+    from cli.main import main
 
     with session_scope(sqlite_url) as session:
         version = data_version(session)

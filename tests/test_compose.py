@@ -108,7 +108,7 @@ def _check_celery(args: list[str]) -> None:
 
 
 def _check_callup(words: list[str]) -> None:
-    from prospects.cli import main
+    from cli.main import main
 
     command: click.Command = main
     path = []
@@ -176,7 +176,7 @@ def test_every_callup_service_runs_a_command_that_exists_here(callup_services):
 
 def test_the_console_script_the_image_uses_is_the_cli():
     scripts = _lines(_setup_cfg(), "options.entry_points", "console_scripts")
-    assert "callup = prospects.cli:main" in scripts
+    assert "callup = cli.main:main" in scripts
 
 
 def test_the_expected_services_are_all_there(services):
@@ -460,7 +460,7 @@ def test_the_init_job_migrates_the_schema(services) -> None:
     script = " ".join(argv(services["init"]["command"]))
     assert "callup db upgrade" in script
     assert "db init" not in script
-    from prospects.cli import main
+    from cli.main import main
 
     assert "upgrade" in main.commands["db"].commands
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, insert, select
 
-from prospects.cli import main
+from cli.main import main
 from prospects.csvio import FILES, CsvValidationError, export_csv, import_csv
 from prospects.db.models import (
     BattingLine,

@@ -14,7 +14,7 @@ import redis
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from prospects.cli import main
+from cli.main import main
 from prospects.csvio import CsvValidationError, TableCounts, import_csv
 from prospects.db.models import BattingLine, Ingest, Prospect, ScoutingReport
 from prospects.db.session import reset_engine, session_scope

@@ -285,7 +285,7 @@ def test_the_event_list_shows_a_feed_ingest_job_not_only_its_alert(live, browser
     from click.testing import CliRunner
     from selenium.webdriver.common.by import By
 
-    from prospects.cli import main
+    from cli.main import main
     from prospects.feed.location import FolderDrop
     from tests.test_csvio import REPORT, write_csv
 

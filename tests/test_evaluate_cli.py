@@ -10,7 +10,7 @@ import pytest
 import redis
 from click.testing import CliRunner
 
-from prospects.cli import main
+from cli.main import main
 from prospects.db.session import reset_engine
 from tests.stack import REDIS_BASE, prospects_by_standing
 
@@ -94,7 +94,7 @@ def test_callup_evaluate_on_an_empty_league_says_so(tmp_path):
 
 
 def test_the_demo_prospect_is_an_eligible_one(env, monkeypatch):
-    from prospects.up.bootstrap import demo_prospect_id
+    from cli.up.bootstrap import demo_prospect_id
 
     for key, value in env.items():
         if key != "train_output":

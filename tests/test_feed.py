@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from prospects.cli import main
+from cli.main import main
 from prospects.db.models import BattingLine, Ingest, ModelEvent, ScoutingReport
 from prospects.db.session import reset_engine, session_scope
 from prospects.feed.ingest import APPLIED, HELD, REJECTED_STATUS, feed_hold, ingest_pending

@@ -75,7 +75,8 @@ def test_a_job_moves_only_forward(sqlite_url):
     with session_scope(sqlite_url) as session:
         assert records.start(session, "job-00000001", "predict")
         assert records.succeed(session, "job-00000001", {"p": 0.4}) is records.Finish.DONE
-        assert records.succeed(session, "job-00000001", {"p": 0.5}) is records.Finish.ALREADY
+        again = records.succeed(session, "job-00000001", {"p": 0.5})
+        assert again is records.Finish.ALREADY_SUCCEEDED
         assert records.succeed(session, "job-00000404", {}) is records.Finish.MISSING
         assert not records.fail(session, "job-00000001", {"code": "x", "message": "y"})
         assert not records.start(session, "job-00000001", "predict")  # a late redelivery

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from prospects.cli import main
+from cli.main import main
 from prospects.db.models import (
     LEVELS,
     Base,

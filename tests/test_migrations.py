@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, text
 
-from prospects.cli import main
+from cli.main import main
 from prospects.db.migrate import FIRST_REVISION, current_revision, head_revision, upgrade
 from prospects.db.models import Base
 from tests.conftest import throwaway_schema

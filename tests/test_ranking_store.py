@@ -180,7 +180,7 @@ def test_filters_are_canonical_validated_and_know_what_they_cover():
 
 
 def test_the_progress_line_shows_rate_and_time_left():
-    from prospects.ranking.console import ProgressLine
+    from cli.rank import ProgressLine
 
     line = ProgressLine(width=10)
     assert "--/s  ETA --:--" in line.render(500, 10000, 100.0)  # no rate from one report

@@ -326,7 +326,7 @@ def test_callup_rank_draws_progress_then_prints_the_top(live):
     # Every hitter, prospect or not, in chunks of 3 (about 128 of them): the job lasts
     # several of the bar's 0.2 s polls.
     done = subprocess.run(
-        [sys.executable, "-c", "from prospects.cli import main; main()", "rank"]
+        [sys.executable, "-c", "from cli.main import main; main()", "rank"]
         + ["--kind", "hitter", "--min-age", "17", "--top", "5", "--chunk-size", "3"]
         + ["--eligibility", "all"],
         cwd=ROOT,
@@ -346,7 +346,7 @@ def test_callup_rank_draws_progress_then_prints_the_top(live):
     assert [line.split()[0] for line in lines[3:]] == ["1", "2", "3", "4", "5"]
 
     invalid = subprocess.run(
-        [sys.executable, "-c", "from prospects.cli import main; main()", "rank"]
+        [sys.executable, "-c", "from cli.main import main; main()", "rank"]
         + ["--min-age", "30", "--max-age", "20"],
         cwd=ROOT,
         env={**os.environ, **live.env},

@@ -212,8 +212,8 @@ def test_a_predicted_date_in_the_past_uses_only_what_was_known(client, auth, liv
 
 
 def test_running_worker_serves_a_new_champion_within_two_seconds(client, auth, prospect_ids):
+    from prospects.lifecycle.service import train_and_register
     from prospects.training.model import TrainParams
-    from prospects.training.service import train_and_register
 
     outcome = train_and_register(
         TrainParams(n_estimators=30, max_depth=3, learning_rate=0.2, early_stopping_rounds=None)

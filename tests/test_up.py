@@ -16,8 +16,8 @@ import pytest
 import redis
 import requests
 
-from prospects.up import redis_local
-from prospects.up.supervisor import Supervisor, group_members
+from cli.up import redis_local
+from cli.up.supervisor import Supervisor, group_members
 
 ROOT = Path(__file__).resolve().parent.parent
 UP_REDIS_URL = os.environ.get("CALLUP_TEST_UP_REDIS_URL", "redis://127.0.0.1:6379/8")
@@ -95,7 +95,7 @@ def test_a_private_redis_server_starts_on_a_free_port_with_its_data_in_var(tmp_p
 
 def test_beat_is_started_without_a_schedule_file(tmp_path):
     """Beat's schedule lives in Redis (SingleBeatScheduler): ``-s`` would write a dead file."""
-    from prospects.up.run import UpOptions, _commands
+    from cli.up.run import UpOptions, _commands
 
     commands = dict(_commands(UpOptions(var_dir=tmp_path), 8000))
     beat = commands["beat"]
@@ -120,7 +120,7 @@ class _Up:
     def __init__(self, cwd: Path, env: dict[str, str], *args: str):
         self.out = _Lines()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from prospects.cli import main; main()", "up", *args],
+            [sys.executable, "-c", "from cli.main import main; main()", "up", *args],
             cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
@@ -266,7 +266,7 @@ def test_callup_up_serves_a_real_prediction_and_stops_cleanly_on_sigint(tmp_path
 def test_callup_demo_seeds_and_trains_once_then_reuses_both(tmp_path, monkeypatch, up_redis):
     from click.testing import CliRunner
 
-    from prospects.cli import main
+    from cli.main import main
     from prospects.db.session import reset_engine
 
     for name in (
@@ -295,7 +295,7 @@ def test_callup_demo_seeds_and_trains_once_then_reuses_both(tmp_path, monkeypatc
 def test_a_second_callup_up_on_the_same_var_dir_is_refused(tmp_path):
     import click
 
-    from prospects.up.run import PIDFILE, UpOptions, run_up
+    from cli.up.run import PIDFILE, UpOptions, run_up
 
     var_dir = tmp_path / "var"
     var_dir.mkdir()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from app.auth import authenticate
-
-API_PREFIX = "/api/ml"
+from app.settings import API_PREFIX
 
 
 def authenticated() -> None:

@@ -7,6 +7,7 @@ durable record in the database answers instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from celery.result import AsyncResult
@@ -16,8 +17,8 @@ from app import jobrecords
 from app.auth import current_principal
 from app.blueprints import api_blueprint
 from app.errors import ApiError
-from app.extensions import celery_client, limiter, redis_clients
-from app.limits import poll_limit
+from app.extensions import celery_client, redis_clients
+from app.limits import limiter, poll_limit
 from app.openapi import document
 from app.responses import ErrorResponse, JobView
 from app.schemas import valid_job_id
@@ -27,41 +28,47 @@ bp = api_blueprint("jobs", __name__)
 
 _GENERIC_FAILURE = {"code": "job_failed", "message": "the job failed"}
 _REVOKED = {"code": "job_revoked", "message": "the job was cancelled"}
-STORED_VIEW = "stored_view"  # a record read from the database carries its finished view
 
 
 def _not_found() -> ApiError:
     return ApiError(404, "job_not_found", "no such job")
 
 
-def load_job(job_id: str) -> dict[str, Any]:
-    """The caller's job record; 404 for garbage ids, unknown ids and other users' jobs."""
+@dataclass(frozen=True)
+class StoredJob:
+    """A job Redis no longer holds, read from its durable row: whose it is, and its view."""
+
+    user: str
+    shared: bool  # a ranking builds a board every user may read
+    view: dict[str, Any]  # the poll's answer, as the row has it
+
+
+def load_job(job_id: str) -> dict[str, Any] | StoredJob:
+    """The caller's job: its Redis record, else its durable row.
+
+    404 for garbage ids, unknown ids and other users' jobs.
+    """
     if not valid_job_id(job_id):
         raise _not_found()
     record = redis_clients.jobs().get(job_id)
-    if record is None:
-        record = _from_database(job_id)
+    job = record if record is not None else _from_database(job_id)
+    if isinstance(job, StoredJob):
+        user, shared = job.user, job.shared
+    else:
+        user, shared = job.get("user"), job.get("shared") == "1"
     principal = current_principal()
-    shared = record.get("shared") == "1"  # a ranking builds a board every user may read
-    if record.get("user") != principal.name and not principal.has_role("admin") and not shared:
+    if user != principal.name and not principal.has_role("admin") and not shared:
         raise _not_found()  # not 403: whether someone else's job exists is not ours to say
-    return record
+    return job
 
 
-def _from_database(job_id: str) -> dict[str, Any]:
-    """The durable record in the shape of a Redis one, with its view; 404 when there is none."""
+def _from_database(job_id: str) -> StoredJob:
+    """The durable record: its owner and its view; 404 when there is none."""
     stored = jobrecords.load(job_id)
     if stored is None:
         raise _not_found()
     user = stored.pop("requested_by")
-    shared = "1" if stored["kind"] == "rank" else "0"
-    return {
-        "job_id": job_id,
-        "kind": stored["kind"],
-        "user": user,
-        "shared": shared,
-        STORED_VIEW: stored,
-    }
+    return StoredJob(user=user, shared=stored["kind"] == "rank", view=stored)
 
 
 def _progress(info: Any) -> dict[str, int] | None:
@@ -120,10 +127,10 @@ def _base(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
 )
 def get_job(job_id: str) -> tuple[dict[str, Any], int]:
     """The job's status; poll it until ``succeeded`` or ``failed``."""
-    record = load_job(job_id)
-    if STORED_VIEW in record:
-        return record[STORED_VIEW], 200
-    view = describe_job(job_id, record)
+    job = load_job(job_id)
+    if isinstance(job, StoredJob):
+        return job.view, 200
+    view = describe_job(job_id, job)
     if view["status"] == JobStatus.QUEUED.value:  # or Celery's result is gone (evicted, lost)
         return _finished_on_record(job_id) or view, 200
     return view, 200

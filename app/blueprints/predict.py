@@ -24,8 +24,8 @@ from app.auth import current_principal
 from app.blueprints import api_blueprint
 from app.blueprints.jobs import describe_job
 from app.errors import RETRY_AFTER_SECONDS, ApiError, domain_error
-from app.extensions import celery_client, limiter, redis_clients
-from app.limits import predict_limit
+from app.extensions import celery_client, redis_clients
+from app.limits import limiter, predict_limit
 from app.openapi import document
 from app.openapi.headers import IDEMPOTENCY_KEY, LOCATION, PREFER, PREFERENCE_APPLIED, REQUEST_ID
 from app.ratewindow import MOVING_WINDOW
@@ -340,7 +340,7 @@ def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any] | Non
     params = {"prospect_id": prospect_id, "as_of": as_of.isoformat()}
     kwargs = {**params, "requested_by": user, "request_id": _request_id()}
     recorded = jobrecords.record(job_id, "predict", user, kwargs, prospect_id=prospect_id)
-    if recorded is jobrecords.Recorded.UNMET:
+    if recorded is jobrecords.Recorded.NO_SUCH_PROSPECT:
         raise _unknown_prospect(prospect_id)
     if recorded is jobrecords.Recorded.DUPLICATE:
         return None

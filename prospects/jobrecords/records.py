@@ -30,10 +30,10 @@ log = logging.getLogger(__name__)
 
 
 class Finish(StrEnum):
-    """What ``succeed`` did: finished the job, found it finished already, or found no record."""
+    """What ``succeed`` did: finished the job, found it succeeded already, or found no record."""
 
     DONE = "done"
-    ALREADY = "already"
+    ALREADY_SUCCEEDED = "already_succeeded"  # another delivery of the task finished it first
     MISSING = "missing"
 
 
@@ -224,7 +224,7 @@ def succeed(
     ).rowcount
     if changed:
         return Finish.DONE
-    return Finish.ALREADY if session.get(Job, job_id) is not None else Finish.MISSING
+    return Finish.ALREADY_SUCCEEDED if session.get(Job, job_id) is not None else Finish.MISSING
 
 
 def fail(session: Session, job_id: str, error: dict[str, str]) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prospects.lifecycle.settings import env_int
+from prospects.config import env_int
 
 RETRAIN_TIME_LIMIT_SECONDS = 3600  # tasks/train.py: Celery kills a retraining after this
 INGEST_TIME_LIMIT_SECONDS = 1800  # tasks/feed.py: the same for the weekly feed's ingest

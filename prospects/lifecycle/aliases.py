@@ -20,7 +20,7 @@ from mlflow.tracking import MlflowClient
 from prospects import config, registry
 from prospects.ab import CHALLENGER, NO_VERSION
 from prospects.db.session import session_scope
-from prospects.jobs import ALIAS_CHANNEL, ALIAS_TTL_SECONDS, JobStore, alias_key
+from prospects.jobs import ALIAS_TTL_SECONDS, JobStore, alias_key
 from prospects.lifecycle import events
 from prospects.lifecycle.errors import NoPreviousChampionError, UnknownVersionError
 
@@ -38,7 +38,6 @@ def announce(alias: str, version: int | None) -> bool:
         client = redis.Redis.from_url(config.redis_url(), socket_timeout=2)
         if version is None:
             client.set(alias_key(alias), NO_VERSION, ex=ALIAS_TTL_SECONDS)
-            client.publish(ALIAS_CHANNEL, json.dumps({"alias": alias, "version": None}))
         else:
             JobStore(client).publish_alias(alias, version)
         return True
@@ -69,8 +68,6 @@ def require_version(client: MlflowClient, version: int, name: str) -> registry.M
 
 def sync_mirror(client: MlflowClient, name: str, database_url: str | None = None) -> None:
     """Make the database mirror match the registry: every version, and where the aliases sit."""
-    from prospects.training.register import VERSION_TAG_METRICS  # register imports this module
-
     refs = registry.list_versions(client, name)
     with session_scope(database_url) as session:
         for ref in refs:
@@ -83,7 +80,7 @@ def sync_mirror(client: MlflowClient, name: str, database_url: str | None = None
                     decision=ref.tags.get("registration_decision", ""),
                     metrics={
                         k.removeprefix("holdout_"): float(ref.tags[k])
-                        for k in VERSION_TAG_METRICS
+                        for k in registry.VERSION_TAG_METRICS
                         if k.startswith("holdout_") and k in ref.tags
                     },
                 )

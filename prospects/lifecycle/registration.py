@@ -1,13 +1,16 @@
 """What registration records and decides once a version is in the registry.
 
-Called by ``prospects.training.register.log_and_register`` after the run is
-logged: the version's holdout figures (with standard errors), its comparison
-with the champion on the same rows, and its drift reference profile go into
-the database mirror and MLflow; then the first version becomes champion and a
+Called by ``prospects.lifecycle.service.train_and_register`` once the run is
+logged and registered (``prospects.training.register.log_version``): the
+version's holdout figures (with standard errors), its comparison with the
+champion on the same rows, and its drift reference profile go into the
+database mirror and MLflow; then the first version becomes champion and a
 better one the challenger. The champion itself never moves here.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from mlflow.tracking import MlflowClient
@@ -21,9 +24,29 @@ from prospects.lifecycle.evaluate import CHALLENGER, FIRST, agreement, compare, 
 from prospects.lifecycle.outcomes import trained_through
 from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds
 from prospects.training.pipeline import TrainingResult
-from prospects.training.register import Registration
 
 DRIFT_ARTIFACT = "drift_reference.json"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What happened to a freshly trained model in the registry."""
+
+    version: int
+    run_id: str
+    promoted: bool  # it became the champion (only the first version does at registration)
+    reason: str
+    previous_champion: int | None
+    champion_holdout: dict[str, float] | None
+    # champion (first version) | challenger | kept | not_comparable: see prospects.lifecycle
+    decision: str = "kept"
+
+    @property
+    def label(self) -> str:
+        """How the CLI names the outcome."""
+        return {"champion": "champion", "challenger": "challenger"}.get(
+            self.decision, "not promoted"
+        )
 
 
 def record_registration(

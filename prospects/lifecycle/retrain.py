@@ -14,9 +14,9 @@ from typing import Any
 from prospects import config, registry
 from prospects.db.session import session_scope
 from prospects.lifecycle import events
+from prospects.lifecycle.service import TrainingOutcome, train_and_register
 from prospects.training.model import TrainParams
 from prospects.training.pipeline import Progress
-from prospects.training.service import TrainingOutcome, train_and_register
 
 log = logging.getLogger(__name__)
 

@@ -9,35 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 
-
-def env_float(
-    name: str, default: float, low: float | None = None, high: float | None = None
-) -> float:
-    """A float setting, refused with a clear message when malformed or out of range."""
-    raw = os.environ.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def env_int(name: str, default: int, low: int = 0) -> int:
-    """An integer setting of at least ``low``."""
-    raw = os.environ.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-    if value < low:
-        raise ValueError(f"{name} must be at least {low}, got {value}")
-    return value
+from prospects.config import env_float, env_int
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -21,40 +21,6 @@ from prospects.training.pipeline import TrainingResult
 from prospects.training.uncertainty import log_uncertainty
 
 EVALUATION_ARTIFACT = "evaluation_model.ubj"  # the model the holdout figures are about
-VERSION_TAG_METRICS = (
-    "holdout_auc",
-    "holdout_auc_eligible",
-    "holdout_auc_eligible_ci_low",
-    "holdout_auc_eligible_ci_high",
-    "level_age_baseline_holdout_auc_eligible",
-    "holdout_brier",
-    "holdout_log_loss",
-    "holdout_ece",
-    "holdout_accuracy",
-    "grades_baseline_holdout_auc",
-    "grades_baseline_holdout_brier",
-)
-
-
-@dataclass(frozen=True)
-class Registration:
-    """What happened to a freshly trained model in the registry."""
-
-    version: int
-    run_id: str
-    promoted: bool  # it became the champion (only the first version does at registration)
-    reason: str
-    previous_champion: int | None
-    champion_holdout: dict[str, float] | None
-    # champion (first version) | challenger | kept | not_comparable: see prospects.lifecycle
-    decision: str = "kept"
-
-    @property
-    def label(self) -> str:
-        """How the CLI names the outcome."""
-        return {"champion": "champion", "challenger": "challenger"}.get(
-            self.decision, "not promoted"
-        )
 
 
 def announce_alias(alias: str, version: int | None) -> bool:
@@ -199,34 +165,34 @@ def champion_on_holdout(
     return champion, np.asarray(predict_proba(booster, result.holdout_X[names]))
 
 
-def log_and_register(
+@dataclass(frozen=True)
+class LoggedVersion:
+    """A training run logged to MLflow and registered as a version, not yet decided on."""
+
+    run_id: str
+    version: int
+    champion: registry.ModelRef | None  # the champion when it was registered
+    champion_p: np.ndarray | None  # its predictions on the new version's holdout rows
+
+
+def log_version(
     result: TrainingResult,
     data_version: str,
     mlflow_client: MlflowClient | None = None,
     name: str | None = None,
-    *,
-    trigger: str = "cli",
-    job_id: str | None = None,
-    database_url: str | None = None,
-) -> Registration:
-    """Register the model; the first becomes champion, one better by the margins the challenger.
+) -> LoggedVersion:
+    """Log the run, register the model as a new version and tag it with its figures.
 
-    "Better" is judged on the new model's holdout, the same rows for both, by
-    the margins of ``ChallengerRule`` (``CALLUP_CHALLENGER_AUC_MARGIN``,
-    ``CALLUP_CHALLENGER_BRIER_MARGIN``). A new version never replaces the
-    champion here: a challenger takes a share of live traffic until it is
-    promoted (by an admin or the monitor's rule). A champion whose features no
-    longer exist cannot be compared and is kept. Everything is recorded in the
-    database (version mirror, events) as well as in MLflow.
+    The champion is scored on the new version's holdout first (the same rows
+    for both); what the new version becomes (champion, challenger or kept) is
+    the lifecycle's decision: ``prospects.lifecycle.registration``.
     """
-    from prospects.lifecycle.registration import record_registration
-
     mlflow_client = mlflow_client or registry.client()
     name = name or config.model_name()
     mlflow.set_experiment(experiment_id=registry.ensure_experiment(mlflow_client))
     champion, champion_p = champion_on_holdout(mlflow_client, result, name)
     run_id, version = log_training_run(result, data_version, name)
-    for key in VERSION_TAG_METRICS:
+    for key in registry.VERSION_TAG_METRICS:
         if key in result.metrics:
             mlflow_client.set_model_version_tag(
                 name, str(version), key, f"{result.metrics[key]:.6f}"
@@ -239,16 +205,4 @@ def log_and_register(
     mlflow_client.set_model_version_tag(
         name, str(version), registry.DIGEST_TAG, registry.digest(raw)
     )
-    return record_registration(
-        mlflow_client,
-        name,
-        result,
-        run_id=run_id,
-        version=version,
-        data_version=data_version,
-        champion=champion,
-        champion_p=champion_p,
-        trigger=trigger,
-        job_id=job_id,
-        database_url=database_url,
-    )
+    return LoggedVersion(run_id, version, champion, champion_p)

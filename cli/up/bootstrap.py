@@ -74,9 +74,9 @@ def announce_champion(version: int) -> None:
 
 def train_champion(echo: Echo) -> int:
     """Train and register a first model, which becomes champion; its version."""
-    from prospects.cli import TerminalProgress
+    from cli.progress import TerminalProgress
+    from prospects.lifecycle.service import train_and_register
     from prospects.training.model import TrainParams
-    from prospects.training.service import train_and_register
 
     # Fewer, larger steps than `callup train`'s defaults: a demo model in seconds.
     params = TrainParams(n_estimators=400, learning_rate=0.05, early_stopping_rounds=50)

@@ -243,10 +243,11 @@ def train(
     """Train on the league, log to MLflow, register: the first version becomes champion, a
     better one (a paired bootstrap puts its AUC gain above zero with 90% confidence) the
     challenger. The registered model is refit on every labelled season."""
-    from prospects.lifecycle.commands import single_flight
+    from cli.lifecycle import single_flight
+    from cli.progress import TerminalProgress
     from prospects.lifecycle.retrain import record_failure
+    from prospects.lifecycle.service import train_and_register
     from prospects.training.model import TrainParams
-    from prospects.training.service import train_and_register
 
     params = TrainParams(
         n_estimators=n_estimators,
@@ -437,7 +438,7 @@ def up(
     """Run the whole system here: Redis, schema, demo league, champion, API, worker, Beat."""
     import os
 
-    from prospects.up.run import UpOptions, run_up
+    from cli.up.run import UpOptions, run_up
 
     options = UpOptions(
         host=host,
@@ -462,7 +463,7 @@ def up(
 )
 def demo(n_prospects: int) -> None:
     """Seed the demo league if there is none and train a champion if there is none."""
-    from prospects.up import bootstrap
+    from cli.up import bootstrap
 
     bootstrap.prepare_schema()
     bootstrap.ensure_league(n_prospects, click.echo)
@@ -471,23 +472,6 @@ def demo(n_prospects: int) -> None:
         version = bootstrap.train_champion(click.echo)
     bootstrap.announce_champion(version)
     click.echo(f"champion: {bootstrap.model_name()} version {version}")
-
-
-class TerminalProgress:
-    """Renders ``(stage, done, total)`` reports as one updating line per stage."""
-
-    def __init__(self) -> None:
-        self._stage: str | None = None
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != self._stage and self._stage is not None:
-            click.echo(err=True)
-        self._stage = stage
-        pct = 100 * done / total if total else 100
-        click.echo(f"\r{stage}: {done}/{total} ({pct:.0f}%)", nl=False, err=True)
-        if done >= total:
-            click.echo(err=True)
-            self._stage = None
 
 
 def _safe_url(url: str) -> str:
@@ -542,7 +526,7 @@ def rank(
     """Rank prospects on the running workers with a live progress bar; print the top."""
     import getpass
 
-    from prospects.ranking.console import run
+    from cli.rank import run
 
     filters = {"organization": organization, "level": level, "position": position}
     filters |= {"kind": kind, "min_age": min_age, "max_age": max_age}
@@ -566,8 +550,8 @@ def rank(
 
 
 def _register_lifecycle_commands() -> None:
-    """simulate, monitor, promote, rollback, models (see prospects.lifecycle.commands)."""
-    from prospects.lifecycle.commands import register_commands
+    """simulate, monitor, promote, rollback, models (see cli.lifecycle)."""
+    from cli.lifecycle import register_commands
 
     register_commands(main)
 

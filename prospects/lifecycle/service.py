@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from prospects import config, registry
 from prospects.db.session import session_scope
 from prospects.features.data import data_version, load_league
+from prospects.lifecycle.registration import Registration, record_registration
 from prospects.training.model import TrainParams
 from prospects.training.pipeline import Progress, TrainingResult, train
-from prospects.training.register import Registration, log_and_register
+from prospects.training.register import log_version
 from prospects.training.report import format_report
 
 
@@ -53,16 +55,36 @@ def train_and_register(
     trigger: str = "cli",
     job_id: str | None = None,
 ) -> TrainingOutcome:
-    """Load the league as it is now, train, log to MLflow and register the model.
+    """Load the league as it is now, train, log to MLflow, register the model and decide.
 
-    ``trigger`` and ``job_id`` say who asked (cli, api, beat, monitor) in the lifecycle record.
+    The first version becomes champion, one better by the margins the challenger.
+    "Better" is judged on the new model's holdout, the same rows for both, by
+    the margins of ``ChallengerRule`` (``CALLUP_CHALLENGER_AUC_MARGIN``,
+    ``CALLUP_CHALLENGER_BRIER_MARGIN``). A new version never replaces the
+    champion here: a challenger takes a share of live traffic until it is
+    promoted (by an admin or the monitor's rule). A champion whose features no
+    longer exist cannot be compared and is kept. Everything is recorded in the
+    database (version mirror, events) as well as in MLflow. ``trigger`` and
+    ``job_id`` say who asked (cli, api, beat, monitor) in the lifecycle record.
     """
     started = time.perf_counter()
     with session_scope(database_url) as session:
         version = data_version(session)
         data = load_league(session)
     result = train(data, params, progress=progress)
-    registration = log_and_register(
-        result, version, trigger=trigger, job_id=job_id, database_url=database_url
+    client, name = registry.client(), config.model_name()
+    logged = log_version(result, version, client, name)
+    registration = record_registration(
+        client,
+        name,
+        result,
+        run_id=logged.run_id,
+        version=logged.version,
+        data_version=version,
+        champion=logged.champion,
+        champion_p=logged.champion_p,
+        trigger=trigger,
+        job_id=job_id,
+        database_url=database_url,
     )
     return TrainingOutcome(result, registration, version, time.perf_counter() - started)

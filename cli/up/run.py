@@ -24,8 +24,8 @@ from types import FrameType
 
 import click
 
-from prospects.up import bootstrap, redis_local
-from prospects.up.supervisor import Supervisor
+from cli.up import bootstrap, redis_local
+from cli.up.supervisor import Supervisor
 
 Echo = Callable[[str], None]
 PIDFILE = "up.json"  # under the var dir while running: our pid and each child's

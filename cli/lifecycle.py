@@ -1,6 +1,6 @@
 """The lifecycle's CLI commands: ``simulate``, ``monitor``, ``promote``, ``rollback``, ``models``.
 
-Registered on ``callup`` by ``prospects.cli``; heavy imports happen inside each
+Registered on ``callup`` by ``cli.main``; heavy imports happen inside each
 command so ``callup --help`` stays fast.
 """
 
