@@ -19,6 +19,9 @@ class RetrainRequest(BaseModel):
     max_depth: int | None = Field(default=None, ge=1, le=16)
     learning_rate: float | None = Field(default=None, gt=0, le=1)
     early_stopping_rounds: int | None = Field(default=None, ge=1, le=1000)
+    early_stopping_min_delta: float | None = Field(
+        default=None, ge=0, le=1, description="Validation log loss a stretch of rounds must gain."
+    )
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 

@@ -228,6 +228,13 @@ def _accept_held(location, batch: str, by: str | None, day, backfill: bool) -> N
     type=click.IntRange(0),
     help="0 disables early stopping.",
 )
+@click.option(
+    "--early-stopping-min-delta",
+    default=0.001,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Stop once that many rounds lower the validation log loss by less than this in all.",
+)
 @click.option("--seed", default=42, show_default=True, type=int)
 @click.option("--device", default="cpu", show_default=True, help='"cuda" on a GPU host.')
 def train(
@@ -237,6 +244,7 @@ def train(
     subsample: float,
     colsample_bytree: float,
     early_stopping_rounds: int,
+    early_stopping_min_delta: float,
     seed: int,
     device: str,
 ) -> None:
@@ -256,6 +264,7 @@ def train(
         subsample=subsample,
         colsample_bytree=colsample_bytree,
         early_stopping_rounds=early_stopping_rounds or None,
+        early_stopping_min_delta=early_stopping_min_delta,
         seed=seed,
         device=device,
     )

@@ -23,7 +23,14 @@ from prospects.training.model import TrainParams
 from workers.celery_app import celery_app
 from workers.runtime import runtime
 
-_PARAMS = ("n_estimators", "max_depth", "learning_rate", "early_stopping_rounds", "seed")
+_PARAMS = (
+    "n_estimators",
+    "max_depth",
+    "learning_rate",
+    "early_stopping_rounds",
+    "early_stopping_min_delta",
+    "seed",
+)
 
 
 @celery_app.task(name=TASK_RETRAIN, bind=True, time_limit=3600, soft_time_limit=3540)
