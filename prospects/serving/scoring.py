@@ -160,6 +160,12 @@ def score(
     else:
         lows = highs = None
     distance = model.population.distance(X) if model.population is not None else None
+    # The sample the rule reads is the model's own career-volume feature, as in its validation.
+    volume = (
+        features[confidence_rule.VOLUME_FEATURE].fillna(0).to_numpy()
+        if confidence_rule.VOLUME_FEATURE in features.columns
+        else people.loc[features.index, "sample"].to_numpy()
+    )
     names = list(model.feature_names)
     concepts, index = concept_index(names)
     shown = np.array([not wording(n).diagnostic for n in names])
@@ -181,9 +187,7 @@ def score(
             }
         )
         unusual = None if distance is None else bool(distance[row] > model.population.threshold)  # type: ignore[union-attr]
-        conf = confidence_rule.assess(
-            p, interval, model.widths, unusual, int(who["sample"]), str(who["unit"])
-        )
+        conf = confidence_rule.assess(p, interval, unusual, int(volume[row]), str(who["unit"]))
         shown_points = tenths(round(p, 6), round(float(base[row]), 6), points[row])
         groups = _groups(
             row,
