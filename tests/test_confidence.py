@@ -19,7 +19,7 @@ def _interval(low: float, high: float) -> dict[str, float]:
 def test_an_interval_at_most_ten_points_wide_for_a_usual_seasoned_profile_is_high():
     c = assess(0.47, _interval(0.42, 0.52), unusual=False, sample=900, unit="PA")
     assert c.level == "high"
-    assert c.reasons[0] == "the answer could move little: its interval is 10.0 points wide"
+    assert c.reasons[0] == "the answer could move little (interval 10.0 points wide)"
 
 
 def test_a_long_shot_pinned_down_is_high_not_low():
@@ -31,7 +31,7 @@ def test_an_interval_over_25_points_wide_is_low_whatever_the_probability():
     """A 50% answer 46 points wide is never high."""
     c = assess(0.50, _interval(0.27, 0.73), unusual=False, sample=900, unit="PA")
     assert c.level == "low"
-    assert c.reasons[0] == "the answer could move a lot: its interval is 46.0 points wide"
+    assert c.reasons[0] == "the answer could move a lot (interval 46.0 points wide)"
 
 
 def test_between_ten_and_25_points_is_medium():

@@ -15,7 +15,7 @@ The rule (documented and validated in docs/confidence.md), in the order it appli
    ``medium``. Absolute, so a 46-point-wide interval is never ``high`` and a
    0.1–0.8% one never ``low``.
 3. **Thin evidence**: under ``THIN_SAMPLE`` career minor-league PA (hitters) or
-   BF (pitchers) — about one full-season line; the sample a forecaster such as
+   BF (pitchers) — about a third of a full season; the sample a forecaster such as
    KATOH required — caps the level at ``medium``: the answer then rests on
    grades and draft position more than on anything he has done.
 """
@@ -69,9 +69,9 @@ def assess(
         words = f"{points[0]:.1f} points wide"
         reasons.append(
             {
-                "high": f"the answer could move little: its interval is {words}",
-                "medium": f"the answer could move some: its interval is {words}",
-                "low": f"the answer could move a lot: its interval is {words}",
+                "high": f"the answer could move little (interval {words})",
+                "medium": f"the answer could move some (interval {words})",
+                "low": f"the answer could move a lot (interval {words})",
             }[level]
         )
     if unusual:
