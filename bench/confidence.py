@@ -14,7 +14,7 @@ Usage::
     python bench/confidence.py collect --prospects 6000 --first 2008 --last 2026 --seed 7 \
         --holdouts 2016-2022 --out /tmp/conf-default.parquet
     python bench/confidence.py judge /tmp/conf-default.parquet [more.parquet ...] \
-        [--seasons 2019-2022] [--part rule|width|unusual|thin] [--json]
+        [--seasons 2019-2022] [--part rule|width|unusual|thin|recorded] [--json]
 
 ``collect`` caches the league and its examples next to ``--out``; ``judge`` prints the
 tables quoted in docs/confidence.md.
@@ -113,6 +113,9 @@ def judge(args: argparse.Namespace) -> None:
         "width": lambda: levels_of(low, high, nobody, np.full(len(frame), np.inf)),
         "unusual": lambda: np.where(unusual, "low", "high"),
         "thin": lambda: np.where(volume < THIN_SAMPLE, "medium", "high"),
+        # The level the collecting code assigned (a file collected before this rule holds
+        # the previous rule's: the interval's log-odds width ranked at the same probability).
+        "recorded": lambda: frame["level" if "level" in frame else "old_level"].to_numpy(),
     }[args.part]()
     report = judge_levels(
         frame["y"].to_numpy(), frame["p"].to_numpy(), level, cluster.to_numpy(), args.boot
@@ -140,7 +143,9 @@ def main() -> None:
     j.add_argument("--boot", type=int, default=1000)
     j.add_argument("--json", action="store_true")
     j.add_argument("--seasons", help="only these holdout seasons, e.g. 2012-2022")
-    j.add_argument("--part", choices=("rule", "width", "unusual", "thin"), default="rule")
+    j.add_argument(
+        "--part", choices=("rule", "width", "unusual", "thin", "recorded"), default="rule"
+    )
     args = parser.parse_args()
     collect(args) if args.command == "collect" else judge(args)
 

@@ -3,9 +3,10 @@
 The holdout rows are split into fixed probability bins (``EDGES``); within a bin
 every level's answers say about the same thing, so a difference in their error
 is the level's doing, not the probability's. Per level, each error is averaged
-over the bins *every compared level* holds, each bin weighted by its share of
-those rows (direct standardisation): no level is flattered by holding easier
-probabilities, and none is judged on a bin it has no answers in.
+over the bins *every compared level* holds with at least ``MIN_CELL`` rows,
+each bin weighted by its share of those rows (direct standardisation): no
+level is flattered by holding easier probabilities, and none is judged on a
+bin it has (almost) no answers in.
 
 Errors per row: Brier ``(y - p)^2``; log loss; *excess* ``(y - p)^2 - p(1 - p)``,
 whose expectation is ``(truth - p)^2`` — the outcome's own noise, which no
@@ -27,6 +28,9 @@ LEVELS = ("high", "medium", "low")
 # many and the Brier moves fast with p, wider where they are few.
 EDGES = (0.002, 0.005, 0.01, 0.02, 0.05, 0.10, 0.20, 0.35, 0.50)
 ERRORS = ("brier", "log_loss", "excess", "calibration")
+# A (bin, level) cell counts in a matched comparison only with this many rows: fewer, and its
+# error is one or two outcomes (a bin's single "high" row would stand for the whole bin).
+MIN_CELL = 20
 N_BOOT = 1000
 
 
@@ -128,12 +132,16 @@ class Cells:
         return cls(sums, bins)
 
 
-def _measures(total: np.ndarray, pairs: tuple[str, ...]) -> dict[str, float]:
+def _measures(
+    total: np.ndarray, pairs: tuple[str, ...], support: np.ndarray | None = None
+) -> dict[str, float]:
     """From bin x level x 6 sums: each level's matched errors over the bins all of ``pairs``
-    hold."""
+    hold with at least ``MIN_CELL`` rows (``support``: those bins, fixed from the full sample
+    so a bootstrap draw is judged on the same bins)."""
     n = total[..., 0]
     idx = [LEVELS.index(k) for k in pairs]
-    common = np.all(n[:, idx] > 0, axis=1)
+    common = np.all(n[:, idx] >= MIN_CELL, axis=1) if support is None else support
+    common = common & np.all(n[:, idx] > 0, axis=1)
     weight = n[common][:, idx].sum(axis=1)
     weight = weight / weight.sum() if weight.sum() else weight
     out: dict[str, float] = {}
@@ -170,6 +178,10 @@ def judge_levels(
         "high_vs_medium": ("high", "medium"),
         "medium_vs_low": ("medium", "low"),
     }
+    support = {
+        name: np.all(total[:, [LEVELS.index(k) for k in pairs], 0] >= MIN_CELL, axis=1)
+        for name, pairs in comparisons.items()
+    }
     point = {name: _measures(total, pairs) for name, pairs in comparisons.items()}
     rng = np.random.default_rng(seed)
     k = cells.sums.shape[0]
@@ -179,7 +191,7 @@ def judge_levels(
         weights = np.bincount(rng.integers(0, k, k), minlength=k).astype(float)
         boot = (weights @ flat).reshape(total.shape)
         for name, pairs in comparisons.items():
-            m = _measures(boot, pairs)
+            m = _measures(boot, pairs, support[name])
             lo, hi = pairs[-1], pairs[0]  # the less confident minus the more confident
             for err in ERRORS:
                 draws[name].setdefault(err, []).append(m[f"{lo}_{err}"] - m[f"{hi}_{err}"])
@@ -247,7 +259,8 @@ def markdown(report: dict) -> str:
     m = report["matched"]["all"]
     lines += [
         "",
-        f"Matched over the bins all three levels hold ({int(m['common_rows']):,} rows):",
+        f"Matched over the bins all three levels hold with {MIN_CELL}+ rows "
+        f"({int(m['common_rows']):,} rows):",
         "",
         "| level | Brier | log loss | excess | calibration error |",
         "|---|---|---|---|---|",
@@ -259,8 +272,8 @@ def markdown(report: dict) -> str:
         )
     lines += [
         "",
-        "Gaps (less confident minus more confident, matched over the bins both hold; "
-        "95% bootstrap by prospect):",
+        f"Gaps (less confident minus more confident, matched over the bins both hold with "
+        f"{MIN_CELL}+ rows; 95% bootstrap by prospect):",
         "",
         "| comparison | rows | Brier | log loss | excess | calibration error |",
         "|---|---|---|---|---|---|",

@@ -30,7 +30,7 @@ from prospects.serving.calibration import CALIBRATION_ATTR, Calibration, fit_pla
 from prospects.serving.confidence import VOLUME_FEATURE, levels_of
 from prospects.serving.interval import INTERVAL_ATTR, IntervalEnsemble
 from prospects.serving.ood import OOD_ATTR, Population
-from prospects.training.confidence_check import EDGES, bin_of
+from prospects.training.confidence_check import EDGES, MIN_CELL, bin_of
 from prospects.training.metrics import expected_calibration_error
 from prospects.training.model import TrainParams, fit_booster, to_dmatrix
 
@@ -188,11 +188,12 @@ def matched(
     rows: tuple[ConfidenceRow, ...], error: str = "brier", pair: tuple[str, ...] = LEVELS
 ) -> dict[str, float]:
     """Per level of ``pair``, an error at matched probability: each bin's ``error`` (``brier``
-    or ``excess``) over the bins every level of ``pair`` holds, weighted by those rows' share,
-    so no level is flattered by holding easier probabilities (NaN: no bin in common)."""
+    or ``excess``) over the bins every level of ``pair`` holds with ``MIN_CELL`` rows or more,
+    weighted by those rows' share, so no level is flattered by holding easier probabilities
+    (NaN: no bin in common)."""
     bins = sorted({r.bin for r in rows})
     cells = {(r.bin, r.level): r for r in rows}
-    common = [b for b in bins if all((b, k) in cells for k in pair)]
+    common = [b for b in bins if all(cells.get((b, k)) and cells[b, k].n >= MIN_CELL for k in pair)]
     weight = {b: sum(cells[b, k].n for k in pair) for b in common}
     total = sum(weight.values())
     if not total:
