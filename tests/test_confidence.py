@@ -1,4 +1,4 @@
-"""The confidence rule: the interval's width in log-odds, overruled by an unusual profile."""
+"""The confidence rule: the interval's width in points, an unusual profile, thin evidence."""
 
 from __future__ import annotations
 
@@ -6,70 +6,74 @@ import re
 
 import numpy as np
 
-from prospects.serving.confidence import WidthTable, assess, levels, width
+from prospects.serving.confidence import THIN_SAMPLE, assess, levels_of
 from prospects.serving.narrative import Group, narrate
 
 SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
-
-
-# Below 10%: a third of answers narrower than 0.5 log-odds, two thirds than 1.0; above: 1 and 2.
-TABLE = WidthTable(edges=(0.10,), narrow=(0.5, 1.0), wide=(1.0, 2.0))
 
 
 def _interval(low: float, high: float) -> dict[str, float]:
     return {"low": low, "high": high, "level": 0.8}
 
 
-def test_a_narrow_interval_for_a_usual_profile_is_high():
-    c = assess(0.47, _interval(0.40, 0.55), TABLE, unusual=False, sample=900, unit="PA")
-    assert width(_interval(0.40, 0.55)) <= 1.0
+def test_an_interval_at_most_ten_points_wide_for_a_usual_seasoned_profile_is_high():
+    c = assess(0.47, _interval(0.42, 0.52), unusual=False, sample=900, unit="PA")
     assert c.level == "high"
-    assert c.reasons[0] == "interval narrower than most at this probability (15.0 points wide)"
+    assert c.reasons[0] == "the answer could move little (interval 10.0 points wide)"
 
 
-def test_a_wide_interval_is_low():
-    c = assess(0.52, _interval(0.25, 0.80), TABLE, unusual=False, sample=900, unit="PA")
-    assert width(_interval(0.25, 0.80)) > 2.0
+def test_a_long_shot_pinned_down_is_high_not_low():
+    """0.3% with 0.1-0.8%: the answer cannot move by a point; that is a confident answer."""
+    assert assess(0.003, _interval(0.001, 0.008), False, 900, "PA").level == "high"
+
+
+def test_an_interval_over_25_points_wide_is_low_whatever_the_probability():
+    """A 50% answer 46 points wide is never high."""
+    c = assess(0.50, _interval(0.27, 0.73), unusual=False, sample=900, unit="PA")
     assert c.level == "low"
+    assert c.reasons[0] == "the answer could move a lot (interval 46.0 points wide)"
 
 
-def test_between_the_thresholds_is_medium():
-    c = assess(0.47, _interval(0.33, 0.62), TABLE, unusual=False, sample=900, unit="PA")
-    assert 1.0 < width(_interval(0.33, 0.62)) <= 2.0
+def test_between_ten_and_25_points_is_medium():
+    c = assess(0.30, _interval(0.22, 0.40), unusual=False, sample=900, unit="PA")
     assert c.level == "medium"
 
 
 def test_an_unusual_profile_is_low_however_narrow_the_interval():
-    c = assess(0.42, _interval(0.40, 0.45), TABLE, unusual=True, sample=900, unit="PA")
+    c = assess(0.42, _interval(0.40, 0.45), unusual=True, sample=900, unit="PA")
     assert c.level == "low"
     assert "a profile unlike the prospects the model learned from" in c.reasons
 
 
-def test_widths_are_judged_against_answers_at_the_same_probability():
-    """A 2-8% interval is six points wide, as wide in log-odds as 30-60%: not high below 10%."""
-    low_p = assess(0.04, _interval(0.02, 0.08), TABLE, unusual=False, sample=900, unit="PA")
-    assert width(_interval(0.02, 0.08)) > 1.0
-    assert low_p.level == "low"
+def test_thin_evidence_caps_the_level_at_medium_and_says_so():
+    c = assess(0.02, _interval(0.01, 0.04), unusual=False, sample=THIN_SAMPLE - 1, unit="BF")
+    assert c.level == "medium"
+    assert c.reasons[-1] == f"little professional playing time ({THIN_SAMPLE - 1} BF on record)"
+    wide = assess(0.5, _interval(0.2, 0.8), unusual=False, sample=0, unit="PA")
+    assert wide.level == "low"  # thin evidence never raises a level
 
 
-def test_the_table_survives_its_round_trip_and_fits_thirds():
+def test_the_array_rule_matches_the_single_one():
     rng = np.random.default_rng(0)
-    p = rng.uniform(0.01, 0.9, 3000)
-    logit = np.log(p / (1 - p))
-    half = rng.uniform(0.1, 1.0, 3000)
-    fitted = WidthTable.fit(p, 1 / (1 + np.exp(-(logit - half))), 1 / (1 + np.exp(-(logit + half))))
-    assert WidthTable.from_json(fitted.to_json()) == fitted
-    lv = levels(p, 1 / (1 + np.exp(-(logit - half))), 1 / (1 + np.exp(-(logit + half))),
-                np.zeros(3000, dtype=bool), fitted)  # fmt: skip
-    assert {k: round(float(np.mean(lv == k)), 1) for k in ("high", "medium", "low")} == {
-        "high": 0.3, "medium": 0.3, "low": 0.3,
-    }  # fmt: skip
+    p = rng.uniform(0.0, 0.9, 2000)
+    half = rng.uniform(0.0, 0.2, 2000)
+    low, high = np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
+    unusual = rng.random(2000) < 0.05
+    sample = rng.integers(0, 600, 2000)
+    lv = levels_of(low, high, unusual, sample)
+    for i in range(2000):
+        one = assess(p[i], _interval(low[i], high[i]), bool(unusual[i]), int(sample[i]), "PA")
+        assert one.level == lv[i]
+    assert set(lv) == {"high", "medium", "low"}
 
 
 def test_a_model_without_an_interval_says_so():
-    c = assess(0.3, None, None, unusual=None, sample=40, unit="BF")
+    c = assess(0.3, None, unusual=None, sample=40, unit="BF")
     assert c.level == "medium"
-    assert c.reasons == ("this model version states no interval", "40 BF on record")
+    assert c.reasons == (
+        "this model version states no interval",
+        "little professional playing time (40 BF on record)",
+    )
 
 
 def _groups() -> list[Group]:
@@ -83,7 +87,7 @@ def _groups() -> list[Group]:
 
 
 def test_the_narrative_states_eligibility_chance_interval_and_groups():
-    conf = assess(0.413, _interval(0.30, 0.52), TABLE, unusual=False, sample=500, unit="PA")
+    conf = assess(0.413, _interval(0.30, 0.52), unusual=False, sample=500, unit="PA")
     text = narrate(
         "Ana Ortiz",
         "SS, hitter",

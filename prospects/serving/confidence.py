@@ -1,35 +1,37 @@
-"""How much to trust a prediction: its interval against others at that probability, and
-whether he resembles the players the model learned from.
+"""How much to trust a prediction: how far the answer could move, whether he resembles the
+players the model learned from, and how much he has played.
 
-The rule (documented and validated in docs/confidence.md):
+The rule (documented and validated in docs/confidence.md), in the order it applies:
 
-* a profile unlike the training population (``prospects.serving.ood``: a
-  Mahalanobis distance beyond the training rows' 99th percentile) is ``low``,
-  whatever the interval says — the members agree there only because none of
-  them has seen anyone like him;
-* otherwise the interval's width in log-odds is compared with the widths of
-  answers *at the same probability* on the calibration fold (``WidthTable``):
-  in their narrowest third ``high``, in their widest third ``low``, else
-  ``medium``.
-
-Why at the same probability: an interval's width follows the probability (a
-0.1% answer is narrow, a 50% one wide), so an absolute threshold would make
-every low probability "high" and every contender "low" — the probability
-deciding the confidence again. Compared at matched probability, the level says
-something the probability does not, which is what the validation checks: at
-matched probability, "high" answers must have a lower error than "low" ones.
+1. **A profile unlike the training population** (``prospects.serving.ood``: a
+   Mahalanobis distance beyond the training rows' 99th percentile) is ``low``,
+   whatever the interval says — the members agree there only because none of
+   them has seen anyone like him.
+2. **How far the answer could move**: the 80% interval's width in probability
+   points, the unit the scout reads. At most ``HIGH_POINTS`` (10 points: the
+   answer is pinned within about five points either way, less than a step
+   between tiers on a board) ``high``; over ``LOW_POINTS`` (25 points: a quarter
+   of the whole scale, "unlikely" and "likely" both inside) ``low``; else
+   ``medium``. Absolute, so a 46-point-wide interval is never ``high`` and a
+   0.1–0.8% one never ``low``.
+3. **Thin evidence**: under ``THIN_SAMPLE`` career minor-league PA (hitters) or
+   BF (pitchers) — about a third of a full season; the sample a forecaster such as
+   KATOH required — caps the level at ``medium``: the answer then rests on
+   grades and draft position more than on anything he has done.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-CONFIDENCE_ATTR = "confidence_widths"  # booster attribute: the WidthTable
-BINS = 5
+HIGH_POINTS = 10.0  # 80% interval at most this many probability points wide: high
+LOW_POINTS = 25.0  # wider than this: low
+THIN_SAMPLE = 200  # fewer career minor-league PA / BF: at most medium
+VOLUME_FEATURE = "career_volume"  # the model's feature holding that sample
+UNUSUAL_REASON = "a profile unlike the prospects the model learned from"
 
 
 @dataclass(frozen=True)
@@ -40,93 +42,58 @@ class Confidence:
     reasons: tuple[str, ...]
 
 
-def _logit(p: np.ndarray | float) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
-    return np.log(q / (1 - q))
+def points_wide(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The interval's width in probability points, to the tenth the answer shows."""
+    return np.round((np.asarray(high, dtype=float) - np.asarray(low, dtype=float)) * 100, 1)
 
 
-def width(interval: Mapping[str, float]) -> float:
-    """The interval's width in log-odds."""
-    return float(_logit(interval["high"]) - _logit(interval["low"]))
-
-
-@dataclass(frozen=True)
-class WidthTable:
-    """Per probability bin (inner edges), the widths under which a third / two thirds fall."""
-
-    edges: tuple[float, ...]  # BINS - 1 inner edges on the calibrated probability
-    narrow: tuple[float, ...]
-    wide: tuple[float, ...]
-
-    @classmethod
-    def fit(cls, p: np.ndarray, low: np.ndarray, high: np.ndarray, bins: int = BINS) -> WidthTable:
-        widths = _logit(high) - _logit(low)
-        edges = np.quantile(p, np.linspace(0, 1, bins + 1)[1:-1])
-        which = np.searchsorted(edges, p, side="right")
-        narrow, wide = [], []
-        for b in range(bins):
-            mine = widths[which == b]
-            q1, q2 = np.quantile(mine, [1 / 3, 2 / 3]) if len(mine) else (np.inf, np.inf)
-            narrow.append(float(q1))
-            wide.append(float(q2))
-        return cls(tuple(float(e) for e in edges), tuple(narrow), tuple(wide))
-
-    def thresholds(self, probability: float) -> tuple[float, float]:
-        b = int(np.searchsorted(self.edges, probability, side="right"))
-        return self.narrow[b], self.wide[b]
-
-    def to_json(self) -> str:
-        return json.dumps({"edges": self.edges, "narrow": self.narrow, "wide": self.wide})
-
-    @classmethod
-    def from_json(cls, text: str | None) -> WidthTable | None:
-        if not text:
-            return None
-        raw = json.loads(text)
-        return cls(tuple(raw["edges"]), tuple(raw["narrow"]), tuple(raw["wide"]))
+def _by_width(points: np.ndarray) -> np.ndarray:
+    return np.where(points <= HIGH_POINTS, "high", np.where(points <= LOW_POINTS, "medium", "low"))
 
 
 def assess(
     probability: float,
     interval: Mapping[str, float] | None,
-    table: WidthTable | None,
     unusual: bool | None,
     sample: int,
     unit: str,
 ) -> Confidence:
     """Apply the rule to one prediction."""
     reasons = []
-    if interval is None or table is None:
+    if interval is None:
         level = "medium"
         reasons.append("this model version states no interval")
     else:
-        w = width(interval)
-        narrow, wide = table.thresholds(probability)
-        span = f"{(interval['high'] - interval['low']) * 100:.1f} points wide"
-        if w <= narrow:
-            level = "high"
-            reasons.append(f"interval narrower than most at this probability ({span})")
-        elif w <= wide:
-            level = "medium"
-            reasons.append(f"interval typical for this probability ({span})")
-        else:
-            level = "low"
-            reasons.append(f"interval wider than most at this probability ({span})")
+        points = points_wide(np.array([interval["low"]]), np.array([interval["high"]]))
+        level = str(_by_width(points)[0])
+        words = f"{points[0]:.1f} points wide"
+        reasons.append(
+            {
+                "high": f"the answer could move little (interval {words})",
+                "medium": f"the answer could move some (interval {words})",
+                "low": f"the answer could move a lot (interval {words})",
+            }[level]
+        )
     if unusual:
         level = "low"
-        reasons.append("a profile unlike the prospects the model learned from")
+        reasons.append(UNUSUAL_REASON)
     elif unusual is not None:
         reasons.append("a profile like many the model learned from")
-    reasons.append(f"{sample:,} {unit} on record")
+    if sample < THIN_SAMPLE:
+        level = "medium" if level == "high" else level
+        reasons.append(f"little professional playing time ({sample:,} {unit} on record)")
+    else:
+        reasons.append(f"{sample:,} {unit} on record")
     return Confidence(level, tuple(reasons))
 
 
-def levels(
-    p: np.ndarray, low: np.ndarray, high: np.ndarray, unusual: np.ndarray, table: WidthTable
+def levels_of(
+    low: np.ndarray,
+    high: np.ndarray,
+    unusual: np.ndarray,
+    sample: np.ndarray,
 ) -> np.ndarray:
     """The rule over arrays (the validation's vectorised twin of :func:`assess`)."""
-    widths = _logit(high) - _logit(low)
-    which = np.searchsorted(np.array(table.edges), p, side="right")
-    narrow, wide = np.array(table.narrow)[which], np.array(table.wide)[which]
-    out = np.where(widths <= narrow, "high", np.where(widths <= wide, "medium", "low"))
-    return np.where(unusual, "low", out)
+    out = _by_width(points_wide(low, high))
+    out = np.where(np.asarray(sample) < THIN_SAMPLE, np.where(out == "high", "medium", out), out)
+    return np.where(np.asarray(unusual, dtype=bool), "low", out)

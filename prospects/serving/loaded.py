@@ -8,7 +8,6 @@ import numpy as np
 import xgboost as xgb
 
 from prospects.serving.calibration import CALIBRATION_ATTR, Calibration
-from prospects.serving.confidence import CONFIDENCE_ATTR, WidthTable
 from prospects.serving.interval import INTERVAL_ATTR, IntervalEnsemble
 from prospects.serving.ood import OOD_ATTR, Population
 from prospects.training.model import booster_from_bytes, kept_trees
@@ -35,7 +34,6 @@ class LoadedModel:
     calibration: Calibration = field(default_factory=Calibration)
     ensemble: IntervalEnsemble | None = field(default=None, repr=False)
     population: Population | None = field(default=None, repr=False)
-    widths: WidthTable | None = field(default=None, repr=False)
     # Copies of the booster placed on another device (``cuda``), made on first use.
     _placed: dict[str, xgb.Booster] = field(default_factory=dict, repr=False, compare=False)
 
@@ -57,7 +55,6 @@ class LoadedModel:
             calibration=Calibration.from_json(booster.attr(CALIBRATION_ATTR)),
             ensemble=IntervalEnsemble.from_json(booster.attr(INTERVAL_ATTR), SERVING_THREADS),
             population=Population.from_json(booster.attr(OOD_ATTR)),
-            widths=WidthTable.from_json(booster.attr(CONFIDENCE_ATTR)),
         )
 
     def booster_on(self, device: str) -> xgb.Booster:

@@ -176,6 +176,7 @@ def score(
     else:
         lows = highs = None
     distance = model.population.distance(X) if model.population is not None else None
+    # The sample the rule reads is the model's own career-volume feature, as in its validation.
     names = list(model.feature_names)
     concepts, index = concept_index(names)
     shown = np.array([not wording(n).diagnostic for n in names])
@@ -187,7 +188,12 @@ def score(
     person_name = who_all["name"].astype(str).tolist()
     position = who_all["position"].astype(str).tolist()
     pitcher = who_all["is_pitcher"].astype(bool).tolist()
-    sample = who_all["sample"].astype(int).tolist()
+    # The sample the rule reads is the model's own career-volume feature, as in its validation.
+    volume = (
+        features[confidence_rule.VOLUME_FEATURE].fillna(0).astype(int).tolist()
+        if confidence_rule.VOLUME_FEATURE in features.columns
+        else who_all["sample"].astype(int).tolist()
+    )
     unit = who_all["unit"].astype(str).tolist()
     nonzero = contrib[:, : len(names)] != 0
     rounded = np.round(contrib[:, : len(names)].astype(np.float64), 6)
@@ -204,7 +210,7 @@ def score(
             }
         )
         unusual = None if distance is None else bool(distance[row] > model.population.threshold)  # type: ignore[union-attr]
-        conf = confidence_rule.assess(p, interval, model.widths, unusual, sample[row], unit[row])
+        conf = confidence_rule.assess(p, interval, unusual, volume[row], unit[row])
         shown_points = tenths(round(p, 6), round(float(base[row]), 6), points[row])
         groups = _groups(row, concepts, points, shown_points, X, names, fact_columns)
         pro, con = top_factors(contrib[row], X[row].astype(float), names, shown=shown)

@@ -27,9 +27,10 @@ import xgboost as xgb
 from scipy.stats import t as student_t
 
 from prospects.serving.calibration import CALIBRATION_ATTR, Calibration, fit_platt
-from prospects.serving.confidence import CONFIDENCE_ATTR, WidthTable, levels
+from prospects.serving.confidence import VOLUME_FEATURE, levels_of
 from prospects.serving.interval import INTERVAL_ATTR, IntervalEnsemble
 from prospects.serving.ood import OOD_ATTR, Population
+from prospects.training.confidence_check import EDGES, MIN_CELL, bin_of
 from prospects.training.metrics import expected_calibration_error
 from prospects.training.model import TrainParams, fit_booster, to_dmatrix
 
@@ -58,6 +59,7 @@ class CoverageRow:
 
 
 LEVELS = ("high", "medium", "low")
+HIGH_LOW = ("high", "low")
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,6 @@ class Uncertainty:
     calibration: Calibration
     ensemble: IntervalEnsemble
     population: Population
-    widths: WidthTable
     holdout_logit: np.ndarray  # evaluation model, raw
     holdout_p: np.ndarray  # calibrated
     holdout_low: np.ndarray
@@ -98,11 +99,10 @@ class Uncertainty:
             CALIBRATION_ATTR: self.calibration.to_json(),
             INTERVAL_ATTR: self.ensemble.to_json(),
             OOD_ATTR: self.population.to_json(),
-            CONFIDENCE_ATTR: self.widths.to_json(),
         }
 
-    def matched(self, error: str = "brier") -> dict[str, float]:
-        return matched(self.confidence_rows, error)
+    def matched(self, error: str = "brier", pair: tuple[str, ...] = LEVELS) -> dict[str, float]:
+        return matched(self.confidence_rows, error, pair)
 
 
 def half_width_factor(members: int, level: float) -> float:
@@ -184,21 +184,23 @@ def decile_coverage(
     return tuple(rows)
 
 
-def matched(rows: tuple[ConfidenceRow, ...], error: str = "brier") -> dict[str, float]:
-    """Per level, an error at matched probability: each bin's ``error`` (``brier`` or
-    ``excess``) weighted by the holdout's share of that bin, so no level is flattered by
-    holding easier probabilities."""
-    out = {}
+def matched(
+    rows: tuple[ConfidenceRow, ...], error: str = "brier", pair: tuple[str, ...] = LEVELS
+) -> dict[str, float]:
+    """Per level of ``pair``, an error at matched probability: each bin's ``error`` (``brier``
+    or ``excess``) over the bins every level of ``pair`` holds with ``MIN_CELL`` rows or more,
+    weighted by those rows' share, so no level is flattered by holding easier probabilities
+    (NaN: no bin in common)."""
     bins = sorted({r.bin for r in rows})
-    for level in LEVELS:
-        cells = {r.bin: r for r in rows if r.level == level}
-        if not all(b in cells for b in bins):
-            out[level] = float("nan")  # a bin without this level: no matched figure
-            continue
-        weight = {b: sum(r.n for r in rows if r.bin == b) for b in bins}
-        total = sum(weight.values())
-        out[level] = float(sum(getattr(cells[b], error) * weight[b] for b in bins) / total)
-    return out
+    cells = {(r.bin, r.level): r for r in rows}
+    common = [b for b in bins if all(cells.get((b, k)) and cells[b, k].n >= MIN_CELL for k in pair)]
+    weight = {b: sum(cells[b, k].n for k in pair) for b in common}
+    total = sum(weight.values())
+    if not total:
+        return {k: float("nan") for k in pair}
+    return {
+        k: float(sum(getattr(cells[b, k], error) * weight[b] for b in common) / total) for k in pair
+    }
 
 
 def _excess(y: np.ndarray, p: np.ndarray, mask: np.ndarray) -> float:
@@ -208,22 +210,13 @@ def _excess(y: np.ndarray, p: np.ndarray, mask: np.ndarray) -> float:
     return float(np.mean((y[mask] - p[mask]) ** 2 - p[mask] * (1 - p[mask])))
 
 
-def _width_table(
-    X: pd.DataFrame, evaluated: xgb.Booster, calibration: Calibration, ensemble: IntervalEnsemble
-) -> WidthTable:
-    """The confidence thresholds, from the calibration fold's answers (never the holdout's)."""
-    logit = evaluated.predict(to_dmatrix(X), output_margin=True).astype(np.float64)
-    lo, hi = ensemble.bounds(logit, member_margins(ensemble.members, X).std(axis=0, ddof=1))
-    return WidthTable.fit(calibration(logit), calibration(lo), calibration(hi))
-
-
 def confidence_rows(
-    y: np.ndarray, p: np.ndarray, level_of: np.ndarray, widths: WidthTable
+    y: np.ndarray, p: np.ndarray, level_of: np.ndarray
 ) -> tuple[ConfidenceRow, ...]:
     """The validation table: per probability bin and level, predicted, observed and Brier."""
-    which = np.searchsorted(np.array(widths.edges), p, side="right")
+    which = bin_of(p)
     rows = []
-    for b in range(len(widths.edges) + 1):
+    for b in range(len(EDGES) + 1):
         for level in LEVELS:
             m = (which == b) & (level_of == level)
             if m.any():
@@ -255,8 +248,7 @@ def fit_uncertainty(
     train_mask, valid_mask, holdout_mask = masks
     y = meta["label"].to_numpy(dtype=int)
     n_trees = evaluated.num_boosted_rounds()
-    # A fold too thin to calibrate on (a short test league): the identity, and the width
-    # thresholds from every pre-holdout row rather than a handful.
+    # A fold too thin to calibrate on (a short test league): the identity.
     thin = valid_mask.sum() < MIN_CALIBRATION_ROWS or len(np.unique(y[valid_mask])) < 2
     calibration = (
         Calibration()
@@ -275,9 +267,6 @@ def fit_uncertainty(
     )
     ensemble = IntervalEnsemble(level, fitted, half_width_factor(members, level))
     population = Population.fit(X[fitted_on].to_numpy(dtype=np.float64))
-    widths = _width_table(
-        X[(train_mask | valid_mask) if thin else valid_mask], evaluated, calibration, ensemble
-    )
 
     X_hold, y_hold = X[holdout_mask], y[holdout_mask]
     logit = evaluated.predict(to_dmatrix(X_hold), output_margin=True).astype(np.float64)
@@ -287,8 +276,9 @@ def fit_uncertainty(
     unusual = population.unusual(X_hold.to_numpy(dtype=np.float64))
     coverage = leave_one_out_coverage(margins, level)
     deciles = decile_coverage(y_hold, p, low, high)
-    level_of = levels(p, low, high, unusual, widths)
-    rows = confidence_rows(y_hold, p, level_of, widths)
+    volume = X_hold[VOLUME_FEATURE].fillna(0).to_numpy() if VOLUME_FEATURE in X else None
+    level_of = levels_of(low, high, unusual, np.zeros(len(p)) if volume is None else volume)
+    rows = confidence_rows(y_hold, p, level_of)
     metrics = {
         "holdout_ece_raw_eligible": expected_calibration_error(y_hold, 1 / (1 + np.exp(-logit))),
         "holdout_ece_calibrated_eligible": expected_calibration_error(y_hold, p),
@@ -299,8 +289,11 @@ def fit_uncertainty(
         "calibration_a": calibration.a,
         "calibration_b": calibration.b,
         "holdout_unusual_share": float(unusual.mean()),
-        **{f"holdout_brier_matched_{k}": v for k, v in matched(rows).items()},
-        **{f"holdout_excess_matched_{k}": v for k, v in matched(rows, "excess").items()},
+        **{f"holdout_brier_matched_{k}": v for k, v in matched(rows, pair=HIGH_LOW).items()},
+        **{
+            f"holdout_excess_matched_{k}": v
+            for k, v in matched(rows, "excess", pair=HIGH_LOW).items()
+        },
         "holdout_excess_unusual": _excess(y_hold, p, unusual),
         "holdout_excess_usual": _excess(y_hold, p, ~unusual),
         "train_unusual_share": float(
@@ -311,7 +304,6 @@ def fit_uncertainty(
         calibration=calibration,
         ensemble=ensemble,
         population=population,
-        widths=widths,
         holdout_logit=logit,
         holdout_p=p,
         holdout_low=low,
@@ -332,9 +324,9 @@ def coverage_table(uncertainty: Uncertainty) -> dict[str, object]:
         "member_coverage": uncertainty.member_coverage,
         "deciles": [{**asdict(row), "covered": row.covered} for row in uncertainty.deciles],
         "confidence": [asdict(row) for row in uncertainty.confidence_rows],
-        "confidence_edges": list(uncertainty.widths.edges),
-        "matched_brier": uncertainty.matched(),
-        "matched_excess": uncertainty.matched("excess"),
+        "confidence_edges": list(EDGES),
+        "matched_brier": uncertainty.matched(pair=HIGH_LOW),
+        "matched_excess": uncertainty.matched("excess", pair=HIGH_LOW),
     }
 
 
