@@ -281,7 +281,8 @@ def test_export_writes_the_documented_format(source_url, tmp_path):
     assert lines[1] == "1,7,2021-08-01,50,45,55,60,55,,,,,50"  # NULL grades are empty cells
     prospects = (tmp_path / "prospects.csv").read_text(encoding="utf-8").splitlines()
     assert (
-        prospects[2] == '12,"Bo ""Ace"" Baker, Jr.",2000-01-31,SP,L,L,NYY,2018,,2018-07-02,unknown'
+        prospects[2]
+        == '12,"Bo ""Ace"" Baker, Jr.",2000-01-31,SP,L,L,NYY,2018,,0,2018-07-02,unknown'
     )
     assert not list(tmp_path.glob(".*partial"))
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from cli.main import main
 from prospects.csvio import CsvValidationError, TableCounts, import_csv
+from prospects.csvio.export import export_csv
 from prospects.db.models import BattingLine, Ingest, Prospect, ScoutingReport
 from prospects.db.session import reset_engine, session_scope
 from prospects.db.version import data_version
@@ -145,6 +146,54 @@ def test_signing_type_with_no_signing_date_or_year(sqlite_url, tmp_path):
     assert features.loc[1, "is_international"] == 0.0
     assert np.isnan(features.loc[2, "is_international"])  # unknown is not international
     assert features.loc[3, "is_international"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("1", (1, False)),
+        ("1C", (1, True)),
+        ("1s", (1, True)),
+        ("CB-A", (1, True)),
+        ("C-A", (1, True)),
+        ("CB-B", (2, True)),
+        ("2C", (2, True)),
+    ],
+)
+def test_a_supplemental_round_code_is_its_round_and_the_flag(sqlite_url, tmp_path, written, stored):
+    write_csv(tmp_path, "prospects.csv", [PROSPECT | {"draft_round": written}])
+    run_import(sqlite_url, tmp_path)
+    with session_scope(sqlite_url) as s:
+        row = s.execute(select(Prospect.draft_round, Prospect.supplemental_round)).one()
+    assert tuple(row) == stored
+
+
+def test_the_supplemental_flag_as_its_own_column_round_trips(sqlite_url, tmp_path):
+    rows = [PROSPECT | {"supplemental_round": "1"}, PITCHER | {"supplemental_round": ""}]
+    write_csv(tmp_path / "in", "prospects.csv", rows)
+    run_import(sqlite_url, tmp_path / "in")
+    with session_scope(sqlite_url) as s:
+        export_csv(s, tmp_path / "out")
+    with (tmp_path / "out" / "prospects.csv").open(encoding="utf-8") as f:
+        exported = [(r["draft_round"], r["supplemental_round"]) for r in csv.DictReader(f)]
+    assert exported == [("1", "1"), ("", "0")]
+
+
+def test_a_supplemental_pick_without_a_round_is_rejected(sqlite_url, tmp_path):
+    write_csv(tmp_path, "prospects.csv", [PITCHER | {"supplemental_round": "yes"}])
+    assert problems(sqlite_url, tmp_path) == [
+        (
+            "prospects.csv",
+            2,
+            "supplemental_round",
+            "supplemental_round is set, so draft_round must give the round it follows",
+        )
+    ]
+
+
+def test_an_unknown_round_code_is_rejected(sqlite_url, tmp_path):
+    write_csv(tmp_path, "prospects.csv", [PROSPECT | {"draft_round": "1X"}])
+    assert [p[2] for p in problems(sqlite_url, tmp_path)] == ["draft_round"]
 
 
 # --- implausible rows ----------------------------------------------------------------------------

@@ -107,6 +107,28 @@ def test_the_calibration_table_holds_every_published_figure(frames) -> None:
     assert "FanGraphs" in text and "MLB.com" in text
 
 
+def test_a_supplemental_pick_counts_in_its_own_bucket_not_in_round_1() -> None:
+    """Baseball America's 1st-supplemental row, measured on any data that flags such picks."""
+    prospects = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "birth_date": [date(1990, 1, 1)] * 4,
+            "signing_year": [2008] * 4,
+            "draft_round": [1.0, 1.0, 1.0, 2.0],
+            "supplemental_round": [False, True, True, False],
+            "position": ["SS"] * 4,
+        }
+    )
+    outcomes = pd.DataFrame(
+        {"prospect_id": [1, 2], "season": [2012, 2013], "mlb_pa": [300, 40], "mlb_outs": [0, 0],
+         "debut_date": [date(2012, 5, 1), date(2013, 9, 2)]}
+    )  # fmt: skip
+    empty = pd.DataFrame(columns=["prospect_id"])
+    frames = figures.LeagueFrames(prospects, outcomes, empty, empty)
+    rates = figures.reach_rate_by_round(frames, 2026)
+    assert (rates["1"], rates["1S"], rates["2"], rates["drafted"]) == (1.0, 0.5, 0.0, 0.5)
+
+
 def test_an_age_figure_reads_in_years_not_percent(frames) -> None:
     rows = [r for r in figures.calibration_table(frames, LAST) if r["figure"] == "mean age at AA"]
     line = next(x for x in figures.format_calibration(rows).splitlines() if "mean age" in x)

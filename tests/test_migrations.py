@@ -105,8 +105,8 @@ def test_upgrade_from_the_first_revision_keeps_every_row(empty_url) -> None:
     with engine.connect() as conn:
         prospects = conn.execute(
             text(
-                "SELECT id, name, signing_year, draft_round, signed_on, signing_type, ingested_on"
-                " FROM prospects ORDER BY id"
+                "SELECT id, name, signing_year, draft_round, signed_on, signing_type, ingested_on,"
+                " supplemental_round FROM prospects ORDER BY id"
             )
         ).all()
         batting = conn.execute(
@@ -130,6 +130,8 @@ def test_upgrade_from_the_first_revision_keeps_every_row(empty_url) -> None:
     ]
     # An empty round meant "international" before; a set one, a draft.
     assert [p.signing_type for p in prospects] == ["draft", "international"]
+    # Picks stored before the supplemental round existed are regular picks.
+    assert [bool(p.supplemental_round) for p in prospects] == [False, False]
     # Stored rows are a backfill: each arrived on the day it became known.
     assert [day(p.ingested_on) for p in prospects] == [date(2019, 6, 20), date(2018, 7, 2)]
     assert (batting.id, batting.pa, batting.hr, batting.stint, batting.level) == (

@@ -55,7 +55,24 @@ def _to_date(text: str) -> date:
     raise CellError(f"expected a date as YYYY-MM-DD, got {text!r}")
 
 
-_CONVERTERS: dict[type, Parser] = {int: _to_int, float: _to_float, date: _to_date, str: str}
+_BOOLEANS = {"1": True, "0": False, "TRUE": True, "FALSE": False, "T": True, "F": False,
+             "Y": True, "N": False, "YES": True, "NO": False}  # fmt: skip
+
+
+def _to_bool(text: str) -> bool:
+    value = _BOOLEANS.get(text.upper())
+    if value is None:
+        raise CellError(f"expected 1 or 0 (true or false), got {text!r}")
+    return value
+
+
+_CONVERTERS: dict[type, Parser] = {
+    int: _to_int,
+    float: _to_float,
+    date: _to_date,
+    str: str,
+    bool: _to_bool,
+}
 
 
 def _bounds(column: Column) -> tuple[float, float]:
@@ -78,7 +95,7 @@ def make_parser(column: Column) -> Parser:
     """A function from a stripped cell to its value (None when empty), raising CellError."""
     convert = _CONVERTERS[column.kind]
     nullable, choices, max_length = column.nullable, column.choices, column.max_length
-    default, aliases = column.default, column.aliases or {}
+    default, aliases, codes = column.default, column.aliases or {}, column.codes or {}
     ranged = column.kind in (int, float)
     low, high = _bounds(column)
 
@@ -87,7 +104,8 @@ def make_parser(column: Column) -> Parser:
             if nullable:
                 return default
             raise CellError("required, but the cell is empty")
-        value = convert(text)
+        coded = codes.get(text.upper()) if codes else None
+        value = coded if coded is not None else convert(text)
         if aliases:
             value = aliases.get(value, value)
         if ranged and not low <= value <= high:

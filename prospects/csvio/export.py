@@ -52,6 +52,8 @@ def format_cell(value: Any) -> str:
     """A value as the importer reads it back: ISO dates, shortest exact floats, empty for NULL."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

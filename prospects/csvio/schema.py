@@ -46,6 +46,7 @@ class Column:
     max_length: int | None = None
     default: Any = None  # the value of an empty cell, where it has one
     aliases: Mapping[str, str] | None = None  # codes other sources use, stored as their value
+    codes: Mapping[str, Any] | None = None  # cell texts (upper case) read as a value, not parsed
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,20 @@ _STINT = {
     "age": {"minimum": 15, "maximum": 45},
 }
 
+
+class SupplementalPick(int):
+    """A draft round read from a supplemental-round code: the round it follows."""
+
+
+# How public sources write a pick in the supplemental round after round N: Baseball-Reference
+# "1C" (compensation), "1S", and the competitive-balance rounds "C-A"/"CB-A" (after round 1)
+# and "C-B"/"CB-B" (after round 2). See docs/csv-schema.md.
+SUPPLEMENTAL_CODES: dict[str, SupplementalPick] = {
+    **{f"{n}{s}": SupplementalPick(n) for n in range(1, 11) for s in ("C", "S")},
+    **{code: SupplementalPick(1) for code in ("C-A", "CB-A", "CBA", "CA", "C1")},
+    **{code: SupplementalPick(2) for code in ("C-B", "CB-B", "CBB", "CB", "C2")},
+}
+
 _RULES: dict[str, dict[str, dict[str, Any]]] = {
     "prospects": {
         "id": _ID,
@@ -116,7 +131,8 @@ _RULES: dict[str, dict[str, dict[str, Any]]] = {
         # "B" (both) is how many public databases write a switch hitter.
         "bats": {"choices": ("L", "R", "S"), "aliases": {"B": "S"}},
         "throws": {"choices": ("L", "R")},
-        "draft_round": {"minimum": 1},
+        "draft_round": {"minimum": 1, "codes": SUPPLEMENTAL_CODES},
+        "supplemental_round": _OPTIONAL | {"default": False},
         # Empty: derived from the row (see load.fill_signing_type).
         "signing_type": _OPTIONAL | {"choices": SIGNING_TYPES},
     },
@@ -182,6 +198,19 @@ def _round_means_a_draft(row: Row) -> str | None:
     return None
 
 
+def _supplemental_needs_a_round(row: Row) -> str | None:
+    if row.get("supplemental_round") and row.get("draft_round") is None:
+        return "supplemental_round is set, so draft_round must give the round it follows"
+    return None
+
+
+def mark_supplemental(row: dict[str, Any]) -> None:
+    """A round written as a supplemental code ("1C", "CB-A"): the round it follows, flagged."""
+    if isinstance(row.get("draft_round"), SupplementalPick):
+        row["draft_round"] = int(row["draft_round"])
+        row["supplemental_round"] = True
+
+
 def fill_signing_type(row: dict[str, Any], in_header: bool) -> None:
     """An empty ``signing_type``: a draft where a round is given; otherwise ``unknown``, but
     ``international`` in a file written before the column existed (no ``signing_type`` in
@@ -205,6 +234,7 @@ _IN_SEASON = RowCheck(("season", "start_date", "end_date"), "start_date", _dates
 _CHECKS: dict[str, tuple[RowCheck, ...]] = {
     "prospects": (
         RowCheck((), "signing_type", _round_means_a_draft),
+        RowCheck((), "supplemental_round", _supplemental_needs_a_round),
         RowCheck((), "signed_on", _signed_in_signing_year),
     ),
     "outcomes": (RowCheck(("season",), "debut_date", _debut_in_season),),

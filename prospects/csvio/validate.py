@@ -15,7 +15,7 @@ from typing import Any
 
 from prospects.csvio.cells import CellError, Parser, make_parser
 from prospects.csvio.errors import CsvError
-from prospects.csvio.schema import FileSpec, fill_signing_type
+from prospects.csvio.schema import FileSpec, fill_signing_type, mark_supplemental
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,7 @@ class RowReader:
             bad = self._parse_each(number, layout, cells, values)
         ok = not bad
         if self.spec.table == "prospects":
+            mark_supplemental(values)
             fill_signing_type(values, "signing_type" in layout.names)
         for check in self.spec.checks:
             if bad.isdisjoint(check.needs):  # needs are required, so parsed means not None

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -120,6 +121,9 @@ class Prospect(Base):
     signing_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Draft round; NULL for any signing but a draft, and for a draft whose round is unknown.
     draft_round: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A pick in the supplemental round that follows ``draft_round`` (compensation and competitive
+    # balance picks: "1C", "C-A" or "CB-A" in public sources are round 1, supplemental).
+    supplemental_round: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     signing_type: Mapped[str] = mapped_column(String(13), default=_signing_type_default)
     # The day the row arrived in Callup; see ``ingested_on`` below.
@@ -129,6 +133,9 @@ class Prospect(Base):
         CheckConstraint("bats IN ('L','R','S')", name="ck_prospects_bats"),
         CheckConstraint("throws IN ('L','R')", name="ck_prospects_throws"),
         CheckConstraint("draft_round IS NULL OR draft_round >= 1", name="ck_prospects_round"),
+        CheckConstraint(
+            "NOT supplemental_round OR draft_round IS NOT NULL", name="ck_prospects_supplemental"
+        ),
         CheckConstraint(
             "signing_type IN ('draft','international','undrafted','unknown')",
             name="ck_prospects_signing_type",

@@ -26,8 +26,11 @@ from prospects.labels import (
 )
 
 RESOLVED_AFTER = 8  # seasons after signing by which a draft class has (nearly) played out
+# Round 1 is the regular first round; "1S" the supplemental picks that follow it
+# (``Prospect.supplemental_round``), which Baseball America counts on their own.
 ROUND_BUCKETS = {
     "1": (1, 1),
+    "1S": (1, 1),
     "2": (2, 2),
     "3-5": (3, 5),
     "6-10": (6, 10),
@@ -84,6 +87,7 @@ def load_frames(session: Session) -> LeagueFrames:
             Prospect.birth_date,
             Prospect.signing_year,
             Prospect.draft_round,
+            Prospect.supplemental_round,
             Prospect.position,
         ),
         outcomes=frame(
@@ -107,6 +111,7 @@ def frames_from_columns(tables: Any) -> LeagueFrames:
     p = frame(tables.prospects, "id", "birth_date", "signing_year", "draft_round", "position")
     p["birth_date"] = pd.to_datetime(p["birth_date"]).dt.date
     p["draft_round"] = pd.to_numeric(p["draft_round"])
+    p["supplemental_round"] = tables.prospects.get("supplemental_round", False)
     outcomes = frame(tables.outcomes, "prospect_id", "season", "mlb_pa", "mlb_outs", "debut_date")
     reports = frame(tables.reports, "prospect_id", "report_date", "fv")
     reports["report_date"] = pd.to_datetime(reports["report_date"]).dt.date
@@ -161,9 +166,15 @@ def _resolved(frames: LeagueFrames, last_season: int) -> pd.DataFrame:
 def _by_round(p: pd.DataFrame, hit: pd.Series) -> dict[str, float]:
     """The share of ``hit`` per round bucket, over all draftees, and for international signings."""
     rounds = p["draft_round"]
+    flag = p["supplemental_round"] if "supplemental_round" in p else pd.Series(False, p.index)
+    supplemental = flag.fillna(False).astype(bool)
     result = {}
     for name, (low, high) in ROUND_BUCKETS.items():
         mask = (rounds >= low) & (rounds <= high)
+        if name == "1":
+            mask &= ~supplemental
+        elif name == "1S":
+            mask &= supplemental
         result[name] = float(hit[mask].mean()) if mask.any() else float("nan")
     drafted = rounds.notna()
     result["drafted"] = float(hit[drafted].mean()) if drafted.any() else float("nan")
