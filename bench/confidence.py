@@ -71,8 +71,8 @@ def _examples(args: argparse.Namespace, cache: Path) -> tuple[pd.DataFrame, pd.D
 
 
 def collect(args: argparse.Namespace) -> None:
-    from prospects.training.confidence_check import rolling_holdouts
     from prospects.training.model import TrainParams
+    from prospects.training.rolling import rolling_holdouts
 
     out = Path(args.out)
     X, meta = _examples(args, out)

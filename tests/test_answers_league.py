@@ -35,9 +35,10 @@ from prospects.features.wording import WORDING
 from prospects.serving.confidence import HIGH_POINTS, LOW_POINTS, UNUSUAL_REASON
 from prospects.serving.loaded import LoadedModel
 from prospects.serving.scoring import evidence, score
-from prospects.training.confidence_check import judge_levels, rolling_holdouts
+from prospects.training.confidence_check import judge_levels
 from prospects.training.model import TrainParams
 from prospects.training.pipeline import TrainingResult, train
+from prospects.training.rolling import rolling_holdouts
 from tests.leagues import DEFAULT_LEAGUE, generated_league
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
