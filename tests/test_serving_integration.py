@@ -258,6 +258,7 @@ def test_the_champion_logs_its_validation_curve_and_serves_the_trees_it_keeps(li
     metric and tag, a version tag); the worker's model uses exactly those trees."""
     from prospects.serving.loaded import LoadedModel
     from prospects.training.curve import CURVE_ARTIFACT, CURVE_METRIC, TREES_METRIC
+    from prospects.training.model import TrainParams
 
     mlflow = registry.client()
     champion = registry.get_alias(mlflow, registry.CHAMPION)
@@ -273,7 +274,10 @@ def test_the_champion_logs_its_validation_curve_and_serves_the_trees_it_keeps(li
     history = sorted(mlflow.get_metric_history(run.info.run_id, CURVE_METRIC), key=lambda m: m.step)
     assert [m.step for m in history] == list(range(len(history)))
     losses = [m.value for m in history]
-    # Early stopping (20 rounds, seed_and_train) stopped after the best or ran out of rounds.
-    assert n_trees == int(np.argmin(losses)) + 1 <= len(losses)
+    # Early stopping (20 rounds, seed_and_train, the default tolerance) kept the last round
+    # that later rounds could not beat by the tolerance, or every round.
+    tolerance = TrainParams().early_stopping_min_delta
+    assert n_trees <= len(losses)
+    assert min(losses[n_trees:], default=np.inf) > losses[n_trees - 1] - tolerance
     artifacts = {a.path for a in mlflow.list_artifacts(run.info.run_id)}
     assert CURVE_ARTIFACT in artifacts
