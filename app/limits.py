@@ -25,7 +25,7 @@ from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 
 from app.auth import authenticate
-from app.ratewindow import CountingFixedWindow, MovingWindowWhereScoped
+from app.ratewindow import CountingFixedWindow, CountingMovingWindow, MovingWindowWhereScoped
 from app.settings import API_PREFIX
 
 _UNREACHABLE = (redis.exceptions.RedisError, StorageError, KombuOperationalError, OSError)
@@ -53,7 +53,12 @@ class AppLimiter(Limiter):
         storage, strategy = super().storage, super().limiter
         if type(strategy) is FixedWindowRateLimiter and isinstance(storage, RedisStorage):
             strategy = CountingFixedWindow(storage)  # one round trip, headers included
-        strategy = MovingWindowWhereScoped(strategy, MovingWindowRateLimiter(storage))
+        moving = (
+            CountingMovingWindow(storage)
+            if isinstance(storage, RedisStorage)
+            else MovingWindowRateLimiter(storage)
+        )
+        strategy = MovingWindowWhereScoped(strategy, moving)
         app.extensions["callup.ratelimit"] = (storage, strategy)
         app.after_request(inject_headers)
 

@@ -125,8 +125,11 @@ def test_the_predict_limit_admits_no_more_than_its_rate_across_a_window_boundary
 ):
     import limits.storage.redis as limits_redis
 
+    import app.ratewindow
+
     clock = _Clock(redis_client)
     monkeypatch.setattr(limits_redis, "time", clock)  # the moving window's timestamps
+    monkeypatch.setattr(app.ratewindow, "time", clock)  # ours, read in the same round trip
     client = create_app(limited_config).test_client()
     body = {"prospect_id": 999}  # counted, then 404: nothing enqueued
 
