@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -88,6 +89,20 @@ def probabilities(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
     return model.calibration(margin)
 
 
+@lru_cache(maxsize=8)
+def _traits(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per feature of a model: named to users, a stat line, the sign a scout expects.
+
+    The same for every answer of a model version, so computed once per feature list.
+    """
+    shown = np.array([not wording(name).diagnostic for name in names])
+    stat_line = np.array([wording(name).concept == "performance" for name in names])
+    expected = np.array([EXPECTED_SIGN.get(name, 0) for name in names])
+    for array in (shown, stat_line, expected):
+        array.setflags(write=False)  # shared between calls
+    return shown, stat_line, expected
+
+
 def _fact_columns(
     contrib: np.ndarray, X: np.ndarray, names: list[str], index: np.ndarray, points: np.ndarray
 ) -> np.ndarray:
@@ -99,9 +114,7 @@ def _fact_columns(
     Chosen for every row of a chunk at once: shape (rows, groups, FACTS_PER_GROUP).
     """
     n = len(names)
-    shown = np.array([not wording(name).diagnostic for name in names])
-    stat_line = np.array([wording(name).concept == "performance" for name in names])
-    expected = np.array([EXPECTED_SIGN.get(name, 0) for name in names])
+    shown, stat_line, expected = _traits(tuple(names))
     pull = np.sign(contrib[:, :n])
     present = ~np.isnan(X) | ~stat_line
     # a value on the side a scout expects to hurt is never quoted as helping, nor the reverse
@@ -179,7 +192,7 @@ def score(
     # The sample the rule reads is the model's own career-volume feature, as in its validation.
     names = list(model.feature_names)
     concepts, index = concept_index(names)
-    shown = np.array([not wording(n).diagnostic for n in names])
+    shown = _traits(tuple(names))[0]
     points = shapley_points(bias, group_logits(contrib, index, len(concepts)), link)
     fact_columns = _fact_columns(contrib, X, names, index, points)
     similar = comparables(context, features) if context is not None else None
