@@ -45,7 +45,7 @@ _HITTER_POSITION_WEIGHT = np.array([0.14, 0.08, 0.12, 0.11, 0.16, 0.09, 0.14, 0.
 
 # Mean peak talent by draft round, anchored on log(round) and interpolated between.
 _ROUND_ANCHORS = np.log([1, 2, 4, 8, 15, 25, 40])
-_PEAK_MEAN_AT_ANCHOR = np.array([0.3, -0.35, -0.85, -1.05, -1.45, -1.85, -2.05])
+_PEAK_MEAN_AT_ANCHOR = np.array([0.3, -0.45, -0.85, -1.05, -1.45, -1.85, -2.05])
 PEAK_SD = 0.9
 INTERNATIONAL_PEAK = (-1.8, 1.0)  # mean and sd: a wider lottery than the draft
 HIGH_SCHOOL_PEAK_SD = 1.0  # teenagers are harder to read than college players
