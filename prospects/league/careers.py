@@ -66,7 +66,9 @@ MINOR_LEAGUE_AGE_LIMIT = 31.0
 # MLB playing time: share of a full season as a smooth function of skill over the MLB bar.
 FIRST_ROUND_PATIENCE = 0.09  # extra share of a season clubs give their first-round picks
 # Clubs' patience follows the signing bonus: as a share of a first-rounder's, before a release
-# and in MLB time. A second-rounder signs for less.
+# and in MLB time. A supplemental first-rounder signs for about a late first-rounder's bonus;
+# a second-rounder for less.
+SUPPLEMENTAL_PATIENCE = {"release": 1.0, "mlb": 0.0}
 ROUND_2_PATIENCE = {"release": 0.5, "mlb": 0.0}
 MLB_SHARE = {"mid": 0.15, "width": 0.4, "opportunity_sd": 0.12, "noise_sd": 0.1}
 OPTION_SHARE = 0.6  # players earning more MLB time than this are not sent down to AAA
@@ -275,9 +277,10 @@ class _Simulation:
 
     def _patience(self, perk: str) -> np.ndarray:
         """How much of a first-rounder's patience each player gets, by the bonus he signed for:
-        all in round 1, a share in round 2, none later."""
-        rounds = self.pop.draft_round
-        return 1.0 * (rounds == 1) + ROUND_2_PATIENCE[perk] * (rounds == 2)
+        all in round 1, a share for supplemental first-rounders and in round 2, none later."""
+        pop = self.pop
+        share = np.where(pop.supplemental, SUPPLEMENTAL_PATIENCE[perk], 1.0)
+        return share * (pop.draft_round == 1) + ROUND_2_PATIENCE[perk] * (pop.draft_round == 2)
 
     def _prospect_eligible(self) -> np.ndarray:
         return (self.career_pa <= ROOKIE_LIMIT["pa"]) & (self.career_outs <= ROOKIE_LIMIT["outs"])
