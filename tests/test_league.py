@@ -129,33 +129,6 @@ def test_a_supplemental_pick_counts_in_its_own_bucket_not_in_round_1() -> None:
     assert (rates["1"], rates["1S"], rates["2"], rates["drafted"]) == (1.0, 0.5, 0.0, 0.5)
 
 
-def test_a_third_of_round_1_signings_are_supplemental_first_rounders(tables) -> None:
-    """Baseball America's 1st-supplemental row needs such picks: about 15 a draft beside the 30
-    first-rounders (docs/league.md), each a round-1 pick with the flag, never a later round."""
-    p = tables["prospects"]
-    flagged = p[p["supplemental_round"].astype(bool)]
-    assert (flagged["draft_round"] == 1).all()
-    share = len(flagged) / (p["draft_round"] == 1).sum()
-    assert share == pytest.approx(1 / 3, abs=0.05)
-
-
-def test_supplemental_first_rounders_reach_mlb_less_often_than_first_rounders(frames) -> None:
-    rates = figures.reach_rate_by_round(frames, LAST)
-    assert rates["3-5"] < rates["1S"] < rates["1"]
-
-
-def test_clubs_keep_a_young_big_leaguer_who_is_not_ready(frames) -> None:
-    """A debut at 22 or younger is followed by years in the organization (AAA when not ready),
-    not a release: few such careers end within two seasons of the debut season (about one in
-    seven do through injury and attrition; before clubs kept them, nearly three in ten did)."""
-    d = figures.debuts(frames, LAST)
-    young = d[(d["debut_age"] <= 22) & (d["debut_season"] <= LAST - 3)]
-    played = pd.concat([frames.outcomes, frames.lines])[["prospect_id", "season"]]
-    last = played.groupby("prospect_id")["season"].max().reindex(young.index)
-    assert len(young) > 100
-    assert (last < young["debut_season"] + 3).mean() < 0.2
-
-
 def test_an_age_figure_reads_in_years_not_percent(frames) -> None:
     rows = [r for r in figures.calibration_table(frames, LAST) if r["figure"] == "mean age at AA"]
     line = next(x for x in figures.format_calibration(rows).splitlines() if "mean age" in x)

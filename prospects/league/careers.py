@@ -45,7 +45,7 @@ SEPTEMBER_SHARE = 0.6  # clubs without a 40-man spot skip the September call-up
 SEASONS_BEFORE_DEBUT = 1  # pro seasons (the signing season included) before a call-up
 # Clubs wait until a young prospect is truly ready (his service time is precious): the call-up
 # bar rises by this much per year that he is younger than YOUTH_CAUTION_AGE.
-YOUTH_CAUTION = 0.3
+YOUTH_CAUTION = 0.2
 YOUTH_CAUTION_AGE = 24.0
 FILL_IN_SHARE = 0.15  # chance an AAA regular near the bar is called up to fill a hole mid-year
 # Release when old for the level, not handling it, or stuck at it; first-rounders get patience.
@@ -64,18 +64,10 @@ STUCK_AFTER = np.array([1, 2, 2, 2, 3])  # seasons at Rk..AAA before staying cou
 VETERAN_AGE = 27.7  # each year past this without a debut weighs like a year more for the level
 MINOR_LEAGUE_AGE_LIMIT = 31.0
 # MLB playing time: share of a full season as a smooth function of skill over the MLB bar.
-FIRST_ROUND_PATIENCE = 0.09  # extra share of a season clubs give their first-round picks
-# Clubs' patience follows the signing bonus: as a share of a first-rounder's, before a release
-# and in MLB time. A supplemental first-rounder signs for about a late first-rounder's bonus;
-# a second-rounder for less.
-SUPPLEMENTAL_PATIENCE = {"release": 1.0, "mlb": 0.0}
-ROUND_2_PATIENCE = {"release": 0.5, "mlb": 0.0}
+FIRST_ROUND_PATIENCE = 0.12  # extra share of a season clubs give their first-round picks
 MLB_SHARE = {"mid": 0.15, "width": 0.4, "opportunity_sd": 0.12, "noise_sd": 0.1}
 OPTION_SHARE = 0.6  # players earning more MLB time than this are not sent down to AAA
 MLB_RETIRE_SKILL = -0.5
-# Clubs do not give up on a young big leaguer who is not ready: under this age he goes back to
-# AAA (optioned) however far below the bar he reads, and comes back up when he clears it.
-MLB_PATIENCE_AGE = 25.0
 MLB_FRINGE = {"share": 0.3, "age": 29.0, "drop": 0.5}  # fringe big leaguers drift out
 MLB_AGE_LIMIT = 37.0
 # Yearly chance a big leaguer's career ends anyway (injury, ineffectiveness): young, then 27+.
@@ -231,7 +223,7 @@ class _Simulation:
         self.looks = np.zeros(n, np.int64)
         self.stat_read = np.full(n, np.nan)  # last season's skill as its stat line showed it
         self.opportunity = rng.normal(0.0, MLB_SHARE["opportunity_sd"], n)
-        self.opportunity += FIRST_ROUND_PATIENCE * self._patience("mlb")
+        self.opportunity += FIRST_ROUND_PATIENCE * (pop.draft_round == 1)
         roles = [~pop.is_pitcher, pop.is_starter]
         self.minors_full = np.select(
             roles, [MINORS_FULL["hitter"], MINORS_FULL["starter"]], MINORS_FULL["reliever"]
@@ -274,13 +266,6 @@ class _Simulation:
         self._big_league_season(season, big_leaguers, skill, age)
         signed = np.flatnonzero(pop.signing_year == season)
         self._report(signed, pop.signed_on[signed])
-
-    def _patience(self, perk: str) -> np.ndarray:
-        """How much of a first-rounder's patience each player gets, by the bonus he signed for:
-        all in round 1, a share for supplemental first-rounders and in round 2, none later."""
-        pop = self.pop
-        share = np.where(pop.supplemental, SUPPLEMENTAL_PATIENCE[perk], 1.0)
-        return share * (pop.draft_round == 1) + ROUND_2_PATIENCE[perk] * (pop.draft_round == 2)
 
     def _prospect_eligible(self) -> np.ndarray:
         return (self.career_pa <= ROOKIE_LIMIT["pa"]) & (self.career_outs <= ROOKIE_LIMIT["outs"])
@@ -504,7 +489,7 @@ class _Simulation:
             )
             - r["performance"] * performance
             + r["stuck"] * np.maximum(self.years_at_level[idx] - STUCK_AFTER[level], 0)
-            - r["first_rounder"] * self._patience("release")[idx]
+            - r["first_rounder"] * (self.pop.draft_round[idx] == 1)
             - r["newcomer"] * stay.drafted_now[mask]
             + r["no_future"]
             * np.maximum(CEILING_FLOOR - self._ceiling_read(stay.skill[mask], age), 0.0)
@@ -565,8 +550,7 @@ class _Simulation:
         )
         fringe = (share < MLB_FRINGE["share"]) & (a >= MLB_FRINGE["age"])
         dropped = ((share == 0) | fringe) & (rng.random(k) < MLB_FRINGE["drop"])
-        given_up = ((s < MLB_RETIRE_SKILL) | dropped) & (a >= MLB_PATIENCE_AGE)
-        done = given_up | (a >= MLB_AGE_LIMIT)
+        done = (s < MLB_RETIRE_SKILL) | (a >= MLB_AGE_LIMIT) | dropped
         done |= rng.random(k) < np.where(a < MLB_ATTRITION_AGE, *MLB_ATTRITION)
         self.status[idx[done]] = GONE
 

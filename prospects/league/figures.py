@@ -419,7 +419,6 @@ def _ba(figure: str, published: float, measure: Callable) -> Published:
 
 _BUCKET_NAMES = {
     "1": "round 1",
-    "1S": "1st supplemental round",
     "2": "round 2",
     "3-5": "rounds 3-5",
     "6-10": "rounds 6-10",
@@ -427,11 +426,11 @@ _BUCKET_NAMES = {
     "21+": "rounds 21+",
     "drafted": "all signed picks",
 }
-# Baseball America's table, by round bucket ("1S": the supplemental first round).
-BA_REACHED = {"1": 0.73, "1S": 0.523, "2": 0.494, "3-5": 0.346, "6-10": 0.215, "11-20": 0.13,
-              "21+": 0.068, "drafted": 0.172}  # fmt: skip
-BA_THREE_YEARS = {"1": 0.391, "1S": 0.158, "2": 0.161, "3-5": 0.101, "6-10": 0.066,
-                  "11-20": 0.036, "21+": 0.016, "drafted": 0.055}  # fmt: skip
+# Baseball America's table, by round bucket (the supplemental first round is not simulated).
+BA_REACHED = {"1": 0.73, "2": 0.494, "3-5": 0.346, "6-10": 0.215, "11-20": 0.13, "21+": 0.068,
+              "drafted": 0.172}  # fmt: skip
+BA_THREE_YEARS = {"1": 0.391, "2": 0.161, "3-5": 0.101, "6-10": 0.066, "11-20": 0.036,
+                  "21+": 0.016, "drafted": 0.055}  # fmt: skip
 
 PUBLISHED: tuple[Published, ...] = (
     *(_ba(f"reached MLB, {_BUCKET_NAMES[b]}", p, _reach(b)) for b, p in BA_REACHED.items()),

@@ -136,12 +136,6 @@ def reconstruct(data: LeagueData, last_season: int) -> tuple[Population, dict[st
         birth_date=birth,
         background=background,
         draft_round=np.nan_to_num(rounds, nan=0).astype(np.int64),
-        # The league's data (``LeagueData``) does not carry the flag: a plain first-rounder then.
-        supplemental=(
-            p["supplemental_round"].fillna(False).to_numpy(dtype=bool)
-            if "supplemental_round" in p
-            else np.zeros(n, dtype=bool)
-        ),
         position=p["position"].to_numpy(dtype=object),
         bats=p["bats"].to_numpy(dtype=object),
         throws=p["throws"].to_numpy(dtype=object),

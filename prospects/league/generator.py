@@ -176,7 +176,6 @@ def _prospect_columns(pop: Population) -> dict[str, np.ndarray]:
         "organization": pop.organization,
         "signing_year": pop.signing_year,
         "draft_round": np.where(pop.draft_round > 0, pop.draft_round, None).astype(object),
-        "supplemental_round": pop.supplemental,
         "signed_on": pop.signed_on,
         # The synthetic league signs players by the draft or internationally, nothing else.
         "signing_type": np.where(pop.draft_round > 0, "draft", "international").astype(object),

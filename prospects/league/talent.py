@@ -39,24 +39,13 @@ _SIGNING_AGE = {  # uniform range of age at signing, years
 INTERNATIONAL_SHARE = 0.20
 HITTER_SHARE = 0.55
 STARTER_SHARE = 0.60  # of pitchers
-# Clubs sign fewer of their late picks; round 1 also holds the supplemental first round.
+# Clubs sign fewer of their late picks (and add compensation picks to round 1).
 _ROUND_WEIGHT = np.array([1.5, 1.1] + [1.0] * 8 + [0.8] * 10 + [0.6] * 20)
-# The supplemental first round (compensation picks, "sandwich" picks between rounds 1 and 2):
-# a third of the round-1 signings, about 15 picks a draft beside the 30 first-rounders. Baseball
-# America counted 34 in 2007 (the record), 22 in 1997 (the record before it) and 15-18 for 2008
-# ("2008 Draft Order", baseballamerica.com); in the 1987-2008 drafts its table covers, the round
-# was mostly shorter than that (docs/league.md).
-SUPPLEMENTAL_SHARE = 1 / 3
-# Their mean peak, calibrated on Baseball America's two rows: below round 2's. A first-rounder's
-# patience (``careers.SUPPLEMENTAL_PATIENCE``) is what sets them apart from round-2 picks: more
-# of them reach MLB (BA: 52.3% against 49.4%), no more stick there (15.8% against 16.1% with 3+
-# MLB years). A talent between rounds 1 and 2 gave 3+ years above round 2's and the tolerance.
-SUPPLEMENTAL_PEAK = -0.6
 _HITTER_POSITION_WEIGHT = np.array([0.14, 0.08, 0.12, 0.11, 0.16, 0.09, 0.14, 0.12, 0.04])
 
 # Mean peak talent by draft round, anchored on log(round) and interpolated between.
 _ROUND_ANCHORS = np.log([1, 2, 4, 8, 15, 25, 40])
-_PEAK_MEAN_AT_ANCHOR = np.array([0.3, -0.45, -0.85, -1.05, -1.45, -1.85, -2.05])
+_PEAK_MEAN_AT_ANCHOR = np.array([0.3, -0.35, -0.85, -1.05, -1.45, -1.85, -2.05])
 PEAK_SD = 0.9
 INTERNATIONAL_PEAK = (-1.8, 1.0)  # mean and sd: a wider lottery than the draft
 HIGH_SCHOOL_PEAK_SD = 1.0  # teenagers are harder to read than college players
@@ -83,7 +72,6 @@ class Population:
     birth_date: np.ndarray  # datetime64[D]
     background: np.ndarray
     draft_round: np.ndarray  # 0 for an international signing
-    supplemental: np.ndarray  # bool: a pick in the supplemental first round (draft_round 1)
     position: np.ndarray  # object: position codes
     bats: np.ndarray
     throws: np.ndarray
@@ -157,15 +145,12 @@ def draw_population(
         np.arange(first_season, last_season + 1), signings_per_season(n, first_season, last_season)
     )
     background, draft_round = _acquisition(rng, n)
-    # Drawn from a child stream, so every other draw is the one it was before the round existed.
-    supplemental = (draft_round == 1) & (rng.spawn(1)[0].random(n) < SUPPLEMENTAL_SHARE)
     signed_on = _signing_dates(rng, years, background)
     order = np.lexsort((rng.random(n), signed_on))
-    years, background, draft_round, supplemental, signed_on = (
+    years, background, draft_round, signed_on = (
         years[order],
         background[order],
         draft_round[order],
-        supplemental[order],
         signed_on[order],
     )
     low, high = np.array([_SIGNING_AGE[b] for b in range(4)]).T
@@ -178,13 +163,12 @@ def draw_population(
         birth_date=birth_date,
         background=background,
         draft_round=draft_round,
-        supplemental=supplemental,
         position=position,
         bats=bats,
         throws=throws,
         organization=np.array(ORGANIZATIONS, dtype=object)[rng.integers(0, 30, n)],
         name=np.array(draw_names(rng, n), dtype=object),
-        peak=_peaks(rng, background, draft_round, supplemental),
+        peak=_peaks(rng, background, draft_round),
         peak_age=np.minimum(PEAK_AGE[0] + rng.gamma(PEAK_AGE[1], PEAK_AGE[2], n), PEAK_AGE_LIMIT),
         growth=GROWTH[0] * np.exp(rng.normal(0.0, GROWTH[1], n)),
         tools=rng.normal(0.0, 1.0, (n, 6)),
@@ -218,15 +202,9 @@ def _signing_dates(
     return jan1 + day.astype("timedelta64[D]")
 
 
-def _peaks(
-    rng: np.random.Generator,
-    background: np.ndarray,
-    draft_round: np.ndarray,
-    supplemental: np.ndarray,
-) -> np.ndarray:
+def _peaks(rng: np.random.Generator, background: np.ndarray, draft_round: np.ndarray) -> np.ndarray:
     """Peak skill: the round sets the mean (clubs draft the best first), with a wide spread."""
     mean = np.interp(np.log(np.maximum(draft_round, 1)), _ROUND_ANCHORS, _PEAK_MEAN_AT_ANCHOR)
-    mean = np.where(supplemental, SUPPLEMENTAL_PEAK, mean)
     sd = np.where(background == HIGH_SCHOOL, HIGH_SCHOOL_PEAK_SD, PEAK_SD)
     international = background == INTERNATIONAL
     mean = np.where(international, INTERNATIONAL_PEAK[0], mean)
