@@ -137,8 +137,8 @@ def _level(frame: pd.DataFrame, part: str) -> np.ndarray:
 
 
 def truth(args: argparse.Namespace) -> None:
-    from prospects.training.confidence_check import judge_against_truth
     from prospects.league_truth import true_success_rates
+    from prospects.training.confidence_check import judge_against_truth
 
     frame = pd.read_parquet(args.file)
     if args.seasons:
