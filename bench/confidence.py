@@ -16,8 +16,13 @@ Usage::
     python bench/confidence.py judge /tmp/conf-default.parquet [more.parquet ...] \
         [--seasons 2019-2022] [--part rule|width|unusual|thin|recorded] [--json]
 
+    python bench/confidence.py truth /tmp/conf-default.parquet --prospects 6000 --first 2008 \
+        --last 2026 --seed 7 [--seasons 2019-2022] [--replicates 200] [--part ...] [--json]
+
 ``collect`` caches the league and its examples next to ``--out``; ``judge`` prints the
-tables quoted in docs/confidence.md.
+tables quoted in docs/confidence.md. ``truth`` replays the generator's simulation of the same
+league (``prospects.league_truth``) to estimate each holdout row's true chance of
+success, caches it next to the file, and judges each level's error against that truth.
 """
 
 from __future__ import annotations
@@ -92,7 +97,6 @@ def collect(args: argparse.Namespace) -> None:
 
 
 def judge(args: argparse.Namespace) -> None:
-    from prospects.serving.confidence import THIN_SAMPLE, levels_of
     from prospects.training.confidence_check import judge_levels
 
     frame = pd.concat(
@@ -103,25 +107,72 @@ def judge(args: argparse.Namespace) -> None:
         frame = frame[frame["season"].between(first, last)].reset_index(drop=True)
     # A prospect is the unit of independence within one league; leagues are independent.
     cluster = frame["source"] + ":" + frame["prospect_id"].astype(str)
-    low, high = frame["low"].to_numpy(), frame["high"].to_numpy()
-    unusual = frame["unusual"].to_numpy(dtype=bool)
-    volume = frame["volume"].to_numpy()
-    nobody = np.zeros(len(frame), dtype=bool)
-    level = {
-        "rule": lambda: levels_of(low, high, unusual, volume),
-        # One part of the rule at a time: which of them separates?
-        "width": lambda: levels_of(low, high, nobody, np.full(len(frame), np.inf)),
-        "unusual": lambda: np.where(unusual, "low", "high"),
-        "thin": lambda: np.where(volume < THIN_SAMPLE, "medium", "high"),
-        # The level the collecting code assigned (a file collected before this rule holds
-        # the previous rule's: the interval's log-odds width ranked at the same probability).
-        "recorded": lambda: frame["level" if "level" in frame else "old_level"].to_numpy(),
-    }[args.part]()
+    # One part of the rule at a time (which of them separates?), or the level the collecting
+    # code assigned (a file collected before this rule holds the previous rule's).
+    level = _level(frame, args.part)
     report = judge_levels(
         frame["y"].to_numpy(), frame["p"].to_numpy(), level, cluster.to_numpy(), args.boot
     )
     if args.json:
         print(json.dumps(report, indent=2))
+        return
+    print(report["markdown"])
+
+
+def _level(frame: pd.DataFrame, part: str) -> np.ndarray:
+    """The confidence level per row under the whole rule or one part of it."""
+    from prospects.serving.confidence import THIN_SAMPLE, levels_of
+
+    low, high = frame["low"].to_numpy(), frame["high"].to_numpy()
+    unusual = frame["unusual"].to_numpy(dtype=bool)
+    volume = frame["volume"].to_numpy()
+    nobody = np.zeros(len(frame), dtype=bool)
+    return {
+        "rule": lambda: levels_of(low, high, unusual, volume),
+        "width": lambda: levels_of(low, high, nobody, np.full(len(frame), np.inf)),
+        "unusual": lambda: np.where(unusual, "low", "high"),
+        "thin": lambda: np.where(volume < THIN_SAMPLE, "medium", "high"),
+        "recorded": lambda: frame["level" if "level" in frame else "old_level"].to_numpy(),
+    }[part]()
+
+
+def truth(args: argparse.Namespace) -> None:
+    from prospects.league_truth import true_success_rates
+    from prospects.training.confidence_check import judge_against_truth
+
+    frame = pd.read_parquet(args.file)
+    if args.seasons:
+        first, last = (int(s) for s in args.seasons.split("-"))
+        frame = frame[frame["season"].between(first, last)].reset_index(drop=True)
+    seasons = sorted(int(s) for s in frame["season"].unique())
+    cache = Path(args.file).with_suffix(f".truth{args.replicates}.parquet")
+    known = pd.read_parquet(cache) if cache.exists() else None
+    if known is None or not set(seasons) <= set(known["season"]):
+        started = time.perf_counter()
+        known = true_success_rates(
+            args.prospects,
+            args.first,
+            args.last,
+            args.seed,
+            seasons,
+            args.replicates,
+            lambda line: print(line, file=sys.stderr),
+        )
+        print(f"truth replayed in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+        known.to_parquet(cache)
+    frame = frame.merge(known, on=["season", "prospect_id"], how="left", validate="1:1")
+    if frame["p_true"].isna().any() or frame["passed_before"].any():
+        raise SystemExit("the truth does not match these rows: another league's settings?")
+    report = judge_against_truth(
+        frame["p_true"].to_numpy(),
+        frame["p"].to_numpy(),
+        _level(frame, args.part),
+        frame["prospect_id"].to_numpy(),
+        args.replicates,
+        args.boot,
+    )
+    if args.json:
+        print(json.dumps({k: v for k, v in report.items() if k != "markdown"}, indent=2))
         return
     print(report["markdown"])
 
@@ -146,8 +197,21 @@ def main() -> None:
     j.add_argument(
         "--part", choices=("rule", "width", "unusual", "thin", "recorded"), default="rule"
     )
+    t = sub.add_parser("truth")
+    t.add_argument("file")
+    t.add_argument("--prospects", type=int, default=6000)
+    t.add_argument("--first", type=int, default=2008)
+    t.add_argument("--last", type=int, default=2026)
+    t.add_argument("--seed", type=int, default=7)
+    t.add_argument("--replicates", type=int, default=200)
+    t.add_argument("--seasons", help="only these holdout seasons, e.g. 2019-2022")
+    t.add_argument("--boot", type=int, default=1000)
+    t.add_argument("--json", action="store_true")
+    t.add_argument(
+        "--part", choices=("rule", "width", "unusual", "thin", "recorded"), default="rule"
+    )
     args = parser.parse_args()
-    collect(args) if args.command == "collect" else judge(args)
+    {"collect": collect, "judge": judge, "truth": truth}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,16 @@ Both run under the same gunicorn settings on this machine. Figures:
 * the explained single-row compute floor: one row's exact contributions (which
   give its probability) on one thread, in this process, features already built,
   the champion as a worker holds it: what no cache miss can go below;
-* what the interval and comparable players add to one scored answer: ``score``
-  with and without them, alternating row by row in this process.
+* what the interval and comparable players add to a queued answer, end to end: a second
+  API and predict worker (``bench/lean_worker.py``: the same worker code, its answers
+  without interval members and comparable players) on a Redis database of their own,
+  same league, same champion; the explained cache-miss p50 with and without them, in the
+  same run, requests interleaved with the others;
+* the same in process: ``score`` with and without them, alternating row by row.
 
-Requests to the two servers are interleaved so machine noise hits both alike.
-Usage: ``python bench/predict.py [--prospects 3000] [--requests 400] [--clients 4]
-[--worker-concurrency 2] [--workdir DIR] [--json]``.
+Requests to the servers are interleaved (the order rotating from one prospect to the next)
+so machine noise hits them alike. Usage: ``python bench/predict.py [--prospects 3000]
+[--requests 400] [--clients 4] [--worker-concurrency 2] [--workdir DIR] [--json]``.
 """
 
 from __future__ import annotations
@@ -228,28 +232,67 @@ class Target:
         return (time.perf_counter() - started) * 1000, status
 
 
+def lean_answer_check(api: Target, lean: Target, prospect_id: int) -> dict:
+    """One prospect's answer from each stack: the lean one must differ only by the interval
+    and the comparables (same probability, same groups), or the comparison means nothing."""
+    answers = []
+    for target in (api, lean):
+        conn = target.client()
+        conn.conn.request(
+            "POST",
+            target.path,
+            body=json.dumps({"prospect_id": prospect_id}).encode(),
+            headers=target.headers,
+        )
+        answers.append(json.loads(conn.conn.getresponse().read())["result"])
+        conn.close()
+    full, bare = answers
+    same = all(full[k] == bare[k] for k in ("probability", "groups", "contributions"))
+    if not same or bare["interval"] is not None or bare["comparables"]:
+        raise RuntimeError(f"the lean stack's answer is not the full one less two parts: {bare}")
+    return {
+        "prospect_id": prospect_id,
+        "probability": full["probability"],
+        "with": {"interval": full["interval"], "comparables": len(full["comparables"])},
+        "without": {"interval": None, "comparables": 0},
+    }
+
+
 def clear_prediction_cache(client: redis.Redis) -> None:
     keys = list(client.scan_iter("callup:pred:*", count=1000))
     if keys:
         client.delete(*keys)
 
 
-def sequential(api: Target, base: Target, ids: list[int], client: redis.Redis) -> dict:
-    """Interleaved single-client cache-miss latencies."""
-    lat: dict[str, list[float]] = {api.name: [], base.name: []}
-    bad = {api.name: 0, base.name: 0}
-    c_api, c_base = api.client(), base.client()
-    for pid in ids:
-        clear_prediction_cache(client)
-        for target, conn in ((api, c_api), (base, c_base)):
+def sequential(targets: list[Target], ids: list[int], caches: list[redis.Redis]) -> dict:
+    """Interleaved single-client cache-miss latencies: every target answers every prospect,
+    the order rotating from one prospect to the next, each cache emptied before."""
+    lat: dict[str, list[float]] = {t.name: [] for t in targets}
+    bad = {t.name: 0 for t in targets}
+    conns = [t.client() for t in targets]
+    for k, pid in enumerate(ids):
+        for cache in caches:
+            clear_prediction_cache(cache)
+        shift = k % len(targets)
+        for target, conn in (
+            list(zip(targets, conns, strict=True))[shift:]
+            + list(zip(targets, conns, strict=True))[:shift]
+        ):
             ms, status = target.call(conn, pid)
             if status == 200:
                 lat[target.name].append(ms)
             else:
                 bad[target.name] += 1
-    c_api.close()
-    c_base.close()
+    for conn in conns:
+        conn.close()
     return {name: summary(values, bad[name]) for name, values in lat.items()}
+
+
+def sibling_db(url: str) -> str:
+    """The same Redis server's database just below ``url``'s (15 -> 14): the lean stack's."""
+    head, _, db = url.rpartition("/")
+    number = int(db) if db.isdigit() else 0
+    return f"{head}/{(number - 1) % 16}"
 
 
 def summary(values: list[float], errors: int = 0) -> dict:
@@ -328,6 +371,11 @@ def main() -> None:
         default=f"redis://127.0.0.1:6379/{REDIS_DB}",
         help="a Redis database of its own (it is flushed)",
     )
+    parser.add_argument(
+        "--lean-redis-url",
+        help="the stack without interval and comparables: a Redis database of its own "
+        "(flushed; default: the database below --redis-url's)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -344,9 +392,14 @@ def main() -> None:
         "CALLUP_POLL_RATE_LIMIT": "1000000/minute",
         "CALLUP_DEFAULT_RATE_LIMIT": "1000000/minute",
     }
+    lean_url = args.lean_redis_url or sibling_db(args.redis_url)
+    if lean_url == args.redis_url:
+        parser.error("--lean-redis-url must name another Redis database than --redis-url")
     prepare(workdir, args.prospects, env)
     client = redis.Redis.from_url(env["REDIS_URL"])
     client.flushdb()
+    lean_client = redis.Redis.from_url(lean_url)
+    lean_client.flushdb()
 
     from datetime import UTC, datetime
 
@@ -368,40 +421,54 @@ def main() -> None:
     compute = compute_floor(ids)
     interval_cost = answer_cost(ids)
 
-    api_port, base_port = free_port(), free_port()
+    api_port, lean_port, base_port = free_port(), free_port(), free_port()
+    worker_args = [
+        "-A",
+        "workers",
+        "worker",
+        "-Q",
+        "predict",
+        "-c",
+        str(args.worker_concurrency),
+        "--loglevel",
+        "WARNING",
+    ]
+    lean_env = {**env, "REDIS_URL": lean_url}
     procs = [
         start(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers",
-                "worker",
-                "-Q",
-                "predict",
-                "-c",
-                str(args.worker_concurrency),
-                "--loglevel",
-                "WARNING",
-                "-n",
-                "bench@localhost",
-            ],
+            [sys.executable, "-m", "celery", *worker_args, "-n", "bench@localhost"],
             {**env, "CALLUP_TASK_EVENTS": "0"},  # as docker-compose's predict-worker runs
             workdir / "worker.log",
         ),
         start(
             [
                 sys.executable,
-                "-m",
-                "gunicorn",
-                *GUNICORN_FLAGS,
-                "-b",
-                f"127.0.0.1:{api_port}",
-                "app:create_app()",
+                str(ROOT / "bench" / "lean_worker.py"),
+                *worker_args,
+                "-n",
+                "bench-lean@localhost",
             ],
-            env,
-            workdir / "api.log",
+            {**lean_env, "CALLUP_TASK_EVENTS": "0"},
+            workdir / "lean-worker.log",
+        ),
+        *(
+            start(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    *GUNICORN_FLAGS,
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "app:create_app()",
+                ],
+                stack_env,
+                workdir / log,
+            )
+            for port, stack_env, log in (
+                (api_port, env, "api.log"),
+                (lean_port, lean_env, "lean-api.log"),
+            )
         ),
         start(
             [
@@ -421,16 +488,16 @@ def main() -> None:
     ]
     try:
         wait_http(api_port, "/healthz")
+        wait_http(lean_port, "/healthz")
         wait_http(base_port, "/")
-        api = Target(
-            "queue",
-            api_port,
-            "/api/ml/predict",
-            {"Authorization": f"Bearer {key}", "Prefer": "wait=30"},
-        )
+        queued = {"Authorization": f"Bearer {key}", "Prefer": "wait=30"}
+        api = Target("queue", api_port, "/api/ml/predict", queued)
+        lean = Target("queue_lean", lean_port, "/api/ml/predict", queued)
         base = Target("baseline", base_port, "/baseline/predict", {})
-        sequential(api, base, ids[:40], client)  # warm-up: models, contexts, connections
-        seq = sequential(api, base, ids[40 : 40 + args.requests], client)
+        targets, caches = [api, lean, base], [client, lean_client]
+        sequential(targets, ids[:40], caches)  # warm-up: models, contexts, connections
+        seq = sequential(targets, ids[40 : 40 + args.requests], caches)
+        lean_check = lean_answer_check(api, lean, ids[0])
         # Single-client figures first, then the concurrent runs (which leave backlogs behind).
         hits = cache_hits(api, ids[0], 1000)
         floor = http_floor(api_port, 1000)
@@ -444,7 +511,9 @@ def main() -> None:
         for proc in procs:
             proc.wait(timeout=30)
         client.flushdb()
+        lean_client.flushdb()
 
+    with_p50, without_p50 = seq["queue"]["p50_ms"], seq["queue_lean"]["p50_ms"]
     report = {
         "prospects": len(ids),
         "cache_miss_requests": args.requests,
@@ -457,6 +526,13 @@ def main() -> None:
         "http_floor_healthz": floor,
         "explained_compute_floor_one_row": compute,
         "answer_with_and_without_interval_and_comparables": interval_cost,
+        "queued_with_and_without_interval_and_comparables": {
+            "with_p50_ms": with_p50,
+            "without_p50_ms": without_p50,
+            "added_p50_ms": round(with_p50 - without_p50, 2),
+            "ratio_p50": round(with_p50 / without_p50, 3),
+            "answers": lean_check,
+        },
     }
     if args.json:
         print(json.dumps(report, indent=2))
@@ -466,9 +542,9 @@ def main() -> None:
         f"worker -Q predict -c {args.worker_concurrency} (prefork, no task events)"
     )
     print(f"{'':28}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>8}")
-    for name in ("queue", "baseline"):
+    for name in ("queue", "queue_lean", "baseline"):
         row = seq[name]
-        print(f"cache miss, 1 client {name:>7}{row['p50_ms']:>9}{row['p99_ms']:>9}")
+        print(f"cache miss, 1 client {name:>10}{row['p50_ms']:>6}{row['p99_ms']:>9}")
     for name, row in (("queue", conc_api), ("baseline", conc_base)):
         print(
             f"{args.clients} clients {name:>17}{row['p50_ms']:>9}{row['p99_ms']:>9}"
@@ -480,6 +556,15 @@ def main() -> None:
     print(
         f"explained compute floor, one row, one thread ({compute['trees']} trees): "
         f"p50 {compute['p50_ms']} ms, mean {compute['mean_ms']} ms"
+    )
+    added = report["queued_with_and_without_interval_and_comparables"]
+    print(
+        f"interval + comparables, queued cache-miss p50: {with_p50} ms with, {without_p50} ms "
+        f"without: +{added['added_p50_ms']} ms, ratio {added['ratio_p50']}"
+    )
+    print(
+        f"interval + comparables, in process: {interval_cost['with_p50_ms']} ms with, "
+        f"{interval_cost['without_p50_ms']} ms without: +{interval_cost['added_p50_ms']} ms"
     )
 
 

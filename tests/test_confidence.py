@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from prospects.serving.confidence import THIN_SAMPLE, assess, levels_of
 from prospects.serving.narrative import Group, narrate
+from prospects.training.confidence_check import judge_against_truth
 
 SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
 
@@ -106,3 +108,34 @@ def test_the_narrative_states_eligibility_chance_interval_and_groups():
     assert "Holding him back: performance (-3.0 points: K% 6 points above" in text
     assert "background" not in text  # under half a point: not a reason
     assert not SNAKE.search(text)
+
+
+def test_against_the_truth_the_level_whose_answers_stray_from_it_errs_more():
+    """Same answered probabilities; "low" answers are 5 points off their truth, "high" ones
+    exact: the matched gap is 25 points² (0.0025) squared and 5 points absolute, and its
+    bootstrap interval excludes zero."""
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.06, 0.18, 4000)
+    level = np.where(np.arange(4000) % 2 == 0, "high", "low")
+    truth = np.where(level == "low", p + np.where(rng.random(4000) < 0.5, -0.05, 0.05), p)
+    report = judge_against_truth(truth, p, level, np.arange(4000), replicates=10**9, n_boot=200)
+    gap = report["gaps"]["high_vs_low"]
+    assert gap["squared"]["gap"] == pytest.approx(0.0025, rel=1e-6)
+    assert gap["absolute"]["gap"] == pytest.approx(0.05, rel=1e-6)
+    assert gap["squared"]["low"] > 0
+    assert report["matched"]["high_vs_low"]["common_rows"] == 4000
+
+
+def test_the_truths_own_monte_carlo_noise_is_taken_out_of_the_squared_error():
+    """A truth estimated from 50 futures of an answer that is exactly right: the squared error
+    against it averages t(1-t)/50 = 0.0042 uncorrected; corrected, zero within noise."""
+    rng = np.random.default_rng(4)
+    n, replicates = 40000, 50
+    p = np.full(n, 0.3)
+    truth = rng.binomial(replicates, p) / replicates
+    level = np.where(np.arange(n) % 2 == 0, "high", "low")
+    report = judge_against_truth(truth, p, level, np.arange(n), replicates, n_boot=50)
+    matched = report["matched"]["high_vs_low"]
+    assert np.mean((truth - p) ** 2) == pytest.approx(0.0042, abs=0.0002)
+    assert abs(matched["high_squared"]) < 0.0002
+    assert abs(matched["low_squared"]) < 0.0002

@@ -234,3 +234,171 @@ def markdown(report: dict) -> str:
         ]
         lines.append(f"| {name.replace('_', ' ')} | {rows:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+# -- against the truth a synthetic league knows ---------------------------------------------------
+
+TRUTH_ERRORS = ("squared", "absolute")
+
+
+def _truth_sums(
+    truth: np.ndarray, p: np.ndarray, level: np.ndarray, cluster: np.ndarray, replicates: int
+) -> np.ndarray:
+    """Per (cluster, bin, level): n, sum p, sum truth, sum squared error, sum absolute error.
+
+    ``truth`` is a Monte Carlo share over ``replicates`` futures; its own binomial noise is
+    taken out of the squared error (``t(1 - t) / (R - 1)`` per row), so the sum estimates
+    the error against the true probability without bias.
+    """
+    truth = np.asarray(truth, dtype=float)
+    p = np.asarray(p, dtype=float)
+    noise = truth * (1 - truth) / max(replicates - 1, 1)
+    _, cid = np.unique(cluster, return_inverse=True)
+    lv = np.array([LEVELS.index(str(v)) for v in level])
+    values = np.stack(
+        [np.ones_like(p), p, truth, (p - truth) ** 2 - noise, np.abs(p - truth)], axis=1
+    )
+    sums = np.zeros((cid.max() + 1, len(EDGES) + 1, len(LEVELS), values.shape[1]))
+    np.add.at(sums, (cid, bin_of(p), lv), values)
+    return sums
+
+
+def _truth_measures(total: np.ndarray, pairs: tuple[str, ...], support: np.ndarray) -> dict:
+    """Each level's error against the truth, averaged over the ``support`` bins weighted by
+    their share of the compared levels' rows (as :func:`_measures`)."""
+    idx = [LEVELS.index(k) for k in pairs]
+    n = total[..., 0]
+    common = support & np.all(n[:, idx] > 0, axis=1)
+    weight = n[common][:, idx].sum(axis=1)
+    weight = weight / weight.sum() if weight.sum() else weight
+    out: dict[str, float] = {"common_rows": float(n[common][:, idx].sum())}
+    for k in pairs:
+        cell = total[common, LEVELS.index(k)]
+        for name, column in (("squared", 3), ("absolute", 4)):
+            values = cell[:, column] / cell[:, 0]
+            out[f"{k}_{name}"] = float(np.sum(values * weight)) if common.any() else float("nan")
+    return out
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """The percentile of the draws that have a value; NaN when none has (no common bin)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[~np.isnan(finite)]
+    return float(np.percentile(finite, q)) if len(finite) else float("nan")
+
+
+def judge_against_truth(
+    truth: np.ndarray,
+    p: np.ndarray,
+    level: np.ndarray,
+    cluster: np.ndarray,
+    replicates: int,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+) -> dict[str, object]:
+    """The validation with the outcome's noise gone: each answer's error against the true
+    probability its league knows (``prospects.league_truth``), by level at matched
+    answered probability (the bins and ``MIN_CELL`` of :func:`judge_levels`), gaps with 95%
+    bootstrap intervals by prospect."""
+    sums = _truth_sums(truth, p, level, cluster, replicates)
+    total = sums.sum(axis=0)
+    comparisons = {
+        "all": LEVELS,
+        "high_vs_low": ("high", "low"),
+        "high_vs_medium": ("high", "medium"),
+        "medium_vs_low": ("medium", "low"),
+    }
+    support = {
+        name: np.all(total[:, [LEVELS.index(k) for k in pairs], 0] >= MIN_CELL, axis=1)
+        for name, pairs in comparisons.items()
+    }
+    point = {
+        name: _truth_measures(total, pairs, support[name]) for name, pairs in comparisons.items()
+    }
+    rng = np.random.default_rng(seed)
+    k = sums.shape[0]
+    flat = sums.reshape(k, -1)
+    draws: dict[str, dict[str, list[float]]] = {
+        name: {e: [] for e in TRUTH_ERRORS} for name in comparisons
+    }
+    for _ in range(n_boot):
+        weights = np.bincount(rng.integers(0, k, k), minlength=k).astype(float)
+        boot = (weights @ flat).reshape(total.shape)
+        for name, pairs in comparisons.items():
+            m = _truth_measures(boot, pairs, support[name])
+            for err in TRUTH_ERRORS:
+                draws[name][err].append(m[f"{pairs[-1]}_{err}"] - m[f"{pairs[0]}_{err}"])
+    gaps = {
+        name: {
+            err: {
+                "gap": point[name][f"{pairs[-1]}_{err}"] - point[name][f"{pairs[0]}_{err}"],
+                "low": _percentile(draws[name][err], 2.5),
+                "high": _percentile(draws[name][err], 97.5),
+            }
+            for err in TRUTH_ERRORS
+        }
+        for name, pairs in comparisons.items()
+    }
+    table = [
+        {
+            "bin": bin_label(b),
+            "level": lv,
+            "n": int(total[b, j, 0]),
+            "predicted": total[b, j, 1] / total[b, j, 0],
+            "truth": total[b, j, 2] / total[b, j, 0],
+            "rms": float(np.sqrt(max(total[b, j, 3] / total[b, j, 0], 0.0))),
+            "absolute": total[b, j, 4] / total[b, j, 0],
+        }
+        for b in range(len(EDGES) + 1)
+        for j, lv in enumerate(LEVELS)
+        if total[b, j, 0] > 0
+    ]
+    report = {
+        "rows": int(len(p)),
+        "prospects": int(k),
+        "replicates": replicates,
+        "table": table,
+        "matched": point,
+        "gaps": gaps,
+    }
+    report["markdown"] = truth_markdown(report)
+    return report
+
+
+def truth_markdown(report: dict) -> str:
+    """The tables docs/confidence.md quotes for the validation against the truth."""
+    lines = [
+        f"{report['rows']:,} holdout rows, {report['prospects']:,} prospects, true probability "
+        f"from {report['replicates']} replayed futures each",
+        "",
+        "| probability bin | level | rows | predicted | true (mean) | RMS error vs truth | mean abs error |",  # noqa: E501
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in report["table"]:
+        lines.append(
+            f"| {r['bin']} | {r['level']} | {r['n']:,} | {r['predicted'] * 100:.2f}% | "
+            f"{r['truth'] * 100:.2f}% | {r['rms'] * 100:.2f} pts | {r['absolute'] * 100:.2f} pts |"
+        )
+    lines += [
+        "",
+        f"Matched (bins both compared levels hold with {MIN_CELL}+ rows; gaps less confident "
+        "minus more confident, 95% bootstrap by prospect; squared error in points², absolute "
+        "in points):",
+        "",
+        "| comparison | rows | more confident: squared / abs | less confident: squared / abs | squared gap | abs gap |",  # noqa: E501
+        "|---|---|---|---|---|---|",
+    ]
+    for name, gap in report["gaps"].items():
+        if name == "all":
+            continue
+        m = report["matched"][name]
+        hi, lo = name.split("_vs_")
+        sq, ab = gap["squared"], gap["absolute"]
+        lines.append(
+            f"| {name.replace('_', ' ')} | {int(m['common_rows']):,} | "
+            f"{m[f'{hi}_squared'] * 1e4:.2f} / {m[f'{hi}_absolute'] * 100:.2f} | "
+            f"{m[f'{lo}_squared'] * 1e4:.2f} / {m[f'{lo}_absolute'] * 100:.2f} | "
+            f"{sq['gap'] * 1e4:+.2f} [{sq['low'] * 1e4:+.2f}, {sq['high'] * 1e4:+.2f}] | "
+            f"{ab['gap'] * 100:+.2f} [{ab['low'] * 100:+.2f}, {ab['high'] * 100:+.2f}] |"
+        )
+    return "\n".join(lines)
