@@ -93,7 +93,7 @@ class Floor:
         from prospects.features.context import LeagueContext
         from prospects.features.data import load_league
         from prospects.serving.scoring import feature_matrix
-        from workers.models import ModelHolder
+        from workers.model_holder import ModelHolder
 
         self.model = ModelHolder(redis.Redis.from_url(os.environ["REDIS_URL"])).version(version)
         with session_scope() as session:

@@ -17,7 +17,7 @@ from prospects.lifecycle.drift import psi, psi_limit, reference_profile
 from prospects.lifecycle.evaluate import compare, decide, figures
 from prospects.lifecycle.flight import SingleFlight, request_retrain
 from prospects.lifecycle.monitor import beats_on_matured_outcomes
-from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds
+from prospects.lifecycle.thresholds import ChallengerRule, MonitorThresholds
 from tests.stack import REDIS_BASE
 
 USERS = [f"user-{i}" for i in range(20_000)]

@@ -16,7 +16,7 @@ from prospects import registry
 from prospects.errors import ModelUnavailableError, NoChampionError
 from prospects.jobs import JobStore
 from tests.stack import REDIS_BASE
-from workers.models import ModelHolder, artifact_key
+from workers.model_holder import ModelHolder, artifact_key
 
 REDIS_URL = f"{REDIS_BASE}/4"
 NAME = "holder-test-model"

@@ -40,7 +40,7 @@ from prospects.lifecycle import aliases, events
 from prospects.lifecycle.drift import drift_report
 from prospects.lifecycle.evaluate import compare, describe_difference, figures
 from prospects.lifecycle.outcomes import current_cohort, matured_examples
-from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds, PromotionRule
+from prospects.lifecycle.thresholds import ChallengerRule, MonitorThresholds, PromotionRule
 from prospects.training import bootstrap as bs
 from prospects.training.model import booster_from_bytes, predict_proba
 

@@ -22,7 +22,7 @@ from prospects.lifecycle.aliases import move_champion, set_challenger
 from prospects.lifecycle.drift import reference_profile
 from prospects.lifecycle.evaluate import CHALLENGER, FIRST, agreement, compare, decide, figures
 from prospects.lifecycle.outcomes import trained_through
-from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds
+from prospects.lifecycle.thresholds import ChallengerRule, MonitorThresholds
 from prospects.training.pipeline import TrainingResult
 
 DRIFT_ARTIFACT = "drift_reference.json"
