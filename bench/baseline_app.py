@@ -19,7 +19,7 @@ from prospects.db.version import cached_data_version
 from prospects.errors import CallupError
 from prospects.serving.league_day import LeagueDays
 from prospects.serving.predict import predict_one, record_prediction
-from workers.models import ModelHolder
+from workers.model_holder import ModelHolder
 
 
 def create_app() -> Flask:

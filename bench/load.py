@@ -32,7 +32,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,15 +47,14 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = ["-w", "4", "-k", "gthread", "--threads", "8", "--timeout", "60"]
+sys.path.insert(0, str(ROOT))  # the tests' live-stack harness, shared with bench/
+
+from cli.up.commands import api_command, worker_command  # noqa: E402
+from tests.servers import RedisServer, free_port  # noqa: E402
+from tests.stack import stack_env  # noqa: E402
+
 ACCESS_FORMAT = "%(p)s %({x-load-client}i)s %(s)s"  # API process, client, status
 MAX_CLIENTS, MAX_SECONDS = 200, 600
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -74,11 +72,6 @@ def summary(values: list[float]) -> dict[str, Any]:
         "p99_ms": percentile(values, 99),
         "mean_ms": round(statistics.fmean(values), 2) if values else None,
     }
-
-
-def port_open(port: int) -> bool:
-    with socket.create_connection(("127.0.0.1", port), timeout=1):
-        return True
 
 
 def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -321,15 +314,10 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def environment(workdir: Path, redis_port: int, limit: str) -> dict[str, str]:
+def environment(workdir: Path, redis_url: str, limit: str) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'callup.db'}",
-        "MLFLOW_TRACKING_URI": f"sqlite:///{workdir / 'mlflow.db'}",
-        "MLFLOW_ARTIFACT_ROOT": (workdir / "mlartifacts").as_uri(),
-        "CALLUP_VAR_DIR": str(workdir / "var"),
-        "CALLUP_MODEL_NAME": "load-test",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        **stack_env(workdir, redis_url, model_name="load-test"),
         "CALLUP_PREDICT_RATE_LIMIT": limit,
         "CALLUP_POLL_RATE_LIMIT": "1000000/minute",  # only the predict limit is under test
         "CALLUP_DEFAULT_RATE_LIMIT": "1000000/minute",
@@ -339,13 +327,12 @@ def environment(workdir: Path, redis_port: int, limit: str) -> dict[str, str]:
 
 def start_servers(env: dict[str, str], workdir: Path, api_port: int) -> list[subprocess.Popen]:
     """The worker (two pool processes) and the API (four gunicorn processes), on loopback."""
-    worker = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "predict,rank,train"]
-    worker += ["-c", "2", "--loglevel", "WARNING", "-n", "load@localhost"]
-    api = [sys.executable, "-m", "gunicorn", *GUNICORN, "-b", f"127.0.0.1:{api_port}"]
+    worker = worker_command(concurrency=2, loglevel="WARNING", node="load@localhost")
+    api = api_command(f"127.0.0.1:{api_port}", workers=4, threads=8)
     api += ["--access-logfile", str(workdir / "access.log"), "--access-logformat", ACCESS_FORMAT]
     return [
         start(worker, env, workdir / "worker.log"),
-        start(api + ["app:create_app()"], env, workdir / "api.log"),
+        start(api, env, workdir / "api.log"),
     ]
 
 
@@ -387,13 +374,12 @@ def main() -> None:
     limit = int(args.limit.partition("/")[0])
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="callup-load-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    redis_port, api_port = free_port(), free_port()
-    env = environment(workdir, redis_port, args.limit)
-    redis_cmd = ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", ""]
-    procs = [start(redis_cmd + ["--appendonly", "no"], env, workdir / "redis.log")]
+    redis_server, api_port = RedisServer(), free_port()
+    env = environment(workdir, redis_server.url, args.limit)
+    redis_server.start()
+    procs: list[subprocess.Popen] = []
     try:
         os.environ.update(env)
-        wait_until(lambda: port_open(redis_port), 10, "redis")
         keys, ids = prepare(args.prospects, args.clients + 1)
         (workdir / "access.log").write_text("")
         procs += start_servers(env, workdir, api_port)
@@ -419,6 +405,7 @@ def main() -> None:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+        redis_server.stop()
 
     report = build_report(args, limit, clients, elapsed, accepted, states, workdir / "access.log")
     report["jobs"]["drain_seconds_after_run"] = round(drain, 1)

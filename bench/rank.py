@@ -44,19 +44,19 @@ import redis
 import xgboost as xgb
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_DB = 3  # a Redis db no test module uses (it is flushed)
+sys.path.insert(0, str(ROOT))  # the tests' live-stack harness, shared with bench/
+
+from cli.up.commands import worker_command  # noqa: E402
+from tests.servers import RedisServer  # noqa: E402
+from tests.stack import stack_env  # noqa: E402
+
 JOB_TIMEOUT_SECONDS = 1800  # a job whose messages were lost (Redis flushed) must not hang us
 
 
-def environment(workdir: Path, redis_db: int, model_name: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": f"sqlite:///{workdir / 'league.db'}",
-        "MLFLOW_TRACKING_URI": f"sqlite:///{workdir / 'mlflow.db'}",
-        "MLFLOW_ARTIFACT_ROOT": (workdir / "mlartifacts").as_uri(),
-        "CALLUP_VAR_DIR": str(workdir / "var"),
-        "CALLUP_MODEL_NAME": model_name,
-        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
-    }
+def environment(workdir: Path, redis_url: str, model_name: str) -> dict[str, str]:
+    """The harness's stack settings; the league keeps its file name, so old workdirs still count."""
+    league = f"sqlite:///{workdir / 'league.db'}"
+    return stack_env(workdir, redis_url, database_url=league, model_name=model_name)
 
 
 def prepare(n_prospects: int, trees: int | None) -> int:
@@ -93,7 +93,7 @@ class Floor:
         from prospects.features.context import LeagueContext
         from prospects.features.data import load_league
         from prospects.serving.scoring import feature_matrix
-        from workers.models import ModelHolder
+        from workers.model_holder import ModelHolder
 
         self.model = ModelHolder(redis.Redis.from_url(os.environ["REDIS_URL"])).version(version)
         with session_scope() as session:
@@ -133,12 +133,15 @@ class Worker:
         self.node = f"bench-{uuid.uuid4().hex[:6]}@localhost"
         self.log = open(log, "w")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", "rank",
-             "-c", str(concurrency), "-P", "prefork", "-n", self.node, "--loglevel", "WARNING",
-             "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT,
+            worker_command(
+                queues="rank", concurrency=concurrency, node=self.node, loglevel="WARNING"
+            ),
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         self.app = make_celery(env["REDIS_URL"])
         deadline = time.monotonic() + 120
         while not self.app.control.ping(timeout=0.5, destination=[self.node]):
@@ -250,15 +253,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-size", default="250", help="comma-separated sizes to try")
     parser.add_argument("--concurrency", default="2", help="comma-separated pool sizes to try")
     parser.add_argument("--repeat", type=int, default=1, help="floor/job pairs per configuration")
-    parser.add_argument("--redis-db", type=int, default=REDIS_DB)
+    parser.add_argument("--redis-url", help="a Redis to use (default: a private redis-server)")
     parser.add_argument("--model-name", default="bench-rank", help="registered model to use")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
+    private = None if args.redis_url else RedisServer()
+    if private is not None:
+        private.start()
+    try:
+        report = _run(args, private.url if private is not None else args.redis_url)
+    finally:
+        if private is not None:
+            private.stop()
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(
+        f"ranking {report['prospects']:,} prospects as of {report['as_of']}: {report['trees']} "
+        f"trees, {report['cpus']} CPUs, medians of {args.repeat} floor/job pair(s)"
+    )
+    for run in report["runs"]:
+        print(
+            f"  c={run['concurrency']} chunk={run['chunk_size']:<5} "
+            f"job {run['job_s']:6.1f} s ({run['prospects_per_s']:4.0f}/s)  "
+            f"floor {run['floor_s']:6.1f} s  ratio {run['ratio']:.2f} "
+            f"[{run['ratio_min']:.2f}-{run['ratio_max']:.2f}]  cpu ratio {run['cpu_ratio']:.2f}  "
+            f"probability only {run['probability_only_s_all_cores']:.3f} s "
+            f"(one thread {run['probability_only_s_one_thread']:.3f} s)  "
+            f"progress steps {run['progress_steps']}"
+        )
+    return 0
+
+
+def _run(args: argparse.Namespace, redis_url: str) -> dict:
+    """Prepare the league and champion, then measure every configuration; the report."""
     with tempfile.TemporaryDirectory() as tmp:
         workdir = (args.workdir or Path(tmp)).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
-        env = environment(workdir, args.redis_db, args.model_name)
+        env = environment(workdir, redis_url, args.model_name)
         os.environ.update(env)
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
         version = prepare(args.prospects, args.trees)
@@ -283,31 +316,13 @@ def main(argv: list[str] | None = None) -> int:
                 worker.stop()
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
 
-    report = {
+    return {
         "as_of": as_of.isoformat(),
         "cpus": os.cpu_count(),
         "prospects": floor.rows,
         "trees": floor.trees,
         "runs": runs,
     }
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return 0
-    print(
-        f"ranking {report['prospects']:,} prospects as of {report['as_of']}: {report['trees']} "
-        f"trees, {report['cpus']} CPUs, medians of {args.repeat} floor/job pair(s)"
-    )
-    for run in runs:
-        print(
-            f"  c={run['concurrency']} chunk={run['chunk_size']:<5} "
-            f"job {run['job_s']:6.1f} s ({run['prospects_per_s']:4.0f}/s)  "
-            f"floor {run['floor_s']:6.1f} s  ratio {run['ratio']:.2f} "
-            f"[{run['ratio_min']:.2f}-{run['ratio_max']:.2f}]  cpu ratio {run['cpu_ratio']:.2f}  "
-            f"probability only {run['probability_only_s_all_cores']:.3f} s "
-            f"(one thread {run['probability_only_s_one_thread']:.3f} s)  "
-            f"progress steps {run['progress_steps']}"
-        )
-    return 0
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import environment, free_port, port_open, prepare, start, wait_until  # noqa: E402
+from bench.load import environment, prepare, start, wait_until  # noqa: E402
+from cli.up.commands import api_command, beat_command, worker_command  # noqa: E402
+from tests.servers import RedisServer, free_port  # noqa: E402
 
 
 def job_rows(job_ids: list[str]) -> dict[str, tuple[str, int]]:
@@ -53,23 +55,18 @@ def main() -> None:
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="callup-stranded-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    redis_port, api_port = free_port(), free_port()
-    env = environment(workdir, redis_port, "1000000/minute")
-    redis_cmd = ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", ""]
-    procs = [start(redis_cmd + ["--appendonly", "no"], env, workdir / "redis.log")]
+    redis_server, api_port = RedisServer(), free_port()
+    env = environment(workdir, redis_server.url, "1000000/minute")
+    redis_server.start()
+    redis_port = redis_server.port
+    procs = []
     try:
         os.environ.update(env)
-        wait_until(lambda: port_open(redis_port), 10, "redis")
         keys, ids = prepare(3000, 1)
-        celery = [sys.executable, "-m", "celery", "-A", "workers"]
-        worker = start(
-            celery + ["worker", "-Q", "predict,rank,train", "-c", "2", "--loglevel", "WARNING"],
-            env,
-            workdir / "stranded-worker.log",
-        )
-        beat = start(celery + ["beat", "--loglevel", "INFO"], env, workdir / "stranded-beat.log")
-        api = [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "4"]
-        api += ["-b", f"127.0.0.1:{api_port}", "app:create_app()"]
+        worker_argv = worker_command(concurrency=2, loglevel="WARNING")
+        worker = start(worker_argv, env, workdir / "stranded-worker.log")
+        beat = start(beat_command(), env, workdir / "stranded-beat.log")
+        api = api_command(f"127.0.0.1:{api_port}", workers=1, threads=4)
         procs += [worker, beat, start(api, env, workdir / "stranded-api.log")]
         base = f"http://127.0.0.1:{api_port}"
         wait_until(lambda: requests.get(f"{base}/healthz", timeout=1).ok, 60, "the API")
@@ -109,6 +106,7 @@ def main() -> None:
                 pass
         for proc in procs:
             proc.wait(timeout=30)
+        redis_server.stop()
 
     report: dict[str, Any] = {
         "jobs_accepted": len(job_ids),

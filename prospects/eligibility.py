@@ -107,12 +107,6 @@ def assess(data: LeagueData, as_of: date, prospect_ids: np.ndarray | None = None
     return pd.DataFrame(columns, index=pd.Index(columns["prospect_id"], name="prospect_id"))
 
 
-def assess_one(data: LeagueData, as_of: date) -> dict[str, Any]:
-    """The standing of the one prospect in ``data`` (the single-prediction path: no frame)."""
-    columns = standings(data, as_of)
-    return {name: values[0] for name, values in columns.items()}
-
-
 def standings(
     data: LeagueData, as_of: date, prospect_ids: np.ndarray | None = None
 ) -> dict[str, Any]:

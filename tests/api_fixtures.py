@@ -1,4 +1,5 @@
-"""Fixtures for the API tests: a flushed Redis db, a fresh SQLite db, an app, keys, prospects.
+"""Fixtures for the API tests: a Redis db of the test's own, a fresh SQLite db, an app, keys,
+prospects.
 
 Used with ``pytest_plugins = ["tests.api_fixtures"]``. No worker runs here: tests
 that need one act as the worker themselves (store a result, notify done).
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -24,24 +24,13 @@ from prospects.db.models import BattingLine, PitchingLine, Prospect, ScoutingRep
 from prospects.db.session import session_scope
 from prospects.keys import create_key
 
-API_REDIS_URL = os.environ.get("CALLUP_TEST_API_REDIS_URL", "redis://127.0.0.1:6379/11")
 OPEN_LIMITS = "10000/minute"  # high enough that only the rate-limit tests ever hit a limit
 
 
 @pytest.fixture
-def redis_test_url() -> Iterator[str]:
-    """The API tests' own Redis database, empty before and after each test."""
-    client = redis.Redis.from_url(API_REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis at {API_REDIS_URL} is not reachable")
-    client.flushdb()
-    try:
-        yield API_REDIS_URL
-    finally:
-        client.flushdb()
-        client.close()
+def redis_test_url(redis_url: str) -> str:
+    """The API tests' Redis: a database of this test's own from the pool, empty before and after."""
+    return redis_url
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from prospects.db.session import init_db, reset_engine
+from tests.servers import free_port, port_open, wait_for
+from tests.stack import REDIS_BASE, RedisDatabases
 
 pytest_plugins = ["tests.api_fixtures", "tests.lifecycle_support"]
 
@@ -48,6 +48,30 @@ def postgres_ok() -> bool:
 def _isolated_var_dir(tmp_path, monkeypatch) -> None:
     """Every test gets its own var dir, so defaults never touch ./var."""
     monkeypatch.setenv("CALLUP_VAR_DIR", str(tmp_path / "var"))
+
+
+_REDIS_DATABASES = RedisDatabases()  # one pool per test process
+
+
+@pytest.fixture(scope="session")
+def redis_dbs() -> RedisDatabases:
+    """The pool of the tests' Redis databases: module fixtures ``take()`` one for their stack."""
+    if not _REDIS_DATABASES.reachable():
+        pytest.skip(f"Redis at {REDIS_BASE} is not reachable")
+    return _REDIS_DATABASES
+
+
+@pytest.fixture
+def redis_db(redis_dbs: RedisDatabases) -> Iterator[int]:
+    """A Redis database number of this test's own, empty before and after it."""
+    with redis_dbs.take() as number:
+        yield number
+
+
+@pytest.fixture
+def redis_url(redis_dbs: RedisDatabases, redis_db: int) -> str:
+    """The URL of this test's own Redis database (see ``redis_db``)."""
+    return redis_dbs.url(redis_db)
 
 
 @pytest.fixture
@@ -106,23 +130,14 @@ def s3_endpoint() -> Iterator[str]:
         "moto.server", reason="moto[server] is not installed (pip install moto[server])"
     )
     pytest.importorskip("boto3")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail("moto_server did not start")
+        wait_for(lambda: port_open(port), 20, "moto_server start")
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()

@@ -8,21 +8,16 @@ Artifacts stay in the template's folder: runs are unique, so tests only add.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import redis
 
-from tests.stack import REDIS_BASE
+from tests.stack import RedisDatabases, environment, stack_env
 
 N_PROSPECTS = 800
 LEAGUE_SEED = 11
-MODEL_NAME = "prospect-success-test"  # tests.stack's name, so the template also serves a stack
-REDIS_DB = 10
 
 
 def train_params():  # type: ignore[no-untyped-def]
@@ -32,37 +27,7 @@ def train_params():  # type: ignore[no-untyped-def]
     return TrainParams(n_estimators=60, learning_rate=0.1, early_stopping_rounds=20)
 
 
-def env_for(root: Path, template: Path, redis_db: int = REDIS_DB) -> dict[str, str]:
-    return {
-        "REDIS_URL": f"{REDIS_BASE}/{redis_db}",
-        "DATABASE_URL": f"sqlite:///{root / 'callup.db'}",
-        "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-        "MLFLOW_ARTIFACT_ROOT": (template / "mlartifacts").as_uri(),
-        "CALLUP_VAR_DIR": str(root / "var"),
-        "CALLUP_MODEL_NAME": MODEL_NAME,
-    }
-
-
-@contextmanager
-def environment(env: dict[str, str]) -> Iterator[None]:
-    """Point this process at ``env`` (database engines reset on the way in and out)."""
-    from prospects.db.session import reset_engine
-
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    reset_engine()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_engine()
-
-
-def build_template(root: Path) -> Path:
+def build_template(root: Path, redis_url: str) -> Path:
     """Seed the league and register champion v1 under ``root`` (once: reused if built)."""
     done = root / "built"
     if done.exists():
@@ -72,8 +37,7 @@ def build_template(root: Path) -> Path:
     from prospects.league.generator import generate_league
     from prospects.lifecycle.service import train_and_register
 
-    with environment(env_for(root, root)):
-        redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}").flushdb()
+    with environment(stack_env(root, redis_url)):
         init_db()
         with session_scope() as session:
             generate_league(
@@ -89,14 +53,12 @@ def build_template(root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lifecycle_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def lifecycle_template(tmp_path_factory: pytest.TempPathFactory, redis_dbs: RedisDatabases) -> Path:
     """The session's template league (seeded, champion v1)."""
-    client = redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}", socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis at {REDIS_BASE} is not reachable")
-    return build_template(tmp_path_factory.getbasetemp() / "lifecycle-template")
+    with redis_dbs.take() as number:
+        return build_template(
+            tmp_path_factory.getbasetemp() / "lifecycle-template", redis_dbs.url(number)
+        )
 
 
 def copy_template(template: Path, root: Path) -> None:
@@ -108,15 +70,12 @@ def copy_template(template: Path, root: Path) -> None:
 
 
 @pytest.fixture
-def lifecycle_league(lifecycle_template: Path, tmp_path: Path) -> Iterator[Path]:
-    """This test's own copy of the template, with the process pointed at it and Redis flushed."""
+def lifecycle_league(lifecycle_template: Path, tmp_path: Path, redis_url: str) -> Iterator[Path]:
+    """This test's own copy of the template, with the process pointed at it and its own Redis db."""
     root = tmp_path / "league"
     copy_template(lifecycle_template, root)
-    client = redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}")
-    client.flushdb()
-    with environment(env_for(root, lifecycle_template)):
+    with environment(stack_env(root, redis_url, artifacts=lifecycle_template)):
         yield root
-    client.flushdb()
 
 
 def corrupt_week_forced_in(actor: str = "lifecycle-test") -> int:

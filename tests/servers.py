@@ -20,13 +20,10 @@ from glob import glob
 from pathlib import Path
 from typing import IO
 
+from cli.up.commands import api_command
+from cli.up.redis_local import free_port  # the one free-port finder, for tests and bench/
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -79,7 +76,13 @@ class RedisServer:
         self.process: subprocess.Popen | None = None
 
     def base(self) -> str:
+        """The server's URL without a database number (``stack`` adds one)."""
         return f"redis://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """Database 0 of this server."""
+        return f"{self.base()}/0"
 
     def start(self) -> None:
         cmd = ["redis-server", "--port", str(self.port), "--save", ""]
@@ -311,10 +314,9 @@ class Gunicorn:
 
     def start(self) -> None:
         self.log = open(self.root / "gunicorn.log", "w")  # noqa: SIM115 - closed by stop
+        bind = f"127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-k", "gthread"]
-            + ["--threads", str(self.threads), "--timeout", "60", "-b", f"127.0.0.1:{self.port}"]
-            + ["app:create_app()"],
+            api_command(bind, workers=self.workers, threads=self.threads),
             cwd=ROOT,
             env={**os.environ, **self.env},
             stdout=self.log,

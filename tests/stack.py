@@ -1,7 +1,10 @@
-"""A real stack for integration tests: a seeded league, a trained champion and a Celery worker.
+"""The live stack for tests and benchmarks: environment, Redis databases, workers.
 
-Each stack gets its own SQLite file, MLflow store and Redis database number,
-and its worker is a real ``celery -A workers worker`` subprocess.
+Each stack gets its own SQLite file, MLflow store and Redis database number
+(handed out by ``RedisDatabases``, never picked by hand), and its workers are
+real ``celery -A workers worker`` subprocesses started with the command line
+``callup up`` uses (``cli.up.commands.worker_command``). Servers a test may
+stop (Redis, PostgreSQL, MLflow, gunicorn) are in ``tests.servers``.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,8 +22,102 @@ from pathlib import Path
 
 import redis
 
+from cli.up.commands import worker_command
+
 REDIS_BASE = os.environ.get("CALLUP_TEST_REDIS", "redis://127.0.0.1:6379")
 ROOT = Path(__file__).resolve().parent.parent
+MODEL_NAME = "prospect-success-test"
+# Databases of the tests' Redis that the pool never hands out, while code outside it still
+# names them: tests/test_job_records.py (db 2) and bench/predict.py's default (db 15).
+RESERVED_DBS = frozenset({2, 15})
+
+
+class RedisDatabases:
+    """Hands out the tests' Redis databases, each flushed before and after its holder uses it.
+
+    One pool per test process replaces numbers coordinated in comments: a
+    module or test takes a free one and gives it back, so no two holders share
+    a database and a new test cannot pick one another already uses.
+    """
+
+    def __init__(
+        self, base: str = REDIS_BASE, count: int = 16, reserved: frozenset[int] = RESERVED_DBS
+    ) -> None:
+        self.base = base
+        self._free = [n for n in range(count) if n not in reserved]
+
+    def url(self, number: int) -> str:
+        return f"{self.base}/{number}"
+
+    def reachable(self) -> bool:
+        """Whether the tests' Redis answers (callers skip when it does not)."""
+        client = redis.Redis.from_url(self.base, socket_connect_timeout=2)
+        try:
+            return bool(client.ping())
+        except redis.exceptions.ConnectionError:
+            return False
+        finally:
+            client.close()
+
+    @contextmanager
+    def take(self) -> Iterator[int]:
+        """A database number nobody else holds, empty on the way in and on the way out."""
+        if not self._free:
+            raise RuntimeError(f"every Redis database at {self.base} is in use")
+        number = self._free.pop(0)
+        client = redis.Redis.from_url(self.url(number))
+        try:
+            client.flushdb()
+            yield number
+        finally:
+            try:
+                client.flushdb()
+            except redis.ConnectionError:
+                pass
+            client.close()
+            self._free.insert(0, number)
+
+
+def stack_env(
+    root: Path,
+    redis_url: str,
+    *,
+    database_url: str | None = None,
+    artifacts: Path | None = None,
+    model_name: str = MODEL_NAME,
+) -> dict[str, str]:
+    """The settings that point a process at one stack: its database, registry, Redis, var dir.
+
+    ``artifacts`` defaults to ``root``: a copy of a template's stores keeps
+    using the template's artifacts (its runs are unique, so copies only add).
+    """
+    return {
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url or f"sqlite:///{root / 'callup.db'}",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
+        "MLFLOW_ARTIFACT_ROOT": ((artifacts or root) / "mlartifacts").as_uri(),
+        "CALLUP_VAR_DIR": str(root / "var"),
+        "CALLUP_MODEL_NAME": model_name,
+    }
+
+
+@contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """Point this process at ``env`` (database engines reset on the way in and out)."""
+    from prospects.db.session import reset_engine
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    reset_engine()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        reset_engine()
 
 
 @dataclass
@@ -44,13 +140,6 @@ class Stack:
     def redis(self) -> redis.Redis:
         return redis.Redis.from_url(self.redis_url)
 
-    def apply_env(self) -> None:
-        """Point this (test) process at the stack: same database, registry and Redis."""
-        from prospects.db.session import reset_engine
-
-        os.environ.update(self.env)
-        reset_engine()
-
     def start_worker(self, concurrency: int = 1, queues: str = "predict,rank,train") -> str:
         """Start a worker subprocess and wait until it answers a ping; returns its node name."""
         return self.start_workers(1, concurrency, queues)[0]
@@ -68,26 +157,7 @@ class Stack:
         node = f"test-{uuid.uuid4().hex[:8]}@localhost"
         log = open(self.root / f"{node.split('@')[0]}.log", "w")  # noqa: SIM115
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers",
-                "worker",
-                "-Q",
-                queues,
-                "-c",
-                str(concurrency),
-                "-P",
-                "prefork",
-                "-n",
-                node,
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            worker_command(queues=queues, concurrency=concurrency, node=node),
             cwd=ROOT,
             env={**os.environ, **self.env, **self.worker_env},
             stdout=log,
@@ -179,37 +249,21 @@ def stack(
 
     ``redis_base`` and ``database_url`` point it at private servers a test may stop.
     """
-    env = {
-        "REDIS_URL": f"{redis_base}/{redis_db}",
-        "DATABASE_URL": database_url or f"sqlite:///{tmp / 'callup.db'}",
-        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}",
-        "MLFLOW_ARTIFACT_ROOT": (tmp / "mlartifacts").as_uri(),
-        "CALLUP_VAR_DIR": str(tmp / "var"),
-        "CALLUP_MODEL_NAME": "prospect-success-test",
-    }
-    saved = {k: os.environ.get(k) for k in env}
+    env = stack_env(tmp, f"{redis_base}/{redis_db}", database_url=database_url)
     s = Stack(tmp, env, redis_db)
     client = s.redis()
     client.flushdb()
-    s.apply_env()
     try:
-        if champion:
-            seed_and_train()
-        yield s
+        with environment(env):
+            if champion:
+                seed_and_train()
+            yield s
     finally:
         s.stop_workers()
         try:
             client.flushdb()
         except redis.ConnectionError:
             pass  # a private Redis the test has stopped: nothing to clean
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        from prospects.db.session import reset_engine
-
-        reset_engine()
 
 
 def stored_prediction(*criteria, within: float = 5.0):  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,56 +16,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app import create_app
 from prospects.db.session import reset_engine
+from tests.servers import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A throwaway redis-server on a fixed port that a test can stop and start again."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-            finally:
-                client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture
 def own_redis() -> Iterator[RedisServer]:
-    server = RedisServer(_free_port())
+    server = RedisServer()
     server.start()
     yield server
     server.stop()
@@ -100,7 +57,7 @@ def test_redis_down_is_a_quick_503_and_the_app_recovers(app_config, own_redis, p
 
 
 def test_database_down_is_a_quick_503(app_config, headers):
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/test"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"
     client = create_app({**app_config, "DATABASE_URL": url}).test_client()
     try:
         for path in ("/api/ml/prospects", "/api/ml/prospects/101"):
@@ -154,15 +111,15 @@ def test_settings_are_validated_at_start(app_config):
         create_app({**app_config, "CALLUP_PREDICT_RATE_LIMIT": "lots"})
 
 
-def test_settings_come_from_the_environment(monkeypatch, sqlite_url):
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/12")
+def test_settings_come_from_the_environment(monkeypatch, sqlite_url, redis_url):
+    monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("CALLUP_PREDICT_RATE_LIMIT", "3/second")
     monkeypatch.setenv("CALLUP_MAX_WAIT_SECONDS", "7")
 
     app = create_app()
 
-    assert app.config["REDIS_URL"].endswith("/12")
+    assert app.config["REDIS_URL"] == redis_url
     assert app.config["DATABASE_URL"] == sqlite_url
     assert app.config["CALLUP_PREDICT_RATE_LIMIT"] == "3/second"
     assert app.config["CALLUP_MAX_WAIT_SECONDS"] == 7

@@ -1,7 +1,7 @@
 """Schemathesis against ``/openapi.json``: generated requests, no 5xx, every answer as documented.
 
 The app runs in process (WSGI) on a small hand-seeded SQLite database and
-Redis db 7, with a valid admin key on every request. No worker runs:
+a Redis database of its own, with a valid admin key on every request. No worker runs:
 predictions answer 202 and stay queued. ``Prefer: wait`` is capped at 0 so a
 generated ``wait=N`` cannot hold a request. The data gives generated requests
 something to find: prospects with small ids (the ones generators try first), a
@@ -12,7 +12,6 @@ are bounded and derandomized, so a failure reproduces.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
@@ -38,7 +37,6 @@ from prospects.keys import create_key
 from tests.api_fixtures import OPEN_LIMITS, _seed
 from tests.test_api_predict import RESULT
 
-REDIS_URL = os.environ.get("CALLUP_TEST_SCHEMATHESIS_REDIS_URL", "redis://127.0.0.1:6379/7")
 MAX_EXAMPLES = 25
 CHECKS = [
     not_a_server_error,
@@ -52,18 +50,9 @@ NOT_READY_IS_503 = {"/readyz"}
 
 
 @pytest.fixture
-def fuzz_redis() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable")
-    client.flushdb()
-    try:
-        yield REDIS_URL
-    finally:
-        client.flushdb()
-        client.close()
+def fuzz_redis(redis_url: str) -> str:
+    """The fuzzed app's Redis: a database of this test's own."""
+    return redis_url
 
 
 FACTOR = {"feature": "age_vs_aa", "label": "age vs AA", "value": -1.5, "contribution": 0.4}

@@ -4,7 +4,6 @@ catch implausible rows, in-season upserts, arrival days, and a full list of prob
 from __future__ import annotations
 
 import csv
-import os
 from datetime import date
 from pathlib import Path
 
@@ -24,12 +23,6 @@ from prospects.features.build import build_features
 from prospects.features.data import load_league
 from prospects.jobs import DATA_VERSION_KEY
 from tests.test_csvio import BATTING, OUTCOME, PITCHER, PITCHING, PROSPECT, REPORT, write_csv
-
-
-@pytest.fixture
-def redis_url() -> str:
-    base = os.environ.get("CALLUP_TEST_REDIS", "redis://127.0.0.1:6379")
-    return f"{base}/12"
 
 
 def run_import(url: str, directory: Path, **options) -> dict[str, TableCounts]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -27,11 +26,11 @@ from prospects.db.models import Prospect
 from prospects.db.session import session_scope
 from prospects.keys import create_key
 from tests.api_fixtures import OPEN_LIMITS
+from tests.servers import free_port
 from tests.stack import prospects_by_standing, stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-REDIS_DB = 6
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -49,12 +48,6 @@ CHROMIUM_FLAGS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Live:
     """The running stack as the browser test sees it."""
 
@@ -69,14 +62,14 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory) -> Iterator[Live]:
+def live(tmp_path_factory, redis_dbs) -> Iterator[Live]:
     if not (CHROMIUM and CHROMEDRIVER):
         pytest.skip("needs Debian's chromium and chromium-driver (apt-get install, see .ci/run)")
     pytest.importorskip("selenium", reason="needs selenium (the test extra)")
     tmp = tmp_path_factory.mktemp("dashboard")
-    metrics_port = _free_port()
+    metrics_port = free_port()
     (tmp / "prometheus").mkdir()
-    with stack(tmp, REDIS_DB) as s:
+    with redis_dbs.take() as db, stack(tmp, db) as s:
         s.env.update(
             {
                 "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prometheus"),

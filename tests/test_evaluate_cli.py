@@ -7,30 +7,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import redis
 from click.testing import CliRunner
 
 from cli.main import main
 from prospects.db.session import reset_engine
-from tests.stack import REDIS_BASE, prospects_by_standing
+from tests.stack import prospects_by_standing, stack_env
 
 pytestmark = pytest.mark.slow
-REDIS_DB = 1  # this module's own db (flushed; no other test or benchmark uses it)
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory) -> Iterator[dict[str, str]]:
-    root = tmp_path_factory.mktemp("evaluate")
-    values = {
-        "DATABASE_URL": f"sqlite:///{root / 'callup.db'}",
-        "MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-        "MLFLOW_ARTIFACT_ROOT": (root / "mlartifacts").as_uri(),
-        "CALLUP_VAR_DIR": str(root / "var"),
-        "CALLUP_MODEL_NAME": "prospect-success-evaluate",
-        "REDIS_URL": f"{REDIS_BASE}/{REDIS_DB}",
-    }
-    client = redis.Redis.from_url(values["REDIS_URL"])
-    client.flushdb()
+def env(tmp_path_factory, redis_dbs) -> Iterator[dict[str, str]]:
+    with redis_dbs.take() as db:
+        yield from _seeded_and_trained(tmp_path_factory.mktemp("evaluate"), redis_dbs.url(db))
+
+
+def _seeded_and_trained(root: Path, redis_url: str) -> Iterator[dict[str, str]]:
+    values = stack_env(root, redis_url, model_name="prospect-success-evaluate")
     runner = CliRunner()
     seeded = runner.invoke(main, ["seed", "--prospects", "900", "--seed", "3"], env=values)
     assert seeded.exit_code == 0, seeded.output
@@ -50,7 +43,6 @@ def env(tmp_path_factory) -> Iterator[dict[str, str]]:
     assert trained.exit_code == 0, trained.output
     values["train_output"] = trained.output
     yield values
-    client.flushdb()
     reset_engine(values["DATABASE_URL"])
 
 

@@ -3,7 +3,6 @@ and a held feed holding back the weekly retrain."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from datetime import date
@@ -46,10 +45,11 @@ def drop(tmp_path) -> FolderDrop:
     return FolderDrop(tmp_path / "feed")
 
 
-def test_a_batch_is_upserted_and_archived(db_url, drop, tmp_path):
+def test_a_batch_is_upserted_and_archived(db_url, drop, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
     drop.put("2021-09-19", _batch(tmp_path, "w1", prospects=_hitters(3), batting_lines=_lines(3)))
     drop.put("2021-09-26", _batch(tmp_path, "w2", batting_lines=_lines(3, pa=430)))
-    results = ingest_pending(drop, arrived_on=WEEK, database_url=db_url)
+    results = ingest_pending(drop, arrived_on=WEEK)
     assert [(r.batch, r.status) for r in results] == [
         ("2021-09-19", APPLIED),
         ("2021-09-26", APPLIED),
@@ -62,12 +62,15 @@ def test_a_batch_is_upserted_and_archived(db_url, drop, tmp_path):
         assert feed_hold(s) is None
 
 
-def test_a_batch_with_a_bad_row_is_rejected_whole_and_stops_the_next(db_url, drop, tmp_path):
+def test_a_batch_with_a_bad_row_is_rejected_whole_and_stops_the_next(
+    db_url, drop, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", db_url)
     bad = _lines(2)
     bad[1]["hr"] = "-1"
     drop.put("2021-09-19", _batch(tmp_path, "w1", prospects=_hitters(2), batting_lines=bad))
     drop.put("2021-09-26", _batch(tmp_path, "w2", prospects=_hitters(2)))
-    [result] = ingest_pending(drop, arrived_on=WEEK, database_url=db_url)
+    [result] = ingest_pending(drop, arrived_on=WEEK)
     assert result.status == REJECTED_STATUS
     assert "batting_lines.csv, row 3, column hr: must be at least 0, got -1" in result.reason
     assert drop.pending() == ["2021-09-26"]  # waits for a person
@@ -80,14 +83,15 @@ def test_a_batch_with_a_bad_row_is_rejected_whole_and_stops_the_next(db_url, dro
     assert (event.kind, event.trigger) == ("alert", "feed")
 
 
-def test_a_batch_cut_short_is_held_not_loaded(sqlite_url, drop, tmp_path):
+def test_a_batch_cut_short_is_held_not_loaded(sqlite_url, drop, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
     for week, name in enumerate(("2021-08-29", "2021-09-05", "2021-09-12")):
         files = {"batting_lines": _lines(40, pa=300 + week)}
         if week == 0:
             files["prospects"] = _hitters(40)
         drop.put(name, _batch(tmp_path, name, **files))
     drop.put("2021-09-19", _batch(tmp_path, "short", batting_lines=_lines(5, pa=999)))
-    results = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    results = ingest_pending(drop, arrived_on=WEEK)
     assert [r.status for r in results] == [APPLIED, APPLIED, APPLIED, HELD]
     assert results[-1].reason.startswith("a sudden drop in rows: 5 minor-league line rows")
     with session_scope(sqlite_url) as s:
@@ -96,7 +100,8 @@ def test_a_batch_cut_short_is_held_not_loaded(sqlite_url, drop, tmp_path):
         assert (held.status, held.changed) == (HELD, 0)
 
 
-def test_back_dated_reports_are_held(sqlite_url, drop, tmp_path):
+def test_back_dated_reports_are_held(sqlite_url, drop, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
     hindsight = [
         REPORT | {"id": "", "prospect_id": str(i), "report_date": "2020-09-29", "fv": "70"}
         for i in range(1, 13)
@@ -104,14 +109,16 @@ def test_back_dated_reports_are_held(sqlite_url, drop, tmp_path):
     drop.put(
         "2021-09-26", _batch(tmp_path, "w", prospects=_hitters(12), scouting_reports=hindsight)
     )
-    [result] = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    [result] = ingest_pending(drop, arrived_on=WEEK)
     assert result.status == HELD
     assert result.reason.startswith("back-dated reports: 12 of 12 scouting reports")
     with session_scope(sqlite_url) as s:
         assert s.scalar(select(ScoutingReport.id)) is None
 
 
-def test_a_shifted_grade_scale_is_held(sqlite_url, drop, tmp_path):
+def test_a_shifted_grade_scale_is_held(sqlite_url, drop, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+
     def reports(fv: int, day: str) -> list[dict[str, str]]:
         return [
             REPORT | {"id": "", "prospect_id": str(i), "report_date": day, "fv": str(fv)}
@@ -121,19 +128,18 @@ def test_a_shifted_grade_scale_is_held(sqlite_url, drop, tmp_path):
     drop.put("2021-09-19", _batch(tmp_path, "a", prospects=_hitters(12),
                                   scouting_reports=reports(45, "2021-09-15")))  # fmt: skip
     drop.put("2021-09-26", _batch(tmp_path, "b", scouting_reports=reports(55, "2021-09-22")))
-    results = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    results = ingest_pending(drop, arrived_on=WEEK)
     assert [r.status for r in results] == [APPLIED, HELD]
     assert results[1].reason.startswith("a shifted distribution: mean FV 55.0")
 
 
 def test_a_held_feed_holds_back_the_beat_retrain_until_a_batch_is_applied(
-    tmp_path, monkeypatch, drop
+    tmp_path, monkeypatch, drop, redis_url
 ):
     """The retrain task's own gate, run as Celery would call it (no broker needed)."""
     url = f"sqlite:///{tmp_path / 'hold.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    redis_base = os.environ.get("CALLUP_TEST_REDIS", "redis://127.0.0.1:6379")
-    monkeypatch.setenv("REDIS_URL", f"{redis_base}/12")
+    monkeypatch.setenv("REDIS_URL", redis_url)
     from tasks.train import retrain
 
     bad = _lines(1)
@@ -170,9 +176,12 @@ def test_the_drop_location_comes_from_the_environment(monkeypatch, tmp_path):
 # The ``s3_endpoint`` fixture (moto_server on a free port) is in tests/conftest.py.
 
 
-def test_an_s3_drop_location_is_ingested_and_archived(s3_endpoint, sqlite_url, tmp_path):
+def test_an_s3_drop_location_is_ingested_and_archived(
+    s3_endpoint, sqlite_url, tmp_path, monkeypatch
+):
     import boto3
 
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
     client = boto3.client(
         "s3", endpoint_url=s3_endpoint, region_name="us-east-1",
         aws_access_key_id="test", aws_secret_access_key="test",
@@ -181,7 +190,7 @@ def test_an_s3_drop_location_is_ingested_and_archived(s3_endpoint, sqlite_url, t
     drop = S3Drop("mlflow", "feed", client=client)
     drop.put("2021-09-19", _batch(tmp_path, "w1", prospects=_hitters(2), batting_lines=_lines(2)))
     assert drop.pending() == ["2021-09-19"]
-    [result] = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    [result] = ingest_pending(drop, arrived_on=WEEK)
     assert result.status == APPLIED
     assert result.counts["batting_lines"]["inserted"] == 2
     assert drop.pending() == []
@@ -192,15 +201,14 @@ def test_an_s3_drop_location_is_ingested_and_archived(s3_endpoint, sqlite_url, t
     ]
 
 
-def test_the_ingest_task_is_a_durable_job_like_any_other(tmp_path, monkeypatch, drop):
+def test_the_ingest_task_is_a_durable_job_like_any_other(tmp_path, monkeypatch, drop, redis_url):
     from prospects.db.models import Job
     from tasks.feed import ingest_feed
 
     url = f"sqlite:///{tmp_path / 'task.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CALLUP_FEED_URL", str(drop.root))
-    redis_base = os.environ.get("CALLUP_TEST_REDIS", "redis://127.0.0.1:6379")
-    monkeypatch.setenv("REDIS_URL", f"{redis_base}/12")
+    monkeypatch.setenv("REDIS_URL", redis_url)
     from prospects.db.session import init_db
 
     init_db(url)
@@ -274,17 +282,20 @@ def test_a_held_batch_is_forced_in_only_on_purpose_and_it_is_recorded(tmp_path, 
     reset_engine(url)
 
 
-def test_forced_in_as_history_the_reports_arrive_at_their_own_dates(sqlite_url, drop, tmp_path):
+def test_forced_in_as_history_the_reports_arrive_at_their_own_dates(
+    sqlite_url, drop, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
     from prospects.feed.override import accept_held
 
     drop.put("2021-09-19", _batch(tmp_path, "p", prospects=_hitters(12)))
     drop.put("2021-09-26", _batch(tmp_path, "h", scouting_reports=_hindsight(12)))
-    assert [r.status for r in ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)] == [
+    assert [r.status for r in ingest_pending(drop, arrived_on=WEEK)] == [
         APPLIED, HELD,
     ]  # fmt: skip
     usage = CliRunner().invoke(main, ["ingest-feed", "--url", str(drop.root), "--backfill"])
     assert usage.exit_code == 2 and "go with --accept-held" in usage.output
-    result = accept_held(drop, "2021-09-26", by="drill", database_url=sqlite_url, backfill=True)
+    result = accept_held(drop, "2021-09-26", by="drill", backfill=True)
     assert result.counts["scouting_reports"]["inserted"] == 12
     with session_scope(sqlite_url) as s:
         assert set(s.scalars(select(ScoutingReport.ingested_on))) == {date(2020, 9, 29)}
@@ -293,26 +304,32 @@ def test_forced_in_as_history_the_reports_arrive_at_their_own_dates(sqlite_url, 
     assert event.metrics["backfill"] is True
 
 
-def test_a_batch_with_problems_in_its_files_cannot_be_forced_in(sqlite_url, drop, tmp_path):
+def test_a_batch_with_problems_in_its_files_cannot_be_forced_in(
+    sqlite_url, drop, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
     from prospects.csvio import CsvValidationError
     from prospects.feed.override import accept_held
 
     bad = _lines(1)
     bad[0]["hr"] = "-1"
     drop.put("2021-09-26", _batch(tmp_path, "bad", prospects=_hitters(1), batting_lines=bad))
-    [result] = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    [result] = ingest_pending(drop, arrived_on=WEEK)
     assert result.status == REJECTED_STATUS
     with pytest.raises(CsvValidationError):
-        accept_held(drop, "2021-09-26", by="anna", database_url=sqlite_url)
+        accept_held(drop, "2021-09-26", by="anna")
     with pytest.raises(ValueError, match="say who forces"):
-        accept_held(drop, "2021-09-26", by="  ", database_url=sqlite_url)
+        accept_held(drop, "2021-09-26", by="  ")
     assert drop.held() == ["2021-09-26"]  # still set aside, with its reason
     with session_scope(sqlite_url) as s:
         assert s.scalar(select(BattingLine.id)) is None
         assert [e.kind for e in s.scalars(select(ModelEvent))] == ["alert"]
 
 
-def test_a_batch_without_line_files_is_not_taken_for_one_cut_short(sqlite_url, drop, tmp_path):
+def test_a_batch_without_line_files_is_not_taken_for_one_cut_short(
+    sqlite_url, drop, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
     for week, name in enumerate(("2021-08-29", "2021-09-05")):
         files = {"batting_lines": _lines(40, pa=300 + week)}
         if week == 0:
@@ -320,7 +337,7 @@ def test_a_batch_without_line_files_is_not_taken_for_one_cut_short(sqlite_url, d
         drop.put(name, _batch(tmp_path, name, **files))
     reports = [REPORT | {"id": "", "report_date": "2021-09-20"}]
     drop.put("2021-09-26", _batch(tmp_path, "reports", scouting_reports=reports))
-    results = ingest_pending(drop, arrived_on=WEEK, database_url=sqlite_url)
+    results = ingest_pending(drop, arrived_on=WEEK)
     assert [r.status for r in results] == [APPLIED, APPLIED, APPLIED]
 
 

@@ -89,16 +89,17 @@ def test_a_corrupt_week_is_a_feed_batch_the_feed_holds(small_league):
     assert f"feed batch {bad.end}-resend: held: back-dated" in bad.describe()
 
 
-def test_a_forced_corrupt_week_leaks_hindsight_and_a_clean_week_restates_it(small_league):
+def test_a_forced_corrupt_week_leaks_hindsight_and_a_clean_week_restates_it(
+    small_league, monkeypatch
+):
     from prospects.feed.location import drop_location
     from prospects.feed.override import accept_held
 
+    monkeypatch.setenv("DATABASE_URL", small_league)
     before = _count(small_league, ScoutingReport.id)
     with session_scope(small_league) as session:
         [bad] = simulate_weeks(session, 1, corrupt_feed=True)
-    accept_held(
-        drop_location(), bad.held.batch, by="drill", database_url=small_league, backfill=True
-    )
+    accept_held(drop_location(), bad.held.batch, by="drill", backfill=True)
     with session_scope(small_league) as session:
         fvs = set(
             session.scalars(

@@ -16,7 +16,7 @@ from prospects.db.session import session_scope
 from prospects.jobs import QUEUE_TRAIN, TASK_MONITOR
 from prospects.keys import create_key
 from prospects.league.simulate import simulate_weeks
-from tests.lifecycle_support import REDIS_DB, copy_template, corrupt_week_forced_in
+from tests.lifecycle_support import copy_template, corrupt_week_forced_in
 from tests.stack import prospects_by_standing, stack, stored_prediction
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -24,10 +24,10 @@ OPEN = "10000/minute"
 
 
 @pytest.fixture
-def live(lifecycle_template, tmp_path):
+def live(lifecycle_template, tmp_path, redis_db):
     root = tmp_path / "stack"
     copy_template(lifecycle_template, root)
-    with stack(root, REDIS_DB, champion=False) as s:
+    with stack(root, redis_db, champion=False) as s:
         s.start_worker(concurrency=1)
         yield s
 

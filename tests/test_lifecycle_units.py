@@ -17,8 +17,7 @@ from prospects.lifecycle.drift import psi, psi_limit, reference_profile
 from prospects.lifecycle.evaluate import compare, decide, figures
 from prospects.lifecycle.flight import SingleFlight, request_retrain
 from prospects.lifecycle.monitor import beats_on_matured_outcomes
-from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds
-from tests.stack import REDIS_BASE
+from prospects.lifecycle.thresholds import ChallengerRule, MonitorThresholds
 
 USERS = [f"user-{i}" for i in range(20_000)]
 
@@ -181,15 +180,10 @@ def test_previous_champion_follows_promotions_and_rollbacks(db_url):
 
 
 @pytest.fixture
-def flight_redis():
-    client = redis.Redis.from_url(f"{REDIS_BASE}/10")
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not reachable")
-    client.flushdb()
+def flight_redis(redis_url):
+    client = redis.Redis.from_url(redis_url)
     yield client
-    client.flushdb()
+    client.close()
 
 
 def test_single_flight_lock_is_held_renewed_and_released(flight_redis):

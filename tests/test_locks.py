@@ -6,21 +6,14 @@ import pytest
 import redis
 
 from prospects import locks
-from tests.stack import REDIS_BASE
 
 KEY = "callup:lock:test"
 
 
 @pytest.fixture
-def client():
-    client = redis.Redis.from_url(f"{REDIS_BASE}/4", socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not reachable")
-    client.delete(KEY)
+def client(redis_url):
+    client = redis.Redis.from_url(redis_url)
     yield client
-    client.delete(KEY)
     client.close()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,12 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 30
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _healthz_count(text: str) -> float:
@@ -44,7 +39,7 @@ def _healthz_count(text: str) -> float:
 
 
 def test_gunicorn_workers_report_one_total(tmp_path, sqlite_url, redis_test_url):
-    port = _free_port()
+    port = free_port()
     prom_dir = tmp_path / "prometheus"
     prom_dir.mkdir()
     env = {

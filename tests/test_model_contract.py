@@ -26,13 +26,12 @@ from tests.servers import free_port, stop_process
 from tests.stack import prospects_by_standing, stack
 
 pytestmark = pytest.mark.integration
-REDIS_DB = 12
 AS_OF = date(2026, 6, 1)
 
 
 @pytest.fixture(scope="module")
-def champion(tmp_path_factory):
-    with stack(tmp_path_factory.mktemp("contract"), REDIS_DB) as s:
+def champion(tmp_path_factory, redis_dbs):
+    with redis_dbs.take() as db, stack(tmp_path_factory.mktemp("contract"), db) as s:
         client = registry.client()
         ref = registry.get_alias(client, registry.CHAMPION)
         yield s, client, ref

@@ -15,19 +15,15 @@ from mlflow.tracking import MlflowClient
 from prospects import registry
 from prospects.errors import ModelUnavailableError, NoChampionError
 from prospects.jobs import JobStore
-from tests.stack import REDIS_BASE
-from workers.models import ModelHolder, artifact_key
+from workers.model_holder import ModelHolder, artifact_key
 
-REDIS_URL = f"{REDIS_BASE}/4"
 NAME = "holder-test-model"
 
 
 @pytest.fixture
-def redis_client():
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
+def redis_client(redis_url):
+    client = redis.Redis.from_url(redis_url)
     yield client
-    client.flushdb()
     client.close()
 
 

@@ -140,3 +140,31 @@ def test_static_files_are_exactly_the_listed_ones(client):
     assert cached.status_code == 200 and cached.headers["ETag"]
     again = client.get("/static/dashboard.js", headers={"If-None-Match": cached.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_key_and_a_limit_are_documented_for_declared_api_blueprints_only(app_config):
+    """Declared by ``api_blueprint``, not guessed from a hook's name: a look-alike hook on a
+    plain blueprint documents no key, no 401 and no 429."""
+    from app.blueprints import authenticated
+
+    app = create_app(app_config)
+    api = api_blueprint("declared", __name__)
+    lookalike = Blueprint("lookalike", __name__)
+    lookalike.before_request(authenticated)
+
+    for bp, path in ((api, "/declared"), (lookalike, "/lookalike")):
+
+        @bp.get(path)
+        @document(responses={200: Health})
+        def probe() -> dict:
+            """A probe."""
+            return {"status": "ok"}
+
+        app.register_blueprint(bp)
+
+    paths = build_spec(app)["paths"]
+    declared, plain = paths["/api/ml/declared"]["get"], paths["/lookalike"]["get"]
+    assert declared["security"] == [{"bearerAuth": []}]
+    assert {"401", "429"} <= set(declared["responses"])
+    assert "security" not in plain
+    assert not {"401", "429"} & set(plain["responses"])

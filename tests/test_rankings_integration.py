@@ -30,14 +30,13 @@ from tests.stack import ROOT, prospects_by_standing, stack
 from workers.celery_app import make_celery
 
 pytestmark = pytest.mark.integration
-REDIS_DB = 14
 OPEN = "10000/minute"
 CHUNK = 5
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    with stack(tmp_path_factory.mktemp("rankings"), REDIS_DB) as s:
+def live(tmp_path_factory, redis_dbs):
+    with redis_dbs.take() as db, stack(tmp_path_factory.mktemp("rankings"), db) as s:
         s.env["CALLUP_RANK_CHUNK_SIZE"] = str(CHUNK)
         s.node = s.start_worker(concurrency=2)
         yield s

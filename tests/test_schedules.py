@@ -11,7 +11,6 @@ import redis
 from schedules import JOB_SWEEP
 from schedules.beat import LAST_RUN_KEY, LEADER_KEY, CalendarSchedule, SingleBeatScheduler
 from schedules.calendar import INGEST, MONITOR, RANKINGS, RETRAIN, SeasonCalendar, due_between
-from tests.stack import REDIS_BASE
 
 NY = SeasonCalendar()  # the defaults: Mar 20 - Oct 5, Mondays 04:00, America/New_York
 
@@ -131,17 +130,11 @@ def test_calendar_schedule_is_due_once_its_hour_has_passed():
 
 
 @pytest.fixture
-def beat_redis(monkeypatch):
-    url = f"{REDIS_BASE}/10"
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not reachable")
-    client.flushdb()
+def beat_redis(monkeypatch, redis_url):
+    client = redis.Redis.from_url(redis_url)
     monkeypatch.setenv("CALLUP_BEAT_LOCK_SECONDS", "2")
-    yield url, client
-    client.flushdb()
+    yield redis_url, client
+    client.close()
 
 
 def _beat(url: str, sent: list[str], label: str) -> SingleBeatScheduler:

@@ -23,13 +23,12 @@ from prospects.training.register import announce_alias
 from tests.stack import prospects_by_standing, stack, stored_prediction
 
 pytestmark = pytest.mark.integration
-REDIS_DB = 13
 OPEN = "10000/minute"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    with stack(tmp_path_factory.mktemp("serving"), REDIS_DB) as s:
+def live(tmp_path_factory, redis_dbs):
+    with redis_dbs.take() as db, stack(tmp_path_factory.mktemp("serving"), db) as s:
         s.start_worker(concurrency=1)
         yield s
 

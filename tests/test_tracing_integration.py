@@ -17,13 +17,12 @@ from prospects.keys import create_key
 from tests.stack import stack
 
 pytestmark = pytest.mark.integration
-REDIS_DB = 9
 OPEN = "10000/minute"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    with stack(tmp_path_factory.mktemp("tracing"), REDIS_DB) as s:
+def live(tmp_path_factory, redis_dbs):
+    with redis_dbs.take() as db, stack(tmp_path_factory.mktemp("tracing"), db) as s:
         s.start_worker(concurrency=1)
         yield s
 

@@ -20,7 +20,6 @@ from cli.up import redis_local
 from cli.up.supervisor import Supervisor, group_members
 
 ROOT = Path(__file__).resolve().parent.parent
-UP_REDIS_URL = os.environ.get("CALLUP_TEST_UP_REDIS_URL", "redis://127.0.0.1:6379/8")
 
 
 class _Lines:
@@ -105,6 +104,19 @@ def test_beat_is_started_without_a_schedule_file(tmp_path):
     assert "beat" not in dict(_commands(UpOptions(beat=False), 8000))
 
 
+def test_the_worker_runs_the_command_tests_and_benchmarks_start_theirs_with(tmp_path):
+    """One builder (``cli.up.commands``) for ``callup up``, tests/stack.py and bench/."""
+    from cli.up.commands import worker_command
+    from cli.up.run import UpOptions, _commands
+
+    worker = dict(_commands(UpOptions(var_dir=tmp_path, concurrency=3), 8000))["worker"]
+
+    assert worker[worker.index("workers") + 1] == "worker"
+    assert worker[worker.index("-Q") + 1] == "predict,rank,train"
+    assert worker[worker.index("-c") + 1] == "3"
+    assert worker == worker_command(concurrency=3, node=worker[worker.index("-n") + 1])
+
+
 def test_a_missing_redis_server_says_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setattr(redis_local.shutil, "which", lambda _name: None)
     with pytest.raises(redis_local.RedisNotInstalled, match="apt-get install redis-server"):
@@ -160,32 +172,29 @@ class _Up:
             self.proc.wait(timeout=10)
 
 
-def _up_env(var_dir: Path) -> dict[str, str]:
+def _up_env(var_dir: Path, redis_url: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if k
         not in ("DATABASE_URL", "MLFLOW_TRACKING_URI", "MLFLOW_ARTIFACT_ROOT", "CALLUP_MODEL_NAME")
     }
-    env.update({"REDIS_URL": UP_REDIS_URL, "CALLUP_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"})
+    env.update({"REDIS_URL": redis_url, "CALLUP_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"})
     return env
 
 
 @pytest.fixture
-def up_redis():
-    client = redis.Redis.from_url(UP_REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis at {UP_REDIS_URL} is not reachable")
-    client.flushdb()
+def up_redis(redis_url):
+    """The Redis ``callup up`` is pointed at (``REDIS_URL``): a test's own database."""
+    client = redis.Redis.from_url(redis_url)
     yield client
-    client.flushdb()
     client.close()
 
 
-def _run_until_ready(tmp_path: Path, *args: str) -> tuple[_Up, str, str, int, dict[str, int]]:
-    up = _Up(tmp_path, _up_env(tmp_path / "var"), "--port", "0", *args)
+def _run_until_ready(
+    tmp_path: Path, redis_url: str, *args: str
+) -> tuple[_Up, str, str, int, dict[str, int]]:
+    up = _Up(tmp_path, _up_env(tmp_path / "var", redis_url), "--port", "0", *args)
     try:
         base = up.wait_for(r"\[up\] Callup is ready at (http://\S+)", timeout=150).group(1)
         key = up.wait_for(r"demo API key [^:]*: (cu_\S+)", timeout=5).group(1)
@@ -203,9 +212,11 @@ def _assert_nothing_left(children: dict[str, int]) -> None:
 
 
 @pytest.mark.integration
-def test_callup_up_serves_a_real_prediction_and_stops_cleanly_on_sigint(tmp_path, up_redis):
+def test_callup_up_serves_a_real_prediction_and_stops_cleanly_on_sigint(
+    tmp_path, up_redis, redis_url
+):
     up, base, key, prospect_id, children = _run_until_ready(
-        tmp_path, "--prospects", "400", "--concurrency", "1"
+        tmp_path, redis_url, "--prospects", "400", "--concurrency", "1"
     )
     try:
         assert requests.get(f"{base}/readyz", timeout=5).status_code == 200
@@ -248,7 +259,7 @@ def test_callup_up_serves_a_real_prediction_and_stops_cleanly_on_sigint(tmp_path
 
     # A second run reuses the league and the champion; Ctrl-C while it is still starting
     # stops what it has started too.
-    again = _Up(tmp_path, _up_env(tmp_path / "var"), "--port", "0", "--no-beat")
+    again = _Up(tmp_path, _up_env(tmp_path / "var", redis_url), "--port", "0", "--no-beat")
     try:
         again.wait_for(r"model: reusing champion version 1", timeout=90)
         children = json.loads((tmp_path / "var" / "up.json").read_text())["children"]
@@ -263,7 +274,9 @@ def test_callup_up_serves_a_real_prediction_and_stops_cleanly_on_sigint(tmp_path
 
 
 @pytest.mark.integration
-def test_callup_demo_seeds_and_trains_once_then_reuses_both(tmp_path, monkeypatch, up_redis):
+def test_callup_demo_seeds_and_trains_once_then_reuses_both(
+    tmp_path, monkeypatch, up_redis, redis_url
+):
     from click.testing import CliRunner
 
     from cli.main import main
@@ -276,7 +289,7 @@ def test_callup_demo_seeds_and_trains_once_then_reuses_both(tmp_path, monkeypatc
         "CALLUP_MODEL_NAME",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REDIS_URL", UP_REDIS_URL)
+    monkeypatch.setenv("REDIS_URL", redis_url)
     reset_engine()
     try:
         first = CliRunner().invoke(main, ["demo", "--prospects", "300"])

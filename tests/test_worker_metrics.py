@@ -7,7 +7,6 @@ exporter its main process serves, after a task ran in a child process.
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.request
 from types import SimpleNamespace
@@ -20,10 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from app import create_app
 from prospects.db.session import init_db
 from tests.api_fixtures import OPEN_LIMITS, _seed
+from tests.servers import free_port
 from tests.stack import stack
 from workers import metrics as worker_metrics
-
-REDIS_DB = 5  # each test module that starts workers owns one Redis db
 
 
 def value(name: str, **labels: str) -> float:
@@ -109,12 +107,6 @@ def _get(url: str) -> str:
         return response.read().decode()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     out = {}
     for family in text_string_to_metric_families(text):
@@ -124,11 +116,11 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 @pytest.mark.integration
-def test_a_prefork_worker_exports_its_childrens_task_metrics(tmp_path):
-    port = _free_port()
+def test_a_prefork_worker_exports_its_childrens_task_metrics(tmp_path, redis_db):
+    port = free_port()
     prom_dir = tmp_path / "prometheus"
     prom_dir.mkdir()
-    with stack(tmp_path, REDIS_DB, champion=False) as s:
+    with stack(tmp_path, redis_db, champion=False) as s:
         init_db()
         _seed(s.env["DATABASE_URL"])
         s.env.update(

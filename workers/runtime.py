@@ -19,7 +19,7 @@ from prospects.db.version import cached_data_version
 from prospects.errors import CallupError
 from prospects.jobs import JobStore
 from prospects.serving.league_day import LeagueDays
-from workers.models import ModelHolder
+from workers.model_holder import ModelHolder
 from workers.variants import choose
 
 log = logging.getLogger(__name__)

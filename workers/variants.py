@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from prospects.ab import CHALLENGER, CHAMPION, assign
 from prospects.errors import ModelUnavailableError
 from prospects.serving.loaded import LoadedModel
-from workers.models import ModelHolder
+from workers.model_holder import ModelHolder
 
 log = logging.getLogger(__name__)
 

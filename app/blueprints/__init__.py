@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from app.auth import authenticate
+from app.openapi.registry import document_api_blueprint
 from app.settings import API_PREFIX
 
 
@@ -23,4 +24,5 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
     """
     bp = Blueprint(name, import_name, url_prefix=API_PREFIX)
     bp.before_request(authenticated)
+    document_api_blueprint(name)  # the OpenAPI document lists the key and the 401/429
     return bp

@@ -59,6 +59,7 @@ class RouteDoc:
 
 
 _BY_ENDPOINT: dict[str, RouteDoc] = {}
+_API_BLUEPRINTS: set[str] = set()  # names of blueprints whose views need a key and a limit
 
 
 def document(
@@ -80,7 +81,7 @@ def document(
     or ``(body, description)``. ``path`` adds schema keywords or a description
     to path parameters (their type comes from the URL converter). ``summary``
     defaults to the docstring's first line; ``auth``/``limited`` default to
-    what the blueprint's hooks do.
+    whether the view's blueprint is a declared API blueprint (``document_api_blueprint``).
     """
     doc = RouteDoc(
         responses=dict(responses),
@@ -105,6 +106,21 @@ def document(
 def document_endpoint(endpoint: str, doc: RouteDoc) -> None:
     """Document a view that cannot be decorated (one a library registers)."""
     _BY_ENDPOINT[endpoint] = doc
+
+
+def document_api_blueprint(name: str) -> None:
+    """Declare that every view of blueprint ``name`` needs a key and counts against a limit.
+
+    ``app.blueprints.api_blueprint`` says so when it builds one, so the
+    generator reads a registration rather than guessing from the hooks a
+    blueprint runs (and their function names).
+    """
+    _API_BLUEPRINTS.add(name)
+
+
+def in_api_blueprint(endpoint: str) -> bool:
+    """Whether ``endpoint`` (``blueprint[.child].view``) belongs to a declared API blueprint."""
+    return any(name in _API_BLUEPRINTS for name in endpoint.split(".")[:-1])
 
 
 def doc_for(endpoint: str, view: Callable[..., Any]) -> RouteDoc | None:

@@ -1,9 +1,10 @@
-"""Build the OpenAPI 3.1 document from the app's URL map, its hooks and the views' ``document``.
+"""Build the OpenAPI 3.1 document from the app's URL map and the views' ``document``.
 
 Everything a route can answer comes from the code: the request models are
 the ones the views validate with, path parameters come from the URL
 converters, and the errors shared by a kind of route (no key, bad body,
-rate limit, dependency down) from the hooks its blueprint runs. A route
+rate limit, dependency down) from the kind of blueprint it is on (an API
+blueprint declares itself: ``registry.document_api_blueprint``). A route
 without a ``document`` still appears, flagged ``x-undocumented``, and
 ``undocumented_routes`` lists such routes for the test that forbids them.
 """
@@ -29,7 +30,15 @@ from werkzeug.routing.converters import (
     UUIDConverter,
 )
 
-from app.openapi.registry import Header, Raw, ResponseSpec, RouteDoc, doc_for, required_role
+from app.openapi.registry import (
+    Header,
+    Raw,
+    ResponseSpec,
+    RouteDoc,
+    doc_for,
+    in_api_blueprint,
+    required_role,
+)
 from app.responses import ErrorResponse
 from prospects.success import DEFINITION
 
@@ -100,7 +109,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
         path, parameters = _path(op)
-        paths.setdefault(path, {})[op.method.lower()] = _operation(app, op, parameters, refs)
+        paths.setdefault(path, {})[op.method.lower()] = _operation(op, parameters, refs)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": "Callup API", "version": _version(), "description": _DESCRIPTION},
@@ -257,17 +266,6 @@ def _header_parameter(header: Header) -> dict[str, Any]:
 # --- operations ----------------------------------------------------------------------------
 
 
-def _hooked(app: Flask, endpoint: str, hook_name: str) -> bool:
-    """Whether a ``before_request`` hook named ``hook_name`` runs for ``endpoint``."""
-    parts = endpoint.split(".")[:-1]
-    scopes = [".".join(parts[:i]) for i in range(len(parts), 0, -1)] + [None]
-    return any(
-        getattr(func, "__name__", "") == hook_name
-        for scope in scopes
-        for func in app.before_request_funcs.get(scope, ())
-    )
-
-
 def _summary(view: Callable[..., Any], doc: RouteDoc | None) -> tuple[str, str | None]:
     text = (view.__doc__ or "").replace("``", "`").strip()
     first, _, rest = text.partition("\n")
@@ -320,9 +318,7 @@ def _automatic_responses(
     return out
 
 
-def _operation(
-    app: Flask, op: _Operation, path_parameters: list[dict[str, Any]], refs: Refs
-) -> dict[str, Any]:
+def _operation(op: _Operation, path_parameters: list[dict[str, Any]], refs: Refs) -> dict[str, Any]:
     doc = op.doc
     endpoint = op.rule.endpoint
     summary, description = _summary(op.view, doc)
@@ -340,8 +336,8 @@ def _operation(
         operation["responses"] = {"default": {"description": "Not documented yet."}}
         return operation
 
-    # app.blueprints.api_blueprint's hook: its views need a key and count against a limit.
-    api_view = _hooked(app, endpoint, "authenticated")
+    # Declared by app.blueprints.api_blueprint: its views need a key and count against a limit.
+    api_view = in_api_blueprint(endpoint)
     authed = doc.auth if doc.auth is not None else api_view
     limited = doc.limited if doc.limited is not None else api_view
     parameters = list(path_parameters)

@@ -11,7 +11,6 @@ import json
 import os
 import shlex
 import signal
-import sys
 import threading
 import time
 import urllib.error
@@ -25,6 +24,7 @@ from types import FrameType
 import click
 
 from cli.up import bootstrap, redis_local
+from cli.up.commands import api_command, beat_command, worker_command
 from cli.up.supervisor import Supervisor
 
 Echo = Callable[[str], None]
@@ -172,26 +172,11 @@ def _redis_url(var_dir: Path, supervisor: Supervisor, say: Echo) -> str:
 
 def _commands(options: UpOptions, port: int) -> list[tuple[str, list[str]]]:
     """Worker first (it warms up slowest), Beat, then the API."""
-    python = [sys.executable, "-m"]
-    worker = "celery -A workers worker -Q predict,rank,train --loglevel INFO"
-    worker += " --without-gossip --without-mingle"  # a single local worker has no peers
-    commands = [
-        (
-            "worker",
-            [
-                *python,
-                *worker.split(),
-                *("-c", str(options.concurrency), "-n", f"up-{os.getpid()}@%h"),
-            ],
-        )
-    ]
+    node = f"up-{os.getpid()}@%h"
+    commands = [("worker", worker_command(concurrency=options.concurrency, node=node))]
     if options.beat:
-        # No ``-s``: Beat's schedule lives in Redis (schedules.beat.SingleBeatScheduler),
-        # so a schedule file would only be written and never read.
-        beat = "celery -A workers beat --loglevel INFO"
-        commands.append(("beat", [*python, *beat.split()]))
-    api = "gunicorn app:create_app() -k gthread --threads 8 --timeout 60 --graceful-timeout 10"
-    commands.append(("api", [*python, *api.split(), "-b", f"{options.host}:{port}"]))
+        commands.append(("beat", beat_command()))
+    commands.append(("api", api_command(f"{options.host}:{port}")))
     return commands
 
 

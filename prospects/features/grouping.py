@@ -142,11 +142,6 @@ class Spread:
         return out
 
 
-def scatter(ids: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """One-off :class:`Spread`."""
-    return Spread(ids, keys)(values)
-
-
 def asof_index(
     group: np.ndarray, time: np.ndarray, query_group: np.ndarray, query_time: np.ndarray
 ) -> np.ndarray:

@@ -52,29 +52,26 @@ def ingest_pending(
     location: DropLocation,
     *,
     arrived_on: date | None = None,
-    database_url: str | None = None,
     job_id: str | None = None,
 ) -> list[BatchResult]:
     """Take every waiting batch in order; stop at the first rejected or held one."""
     day = arrived_on or datetime.now(UTC).date()
     results = []
     for batch in location.pending():
-        result = _one(location, batch, day, database_url, job_id)
+        result = _one(location, batch, day, job_id)
         results.append(result)
         if result.status != APPLIED:
             break
     return results
 
 
-def _one(
-    location: DropLocation, batch: str, day: date, url: str | None, job_id: str | None
-) -> BatchResult:
+def _one(location: DropLocation, batch: str, day: date, job_id: str | None) -> BatchResult:
     source = batch_source(location, batch)
     with tempfile.TemporaryDirectory(prefix="callup-feed-") as tmp:
         files = Path(tmp)
         location.fetch(batch, files)
         try:
-            with session_scope(url) as session:
+            with session_scope() as session:
                 try:  # against what was stored before the batch
                     reason = suspicious(session, files, day)
                 except (ValueError, KeyError):
@@ -86,10 +83,10 @@ def _one(
             n = len(exc.errors)
             reason = f"{n} problem{'s' if n != 1 else ''} in the files, e.g. {exc.errors[0]}"
             write_errors(exc.errors, files / "problems.csv")
-            _settle_bad(location, batch, files, REJECTED_STATUS, reason, source, day, url, job_id)
+            _settle_bad(location, batch, files, REJECTED_STATUS, reason, source, day, job_id)
             return BatchResult(batch, REJECTED_STATUS, reason=reason)
         except _Held as held:
-            _settle_bad(location, batch, files, HELD, str(held), source, day, url, job_id)
+            _settle_bad(location, batch, files, HELD, str(held), source, day, job_id)
             return BatchResult(batch, HELD, reason=str(held))
     location.settle(batch, ARCHIVE)
     return BatchResult(batch, APPLIED, {t: c._asdict() for t, c in counts.items()})
@@ -107,11 +104,10 @@ def _settle_bad(
     reason: str,
     source: str,
     day: date,
-    url: str | None,
     job_id: str | None,
 ) -> None:
     """Record the refusal and the alert, and move the batch aside with its reason."""
-    with session_scope(url) as session:
+    with session_scope() as session:
         record_refusal(session, batch, status, reason, source, day, job_id)
     location.settle(batch, REJECTED, f"{status}: {reason}")
 

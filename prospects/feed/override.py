@@ -40,7 +40,6 @@ def accept_held(
     trigger: str = "cli",
     arrived_on: date | None = None,
     backfill: bool = False,
-    database_url: str | None = None,
     job_id: str | None = None,
 ) -> BatchResult:
     """Import the set-aside ``batch`` on ``by``'s word; raise ValueError if there is no such
@@ -61,7 +60,7 @@ def accept_held(
         why = note.read_text(encoding="utf-8").strip() if note.is_file() else "no reason kept"
         for name in (REASON_FILE, PROBLEMS_FILE):
             (files / name).unlink(missing_ok=True)
-        with session_scope(database_url) as session:
+        with session_scope() as session:
             source = f"{batch_source(location, batch)} (forced by {who})"
             counts = import_csv(
                 session, files, mode="upsert", arrived_on=day, backfill=backfill, source=source

@@ -66,10 +66,10 @@ def require_version(client: MlflowClient, version: int, name: str) -> registry.M
         raise
 
 
-def sync_mirror(client: MlflowClient, name: str, database_url: str | None = None) -> None:
+def sync_mirror(client: MlflowClient, name: str) -> None:
     """Make the database mirror match the registry: every version, and where the aliases sit."""
     refs = registry.list_versions(client, name)
-    with session_scope(database_url) as session:
+    with session_scope() as session:
         for ref in refs:
             row = events.get_version_row(session, name, ref.version)
             fields: dict[str, Any] = {"aliases": sorted(ref.aliases)}
@@ -99,7 +99,6 @@ def move_champion(
     thresholds: dict[str, Any] | None = None,
     actor: str | None = None,
     job_id: str | None = None,
-    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Point ``champion`` at ``to_version`` (a promotion or a rollback) and record it everywhere."""
     name = name or config.model_name()
@@ -109,7 +108,7 @@ def move_champion(
     ends_experiment = challenger is not None and challenger.version == to_version
     from_version = current.version if current else None
     at = datetime.now(UTC).isoformat(timespec="seconds")
-    with session_scope(database_url) as session:
+    with session_scope() as session:
         event = events.record_event(
             session,
             name,
@@ -174,7 +173,6 @@ def promote(
     thresholds: dict[str, Any] | None = None,
     client: MlflowClient | None = None,
     name: str | None = None,
-    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Make ``version`` the champion (ending its A/B test if it was the challenger)."""
     client = client or registry.client()
@@ -201,7 +199,6 @@ def promote(
         thresholds=thresholds,
         actor=actor,
         job_id=job_id,
-        database_url=database_url,
     )
 
 
@@ -216,7 +213,6 @@ def rollback(
     thresholds: dict[str, Any] | None = None,
     client: MlflowClient | None = None,
     name: str | None = None,
-    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Return the champion alias to the previous champion (or ``to_version``)."""
     client = client or registry.client()
@@ -224,7 +220,7 @@ def rollback(
     current = registry.get_alias(client, registry.CHAMPION, name)
     target = to_version
     if target is None:
-        with session_scope(database_url) as session:
+        with session_scope() as session:
             target = events.previous_champion(session, name, current.version if current else None)
     if target is None:
         raise NoPreviousChampionError(
@@ -246,7 +242,6 @@ def rollback(
         thresholds=thresholds,
         actor=actor,
         job_id=job_id,
-        database_url=database_url,
     )
 
 
@@ -260,12 +255,11 @@ def set_challenger(
     metrics: dict[str, Any] | None = None,
     thresholds: dict[str, Any] | None = None,
     job_id: str | None = None,
-    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Give ``version`` the challenger alias (replacing any other) and record why."""
     previous = registry.get_alias(client, CHALLENGER, name)
     replaced = previous.version if previous and previous.version != version else None
-    with session_scope(database_url) as session:
+    with session_scope() as session:
         event = events.record_event(
             session,
             name,

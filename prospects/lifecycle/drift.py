@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from prospects.features.catalog import FEATURES
-from prospects.lifecycle.settings import MonitorThresholds
+from prospects.lifecycle.thresholds import MonitorThresholds
 
 PREDICTION = "__prediction__"  # the profile entry for the model's output
 _SMOOTH = 0.5  # pseudo-count per bin, so an empty bin does not make PSI infinite

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import spearmanr
 
-from prospects.lifecycle.settings import ChallengerRule
+from prospects.lifecycle.thresholds import ChallengerRule
 from prospects.training import bootstrap as bs
 from prospects.training.metrics import classification_metrics
 

@@ -20,7 +20,7 @@ import redis
 
 from prospects import locks
 from prospects.jobs import PREFIX
-from prospects.lifecycle.settings import retrain_lock_seconds
+from prospects.lifecycle.thresholds import retrain_lock_seconds
 
 log = logging.getLogger(__name__)
 RETRAIN_LOCK_KEY = f"{PREFIX}:lock:retrain"

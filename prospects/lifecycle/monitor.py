@@ -40,7 +40,7 @@ from prospects.lifecycle import aliases, events
 from prospects.lifecycle.drift import drift_report
 from prospects.lifecycle.evaluate import compare, describe_difference, figures
 from prospects.lifecycle.outcomes import current_cohort, matured_examples
-from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds, PromotionRule
+from prospects.lifecycle.thresholds import ChallengerRule, MonitorThresholds, PromotionRule
 from prospects.training import bootstrap as bs
 from prospects.training.model import booster_from_bytes, predict_proba
 
@@ -182,6 +182,29 @@ def _consecutive_drift(session, name: str, champion: int, needed: int) -> int:  
     return streak
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """What every step of one pass shares: the registry, the model's name and the rules."""
+
+    client: MlflowClient
+    name: str
+    models: _Models
+    thresholds: MonitorThresholds
+    trigger: str
+    request_retrain: RetrainRequest | None
+
+
+@dataclass(frozen=True)
+class _Matured:
+    """The champion on the outcomes that matured since its training data: what it is judged on."""
+
+    champion: int
+    X: pd.DataFrame
+    y: np.ndarray
+    prospect_ids: np.ndarray
+    live: dict[str, float]
+
+
 def run_monitor(
     *,
     trigger: str = "beat",
@@ -190,32 +213,32 @@ def run_monitor(
     promotion: PromotionRule | None = None,
     client: MlflowClient | None = None,
     name: str | None = None,
-    database_url: str | None = None,
 ) -> MonitorOutcome:
     """One monitoring pass over the champion; see the module docstring for the rules."""
     th = thresholds or MonitorThresholds.from_env()
     rule = promotion or PromotionRule.from_env()
     client = client or registry.client()
     name = name or config.model_name()
-    events.ensure_tables(database_url)
-    aliases.sync_mirror(client, name, database_url)
+    events.ensure_tables()
+    aliases.sync_mirror(client, name)
     champion_ref = registry.get_alias(client, registry.CHAMPION, name)
     if champion_ref is None:
         outcome = MonitorOutcome("no_model", "none", None, "no champion to monitor")
-        return _store(outcome, name, 0, database_url)
+        return _store(outcome, name, 0)
     champion = champion_ref.version
-    with session_scope(database_url) as session:
+    with session_scope() as session:
         row = events.get_version_row(session, name, champion)
         registered = dict(row.metrics or {}) if row else {}
         through = row.trained_through if row else None
         profile = dict(row.profile or {}) if row else {}
         data = load_league(session)
-    models = _Models(client, name)
+    run = _Pass(client, name, _Models(client, name), th, trigger, request_retrain)
 
     X, meta = matured_examples(data, through)
     y = meta["label"].to_numpy(dtype=int)
-    p = models.predict(champion, X)
+    p = run.models.predict(champion, X)
     live = figures(y, p) if p is not None else figures(y[:0], np.zeros(0))
+    matured = _Matured(champion, X, y, meta["prospect_id"].to_numpy(), live)
     perf = assess(live, registered, th)
     perf.update(
         {
@@ -229,32 +252,18 @@ def run_monitor(
     season, cohort = current_cohort(data)
     drift: dict[str, Any] = {"season": season}
     if profile and len(cohort):
-        p_now = models.predict(champion, cohort)
+        p_now = run.models.predict(champion, cohort)
         if p_now is not None:
             drift.update(drift_report(profile, cohort, p_now, th))
     else:
         drift["skipped"] = "no reference profile" if not profile else "no current cohort"
-    with session_scope(database_url) as session:
+    with session_scope() as session:
         streak = _consecutive_drift(session, name, champion, th.consecutive)
     drifting = bool(drift.get("breaches")) and streak + 1 >= th.consecutive
     drift["consecutive"] = streak + 1 if drift.get("breaches") else 0
 
     if perf["degraded"]:
-        outcome = _on_degraded(
-            models,
-            client,
-            name,
-            champion,
-            X,
-            y,
-            live,
-            perf,
-            drift,
-            th,
-            trigger,
-            request_retrain,
-            database_url,
-        )
+        outcome = _on_degraded(run, matured, perf, drift)
     elif drifting:
         reason = (
             f"v{champion} inputs or outputs drift: "
@@ -265,66 +274,30 @@ def run_monitor(
             + f" (season {season} against the registration holdout); nothing to roll back to "
             "that would not see the same drift"
         )
-        outcome = _alert(
-            name,
-            champion,
-            "drifting",
-            reason,
-            perf,
-            drift,
-            th,
-            trigger,
-            request_retrain,
-            database_url,
-        )
+        outcome = _alert(run, champion, "drifting", reason, perf, drift)
     else:
         reason = f"v{champion} healthy: " + ("; ".join(perf["reasons"]) or "within tolerances")
         outcome = MonitorOutcome("healthy", "none", champion, reason, perf, drift)
-        promoted = _maybe_promote(
-            models,
-            client,
-            name,
-            champion,
-            X,
-            y,
-            meta["prospect_id"].to_numpy(),
-            live,
-            rule,
-            th,
-            database_url,
-        )
+        promoted = _maybe_promote(run, matured, rule)
         if promoted is not None:
             outcome.action, outcome.event = "promotion", promoted
             outcome.reason += f"; {promoted['reason']}"
-    return _store(outcome, name, int(live["n"]), database_url)
+    return _store(outcome, name, int(live["n"]))
 
 
-def _on_degraded(  # type: ignore[no-untyped-def]
-    models,
-    client,
-    name,
-    champion,
-    X,
-    y,
-    live,
-    perf,
-    drift,
-    th,
-    trigger,
-    request_retrain,
-    database_url,
-) -> MonitorOutcome:
+def _on_degraded(run: _Pass, matured: _Matured, perf: dict, drift: dict) -> MonitorOutcome:
     """Roll back when the previous champion does better on the same outcomes; else alert."""
+    champion, live, th = matured.champion, matured.live, run.thresholds
     what = f"v{champion} degraded on {live['n']} newly matured outcomes: " + "; ".join(
         perf["reasons"]
     )
-    with session_scope(database_url) as session:
-        previous = events.previous_champion(session, name, champion)
+    with session_scope() as session:
+        previous = events.previous_champion(session, run.name, champion)
     if previous is not None:
-        p_prev = models.predict(previous, X)
-        prev_fig = figures(y, p_prev) if p_prev is not None else None
-        with session_scope(database_url) as session:
-            row = events.get_version_row(session, name, previous)
+        p_prev = run.models.predict(previous, matured.X)
+        prev_fig = figures(matured.y, p_prev) if p_prev is not None else None
+        with session_scope() as session:
+            row = events.get_version_row(session, run.name, previous)
             prev_registered = dict(row.metrics or {}) if row else {}
         prev_check = assess(prev_fig, prev_registered, th) if prev_fig else {"degraded": True}
         perf["previous"] = {"version": previous, "live": prev_fig, "checks": prev_check}
@@ -339,43 +312,40 @@ def _on_degraded(  # type: ignore[no-untyped-def]
                 "monitor",
                 to_version=previous,
                 reason=reason,
-                client=client,
-                name=name,
+                client=run.client,
+                name=run.name,
                 metrics={"champion": live, "previous": prev_fig, "checks": perf["checks"]},
                 thresholds=th.as_dict(),
-                database_url=database_url,
             )
             return MonitorOutcome("degraded", "rollback", champion, reason, perf, drift, event)
         what += f"; v{previous} does not do better on the same outcomes"
     else:
         what += "; no previous champion to return to"
-    return _alert(
-        name, champion, "degraded", what, perf, drift, th, trigger, request_retrain, database_url
-    )
+    return _alert(run, champion, "degraded", what, perf, drift)
 
 
-def _alert(  # type: ignore[no-untyped-def]
-    name, champion, verdict, reason, perf, drift, th, trigger, request_retrain, database_url
+def _alert(
+    run: _Pass, champion: int, verdict: str, reason: str, perf: dict, drift: dict
 ) -> MonitorOutcome:
     """Record an alert and queue a retraining (single-flight: at most one runs)."""
     job = None
-    if request_retrain is not None:
+    if run.request_retrain is not None:
         try:
-            job = request_retrain(reason)
+            job = run.request_retrain(reason)
         except Exception:  # noqa: BLE001 - the alert must be stored even if Redis is down
             log.exception("could not queue a retraining after: %s", reason)
     full = reason + (f"; retraining queued as job {job}" if job else "; no retraining queued")
-    with session_scope(database_url) as session:
+    with session_scope() as session:
         event = events.record_event(
             session,
-            name,
+            run.name,
             "alert",
             "monitor",
             from_version=champion,
             to_version=champion,
             reason=full,
             metrics={"performance": perf, "drift": drift},
-            thresholds=th.as_dict(),
+            thresholds=run.thresholds.as_dict(),
             job_id=job,
         )
         summary = {"event_id": event.id, "kind": "alert", "reason": full}
@@ -396,9 +366,7 @@ def beats_on_matured_outcomes(
     return bs.improves(gain, challenge.confidence), verdict, {"auc_gain": gain.as_dict("auc_gain")}
 
 
-def _maybe_promote(  # type: ignore[no-untyped-def]
-    models, client, name, champion, X, y, groups, live, rule: PromotionRule, th, database_url
-) -> dict[str, Any] | None:
+def _maybe_promote(run: _Pass, matured: _Matured, rule: PromotionRule) -> dict[str, Any] | None:
     """The documented auto-promotion rule (see README): long enough, busy enough, and better.
 
     Better is the registration rule again (``ChallengerRule``: a paired
@@ -409,10 +377,11 @@ def _maybe_promote(  # type: ignore[no-untyped-def]
     """
     if not rule.enabled:
         return None
-    challenger = registry.get_alias(client, CHALLENGER, name)
+    name, live, th = run.name, matured.live, run.thresholds
+    challenger = registry.get_alias(run.client, CHALLENGER, name)
     if challenger is None:
         return None
-    with session_scope(database_url) as session:
+    with session_scope() as session:
         since = session.scalar(
             select(func.max(ModelEvent.created_at)).where(
                 ModelEvent.name == name,
@@ -436,14 +405,19 @@ def _maybe_promote(  # type: ignore[no-untyped-def]
         return None
     evidence: dict[str, Any] = {"served": served, "since": since.isoformat()}
     if live["n"] >= th.min_outcomes and live["positives"] >= th.min_positives:
-        p = models.predict(challenger.version, X)
-        champion_p = models.predict(champion, X)
+        p = run.models.predict(challenger.version, matured.X)
+        champion_p = run.models.predict(matured.champion, matured.X)
         if p is None or champion_p is None:
             return None
         better, verdict, proof = beats_on_matured_outcomes(
-            y, p, champion_p, groups, champion, ChallengerRule.from_env()
+            matured.y,
+            p,
+            champion_p,
+            matured.prospect_ids,
+            matured.champion,
+            ChallengerRule.from_env(),
         )
-        evidence.update({"challenger": figures(y, p), "champion": live, **proof})
+        evidence.update({"challenger": figures(matured.y, p), "champion": live, **proof})
         if not better:
             return None
     else:
@@ -461,16 +435,15 @@ def _maybe_promote(  # type: ignore[no-untyped-def]
         reason=reason,
         metrics=evidence,
         thresholds=rule.as_dict(),
-        client=client,
+        client=run.client,
         name=name,
-        database_url=database_url,
     )
 
 
-def _store(outcome: MonitorOutcome, name: str, n: int, database_url: str | None) -> MonitorOutcome:
+def _store(outcome: MonitorOutcome, name: str, n: int) -> MonitorOutcome:
     """Keep the pass in ``monitor_runs`` (JSON-safe) and return it with its row id."""
     plain = outcome.as_dict()
-    with session_scope(database_url) as session:
+    with session_scope() as session:
         run = MonitorRun(
             name=name,
             champion_version=outcome.champion,

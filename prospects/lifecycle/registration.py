@@ -22,7 +22,7 @@ from prospects.lifecycle.aliases import move_champion, set_challenger
 from prospects.lifecycle.drift import reference_profile
 from prospects.lifecycle.evaluate import CHALLENGER, FIRST, agreement, compare, decide, figures
 from prospects.lifecycle.outcomes import trained_through
-from prospects.lifecycle.settings import ChallengerRule, MonitorThresholds
+from prospects.lifecycle.thresholds import ChallengerRule, MonitorThresholds
 from prospects.training.pipeline import TrainingResult
 
 DRIFT_ARTIFACT = "drift_reference.json"
@@ -61,7 +61,6 @@ def record_registration(
     champion_p: np.ndarray | None,
     trigger: str,
     job_id: str | None,
-    database_url: str | None,
 ) -> Registration:
     """Mirror the version, store the evidence, and apply the registration decision."""
     rule = ChallengerRule.from_env()
@@ -91,8 +90,8 @@ def record_registration(
         watch.excluded_families,
     )
     client.log_dict(run_id, profile, DRIFT_ARTIFACT)
-    events.ensure_tables(database_url)
-    with session_scope(database_url) as session:
+    events.ensure_tables()
+    with session_scope() as session:
         events.upsert_version(
             session,
             name,
@@ -126,7 +125,6 @@ def record_registration(
             name=name,
             metrics=evidence,
             job_id=job_id,
-            database_url=database_url,
         )
     elif decision.kind == CHALLENGER:
         set_challenger(
@@ -138,7 +136,6 @@ def record_registration(
             metrics=evidence,
             thresholds=rule.as_dict(),
             job_id=job_id,
-            database_url=database_url,
         )
     client.set_model_version_tag(name, str(version), "registration_decision", decision.reason)
     client.set_model_version_tag(name, str(version), "callup.decision", decision.kind)

@@ -27,13 +27,12 @@ def run_retrain(
     job_id: str | None = None,
     params: TrainParams | None = None,
     progress: Progress | None = None,
-    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Retrain on the league as it is now; a summary of the new version and what became of it."""
     try:
-        outcome = train_and_register(params, progress, database_url, trigger=trigger, job_id=job_id)
+        outcome = train_and_register(params, progress, trigger=trigger, job_id=job_id)
     except Exception as exc:
-        record_failure(trigger, exc, job_id=job_id, database_url=database_url)
+        record_failure(trigger, exc, job_id=job_id)
         raise
     return summarize(outcome)
 
@@ -59,7 +58,6 @@ def record_failure(
     exc: BaseException,
     *,
     job_id: str | None = None,
-    database_url: str | None = None,
 ) -> None:
     """Store a ``retrain_failed`` event naming the error and the champion that stayed."""
     name = config.model_name()
@@ -70,8 +68,8 @@ def record_failure(
     except Exception:  # noqa: BLE001 - the registry may be why we failed
         log.warning("could not read the champion while recording a failed retraining")
     try:
-        events.ensure_tables(database_url)
-        with session_scope(database_url) as session:
+        events.ensure_tables()
+        with session_scope() as session:
             events.record_event(
                 session,
                 name,

@@ -50,7 +50,6 @@ class TrainingOutcome:
 def train_and_register(
     params: TrainParams | None = None,
     progress: Progress | None = None,
-    database_url: str | None = None,
     *,
     trigger: str = "cli",
     job_id: str | None = None,
@@ -68,7 +67,7 @@ def train_and_register(
     ``job_id`` say who asked (cli, api, beat, monitor) in the lifecycle record.
     """
     started = time.perf_counter()
-    with session_scope(database_url) as session:
+    with session_scope() as session:
         version = data_version(session)
         data = load_league(session)
     result = train(data, params, progress=progress)
@@ -85,6 +84,5 @@ def train_and_register(
         champion_p=logged.champion_p,
         trigger=trigger,
         job_id=job_id,
-        database_url=database_url,
     )
     return TrainingOutcome(result, registration, version, time.perf_counter() - started)
