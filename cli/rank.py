@@ -69,7 +69,13 @@ def start_job(
     chunk_size: int | None,
     user: str,
 ) -> str:
-    """Record the job and send the coordinator; its id."""
+    """Accept the job (its durable row, then the coordinator's message); its id.
+
+    The same ``accept`` the API uses: the row is committed first, so a ranking
+    the console started survives Redis losing its message (the sweeper sends
+    it again), and a send that fails leaves no job behind.
+    """
+    from prospects.jobrecords.accept import accept
     from prospects.jobs import QUEUE_RANK, TASK_RANK, job_key
     from workers.celery_app import make_celery
 
@@ -80,10 +86,22 @@ def start_job(
         params["as_of"] = as_of.isoformat()
     if model_version is not None:
         params["model_version"] = model_version
-    jobs.create(job_id, "rank", user, params)
-    jobs.redis.hset(job_key(job_id), "shared", "1")
     kwargs = {**params, "requested_by": user, "chunk_size": chunk_size}
-    make_celery().send_task(TASK_RANK, kwargs=kwargs, task_id=job_id, queue=QUEUE_RANK)
+    celery = make_celery()
+
+    def send() -> None:
+        jobs.create(job_id, "rank", user, params)
+        jobs.redis.hset(job_key(job_id), "shared", "1")
+        celery.send_task(TASK_RANK, kwargs=kwargs, task_id=job_id, queue=QUEUE_RANK)
+
+    try:
+        accept(job_id, "rank", user, kwargs, send)
+    except BaseException:
+        try:
+            jobs.redis.delete(job_key(job_id))
+        except Exception:  # noqa: BLE001 - best effort; the send error is what matters
+            pass
+        raise
     return job_id
 
 

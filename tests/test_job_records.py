@@ -165,6 +165,28 @@ def test_a_lost_job_is_sent_again_once_with_its_id_and_arguments(sqlite_url, swe
     assert again.requeued == [] and len(celery.messages) == 1  # it just moved: not stuck
 
 
+@pytest.mark.parametrize(
+    ("kind", "task", "queue", "params"),
+    [
+        ("promote", "callup.promote", "predict", {"version": 2, "requested_by": "root"}),
+        ("rollback", "callup.rollback", "predict", {"to_version": None, "requested_by": "root"}),
+        ("monitor", "callup.monitor", "train", {"trigger": "beat"}),
+        ("retrain", "callup.retrain", "train", {"trigger": "api", "requested_by": "root"}),
+    ],
+)
+def test_a_lost_lifecycle_job_is_sent_again_to_its_own_task_and_queue(
+    kind, task, queue, params, sqlite_url, sweep_redis
+):
+    _job(sqlite_url, f"lost-{kind}", kind, **params)
+    _age(sqlite_url, f"lost-{kind}", 4000)  # past every kind's threshold (retrain: 3900 s)
+    celery = Sent()
+
+    report = sweep(sweep_redis, celery.send, celery.state, database_url=sqlite_url)
+
+    assert report.requeued == [f"lost-{kind}"]
+    assert celery.messages == [(task, f"lost-{kind}", params, queue)]
+
+
 def test_a_job_still_waiting_in_its_queue_is_left_alone(sqlite_url, sweep_redis):
     _job(sqlite_url, "wait-0000001")
     _age(sqlite_url, "wait-0000001", 120)

@@ -16,6 +16,7 @@ from flask import current_app, request, url_for
 from flask.wrappers import Response
 from pydantic import BaseModel
 
+from app import jobrecords
 from app.auth import current_principal, require_role
 from app.blueprints import api_blueprint
 from app.blueprints.jobs import describe_job
@@ -226,17 +227,23 @@ def _settled(job_id: str) -> dict[str, Any]:
 
 
 def _run(task: str, kind: str, kwargs: dict[str, Any]) -> Response:
-    """Record the job, send it, wait for it, answer with its result (or 202)."""
+    """Accept the job (row, then message), wait for it, answer with its result (or 202)."""
     user = current_principal().name
     job_id = str(uuid.uuid4())
     store = redis_clients.jobs()
-    store.create(job_id, kind, user, kwargs)
+    sent = {**kwargs, "requested_by": user}
+
+    def send() -> None:
+        store.create(job_id, kind, user, kwargs)
+        celery_client.app.send_task(task, kwargs=sent, task_id=job_id, queue=QUEUE_PREDICT)
+
     try:
-        celery_client.app.send_task(
-            task, kwargs={**kwargs, "requested_by": user}, task_id=job_id, queue=QUEUE_PREDICT
-        )
+        jobrecords.accept(job_id, kind, user, sent, send)
     except BaseException:
-        store.redis.delete(job_key(job_id))
+        try:
+            store.redis.delete(job_key(job_id))
+        except Exception:  # noqa: BLE001 - best effort; the broker error is what matters
+            pass
         raise
     asked = requested_wait()
     wait = DEFAULT_WAIT_SECONDS if asked is None else asked

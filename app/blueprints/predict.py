@@ -339,18 +339,17 @@ def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any] | Non
     user = current_principal().name
     params = {"prospect_id": prospect_id, "as_of": as_of.isoformat()}
     kwargs = {**params, "requested_by": user, "request_id": _request_id()}
-    recorded = jobrecords.record(job_id, "predict", user, kwargs, prospect_id=prospect_id)
-    if recorded is jobrecords.Recorded.NO_SUCH_PROSPECT:
-        raise _unknown_prospect(prospect_id)
-    if recorded is jobrecords.Recorded.DUPLICATE:
-        return None
-    try:
+
+    def send() -> None:
         celery_client.app.send_task(
             TASK_PREDICT, kwargs=kwargs, task_id=job_id, queue=QUEUE_PREDICT
         )
-    except BaseException:
-        jobrecords.forget(job_id)
-        raise
+
+    accepted = jobrecords.accept(job_id, "predict", user, kwargs, send, prospect_id=prospect_id)
+    if accepted is jobrecords.Accepted.NO_SUCH_PROSPECT:
+        raise _unknown_prospect(prospect_id)
+    if accepted is jobrecords.Accepted.DUPLICATE:
+        return None
     try:
         redis_clients.jobs().create(job_id, "predict", user, params)
     except redis.RedisError:

@@ -159,21 +159,23 @@ def _job_in_flight(marker: str) -> dict[str, Any] | None:
 
 
 def _enqueue(job_id: str, marker: str, params: dict[str, Any]) -> None:
-    """Record the job (visible to every user: a board is shared), then send the coordinator."""
+    """Accept the job (visible to every user: a board is shared) and send the coordinator."""
     user = current_principal().name
     kwargs = {**params, "requested_by": user}
     store = redis_clients.jobs()
-    try:
-        jobrecords.record(job_id, "rank", user, kwargs)  # durable first: it outlives Redis
+
+    def send() -> None:
         store.create(job_id, "rank", user, params)
         store.redis.hset(job_key(job_id), "shared", "1")
         celery_client.app.send_task(TASK_RANK, kwargs=kwargs, task_id=job_id, queue=QUEUE_RANK)
+
+    try:
+        jobrecords.accept(job_id, "rank", user, kwargs, send)
     except BaseException:
         try:
             store.redis.delete(job_key(job_id), marker)
         except Exception:  # noqa: BLE001 - best effort; the broker error is what matters
             pass
-        jobrecords.forget(job_id)
         raise
 
 

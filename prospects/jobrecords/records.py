@@ -25,6 +25,8 @@ QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 OPEN = (QUEUED, RUNNING)
 KIND_PREDICT, KIND_RANK, KIND_RETRAIN = "predict", "rank", "retrain"
 KIND_INGEST = "ingest"  # the weekly feed (prospects.feed)
+KIND_PROMOTE, KIND_ROLLBACK = "promote", "rollback"  # champion moves (API), seconds each
+KIND_MONITOR = "monitor"  # the lifecycle monitor (Beat), recorded when it starts
 _ready: set[str] = set()
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,8 @@ def apply(
         return False
 
 
-def _row(job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]) -> dict:
+def new_row(job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]) -> dict:
+    """A just-accepted job's columns: queued, never attempted, never re-sent."""
     moment = now()
     return {
         "id": job_id,
@@ -108,7 +111,7 @@ def create(
     A duplicate ``job_id`` raises ``IntegrityError``.
     """
     _table(session)
-    session.execute(insert(Job), [_row(job_id, kind, requested_by, params)])
+    session.execute(insert(Job), [new_row(job_id, kind, requested_by, params)])
 
 
 def create_for_prospect(
@@ -126,14 +129,14 @@ def create_for_prospect(
     round trip and no ORM work. A duplicate ``job_id`` raises ``IntegrityError``.
     """
     _ensure(bind)
-    values = {**_row(job_id, kind, requested_by, params), "prospect_id": prospect_id}
+    values = {**new_row(job_id, kind, requested_by, params), "prospect_id": prospect_id}
     return bind.execute(_insert_if_prospect(), values).first() is not None
 
 
 @cache
 def _insert_if_prospect() -> Insert:
     table = Job.__table__
-    columns = list(_row("", "", None, {}))
+    columns = list(new_row("", "", None, {}))
     exists = select(Prospect.id).where(Prospect.id == bindparam("prospect_id")).exists()
     rows = select(*(bindparam(name, type_=table.c[name].type) for name in columns))
     return insert(Job).from_select(columns, rows.where(exists)).returning(Job.id)

@@ -41,9 +41,12 @@ from prospects.jobs import (
     QUEUE_RANK,
     QUEUE_TRAIN,
     TASK_INGEST_FEED,
+    TASK_MONITOR,
     TASK_PREDICT,
+    TASK_PROMOTE,
     TASK_RANK,
     TASK_RETRAIN,
+    TASK_ROLLBACK,
     JobStore,
     job_key,
 )
@@ -61,6 +64,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     records.KIND_RANK: (TASK_RANK, QUEUE_RANK),
     records.KIND_RETRAIN: (TASK_RETRAIN, QUEUE_TRAIN),
     records.KIND_INGEST: (TASK_INGEST_FEED, QUEUE_TRAIN),
+    records.KIND_PROMOTE: (TASK_PROMOTE, QUEUE_PREDICT),
+    records.KIND_ROLLBACK: (TASK_ROLLBACK, QUEUE_PREDICT),
+    records.KIND_MONITOR: (TASK_MONITOR, QUEUE_TRAIN),
 }
 
 Send = Callable[[str, str, dict[str, Any], str], None]  # (task, job id, kwargs, queue)

@@ -17,6 +17,7 @@ import redis
 from prospects import config
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
+from prospects.jobrecords.accept import accept
 from prospects.jobs import JobStore, job_key
 from prospects.lifecycle import events
 from prospects.lifecycle.flight import SingleFlight, request_retrain
@@ -41,19 +42,17 @@ def queue_retrain(
         kwargs["params"] = params
 
     def publish(job_id: str) -> None:
-        # The durable record first (it outlives Redis; the sweeper re-sends from it).
-        with session_scope(database_url) as session:
-            records.create(session, job_id, records.KIND_RETRAIN, actor, kwargs)
-        try:
+        def send_it() -> None:
             store.create(job_id, "retrain", actor, params or {})
             send(job_id)
+
+        try:
+            accept(job_id, records.KIND_RETRAIN, actor, kwargs, send_it, database_url=database_url)
         except BaseException:
             try:
                 store.redis.delete(job_key(job_id))
-                with session_scope(database_url) as session:
-                    records.delete(session, job_id)
             except Exception:  # noqa: BLE001 - best effort; the send error is what matters
-                log.warning("could not forget unsent retraining %s", job_id)
+                log.warning("could not forget the Redis record of unsent retraining %s", job_id)
             raise
 
     job_id, is_new = request_retrain(SingleFlight(client), publish)
