@@ -15,7 +15,7 @@ from sqlalchemy import update
 from prospects.db.models import Job
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
-from prospects.jobrecords.sweep import LOCK_KEY, sweep
+from prospects.jobrecords.sweep import LOCK_KEY, queued_ids, sweep
 from prospects.jobs import JobStore, job_key
 from tests.stack import REDIS_BASE
 
@@ -197,6 +197,23 @@ def test_a_job_still_waiting_in_its_queue_is_left_alone(sqlite_url, sweep_redis)
     report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
 
     assert report.waiting == 1 and celery.messages == []
+
+
+@pytest.mark.parametrize("priority", [0, 1, 3, 5, 6, 9])
+def test_a_message_sent_at_any_priority_is_found_waiting_in_its_queue(priority, sweep_redis):
+    from celery import Celery
+
+    from workers.celery_app import celery_settings
+
+    sender = Celery("callup")
+    sender.conf.update(celery_settings(SWEEP_REDIS_URL))
+    job_id = f"prio-{priority}"
+    sender.send_task(
+        "callup.predict", kwargs={}, task_id=job_id, queue="predict", priority=priority
+    )
+
+    assert job_id in queued_ids(sweep_redis, "predict")
+    assert queued_ids(sweep_redis, "rank") == set()
 
 
 def test_a_job_celery_finished_is_synced_not_rerun(sqlite_url, sweep_redis):

@@ -55,7 +55,13 @@ log = logging.getLogger(__name__)
 LOCK_KEY = f"{PREFIX}:lock:jobsweep"
 LOCK_SECONDS = 300  # longer than any sweep; a sweeper that dies frees it by expiry
 SCAN_LIMIT = 20_000  # messages read per queue; a longer queue is assumed to hold the job
-_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")  # kombu's priority sub-queues
+# kombu's Redis transport keeps a queue as one list per priority step: the queue's own name
+# for step 0, ``queue + sep + step`` for the others. ``sep`` and ``priority_steps`` are its
+# documented transport options (Celery's "Redis message priorities"); these are their
+# defaults, which workers/celery_app.py keeps. tests/test_job_records.py sends a task at every
+# priority through Celery and checks that these keys find each message.
+PRIORITY_SEP = "\x06\x16"
+PRIORITY_STEPS = (0, 3, 6, 9)
 UNACKED_KEY = "unacked"  # kombu's Redis transport: messages delivered to a worker, not yet acked
 
 # kind → (task name, queue) to send a job of that kind again.
@@ -98,8 +104,7 @@ class SweepReport:
 def queued_ids(client: redis.Redis, queue: str, limit: int = SCAN_LIMIT) -> set[str] | None:
     """Ids of the task messages waiting in ``queue``; None when it is too long to read."""
     found: set[str] = set()
-    for suffix in _PRIORITY_SUFFIXES:
-        key = queue + suffix
+    for key in priority_queue_keys(queue):
         if client.llen(key) > limit:
             return None
         for raw in client.lrange(key, 0, limit - 1):
@@ -108,6 +113,13 @@ def queued_ids(client: redis.Redis, queue: str, limit: int = SCAN_LIMIT) -> set[
             except (ValueError, KeyError, TypeError):
                 continue  # not a Celery message: nothing to match
     return found
+
+
+def priority_queue_keys(
+    queue: str, sep: str = PRIORITY_SEP, steps: tuple[int, ...] = PRIORITY_STEPS
+) -> list[str]:
+    """The Redis lists that hold ``queue``'s waiting messages, one per priority step."""
+    return [f"{queue}{sep}{step}" if step else queue for step in steps]
 
 
 def unacked_ids(client: redis.Redis, limit: int = SCAN_LIMIT) -> set[str] | None:
