@@ -65,9 +65,13 @@ def _error(exc: BaseException) -> dict[str, str]:
 
 
 def fail_job(job_id: str, snapshot_id: int | None, exc: BaseException, *, store: bool) -> None:
-    """Record why a ranking failed: on the snapshot, the job record and (``store``) its state."""
+    """Record why a ranking failed: on the snapshot, the job's row, then Redis and its waiters.
+
+    The row first: whoever the wake-up reaches reads the job's final state there.
+    """
     rt = runtime()
     error = _error(exc)
+    records.apply(lambda session: records.fail(session, job_id, error), job_id)
     try:
         if snapshot_id is not None:
             with session_scope() as session:
@@ -78,7 +82,6 @@ def fail_job(job_id: str, snapshot_id: int | None, exc: BaseException, *, store:
             rt.jobs.notify_done(job_id)
     except Exception:  # noqa: BLE001 - already failing; the original error is what counts
         log.exception("could not record the failure of ranking job %s", job_id)
-    records.apply(lambda session: records.fail(session, job_id, error), job_id)
 
 
 class RankTask(Task):

@@ -148,3 +148,25 @@ def _messages(redis_client) -> list[dict]:
     import json
 
     return [json.loads(raw) for raw in redis_client.lrange("predict", 0, -1)]
+
+
+def test_a_waiter_woken_by_a_failed_job_answers_from_its_row_at_once(
+    app, headers, prospects, redis_client, sqlite_url
+):
+    from prospects.db.session import session_scope
+    from prospects.jobrecords import records
+
+    thread, answer = _park_a_waiter(app, headers, 101)
+    _until(lambda: _waiting(app) == 1, "the waiter")
+    job_id = next(redis_client.scan_iter("callup:job:*")).decode().rsplit(":", 1)[1]
+    error = {"code": "model_unavailable", "message": "the model registry is unreachable"}
+
+    # As the worker does it: the row's final state, then the wake-up (Celery stores nothing).
+    with session_scope(sqlite_url) as session:
+        assert records.fail(session, job_id, error)
+    JobStore(redis_client).notify_done(job_id)
+    thread.join(timeout=10)
+
+    assert answer["status"] == 503, answer
+    assert answer["body"]["error"]["code"] == "model_unavailable"
+    assert answer["body"]["job_id"] == job_id  # Celery still says PENDING: the row answered

@@ -136,6 +136,21 @@ def get_job(job_id: str) -> tuple[dict[str, Any], int]:
     return view, 200
 
 
+def view_after_wakeup(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The view of a job whose worker has pushed its wake-up: one primary-key read of its row.
+
+    Workers commit the row's final state before the wake-up goes out (a task's
+    last step, or its failure handler, runs before Celery's ``task_postrun``
+    signal that pushes it), so no loop waits for Celery to catch up. Celery's
+    view (``describe_job``) answers only when the row has no final state: the
+    database blinked as the worker wrote it, or the job was sent without one.
+    """
+    stored = _finished_on_record(job_id)
+    if stored is not None:
+        return stored
+    return describe_job(job_id, redis_clients.jobs().get(job_id) or record)
+
+
 def _finished_on_record(job_id: str) -> dict[str, Any] | None:
     """The durable record's view if it says the job has finished; None if not, or unreadable."""
     try:

@@ -8,7 +8,6 @@ default ``DEFAULT_WAIT_SECONDS``) and answers 200, or 202 if still running.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -19,8 +18,8 @@ from pydantic import BaseModel
 from app import jobrecords
 from app.auth import current_principal, require_role
 from app.blueprints import api_blueprint
-from app.blueprints.jobs import describe_job
-from app.blueprints.predict import SETTLE_SECONDS, requested_wait
+from app.blueprints.jobs import describe_job, view_after_wakeup
+from app.blueprints.predict import requested_wait
 from app.errors import ApiError
 from app.extensions import celery_client, database, redis_clients
 from app.openapi import document
@@ -215,17 +214,6 @@ def rollback() -> Response:
     return _run(TASK_ROLLBACK, "rollback", kwargs)
 
 
-def _settled(job_id: str) -> dict[str, Any]:
-    """The job's view once the worker said it is done; Celery may store the state a beat later."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while True:
-        view = describe_job(job_id, redis_clients.jobs().get(job_id) or {})
-        finished = view["status"] in (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)
-        if finished or time.monotonic() >= deadline:
-            return view
-        time.sleep(0.05)
-
-
 def _run(task: str, kind: str, kwargs: dict[str, Any]) -> Response:
     """Accept the job (row, then message), wait for it, answer with its result (or 202)."""
     user = current_principal().name
@@ -250,7 +238,7 @@ def _run(task: str, kind: str, kwargs: dict[str, Any]) -> Response:
     wait = min(wait, int(current_app.config["CALLUP_MAX_WAIT_SECONDS"]))
     view = {"status": JobStatus.QUEUED.value}
     if redis_clients.jobs(blocking=True).wait_done(job_id, wait) is not None:
-        view = _settled(job_id)
+        view = view_after_wakeup(job_id, {"kind": kind})
     if view["status"] == JobStatus.SUCCEEDED.value:
         return _json(
             {"job_id": job_id, "status": view["status"], "result": view["result"]}, 200, asked

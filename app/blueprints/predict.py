@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 import uuid
 from datetime import date
 from typing import Any
@@ -22,7 +21,7 @@ from flask.wrappers import Response
 from app import cached_answers, jobrecords, metrics
 from app.auth import current_principal
 from app.blueprints import api_blueprint
-from app.blueprints.jobs import describe_job
+from app.blueprints.jobs import describe_job, view_after_wakeup
 from app.errors import RETRY_AFTER_SECONDS, ApiError, domain_error
 from app.extensions import celery_client, redis_clients
 from app.limits import limiter, predict_limit
@@ -45,7 +44,6 @@ from prospects.logs import current_request_id
 bp = api_blueprint("predict", __name__)
 
 IDEMPOTENCY_TTL_SECONDS = JOB_TTL_SECONDS  # a replay finds its job for as long as the job lives
-SETTLE_SECONDS = 2.0  # after the worker's wake-up, how long Celery may take to store the state
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as in Stripe's keys
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _WAIT_VALUE = re.compile(r"^[0-9]{1,9}$")
@@ -173,7 +171,7 @@ def _answer_for_job(
         if woken is not None and "result" in woken:  # a prediction's wake-up carries its answer
             view = {"job_id": job_id, "status": JobStatus.SUCCEEDED, "result": woken["result"]}
         elif woken is not None:
-            view = _settled(job_id, record)
+            view = view_after_wakeup(job_id, record)
     if view["status"] == JobStatus.SUCCEEDED:
         body = {"job_id": job_id, "status": view["status"], "result": view["result"]}
         return _respond({**body, "cached": False}, 200, wait)
@@ -208,16 +206,6 @@ def _pass_on_after_response(job_id: str, wakeup: dict[str, Any]) -> None:
 
 def _finished(view: dict[str, Any]) -> bool:
     return view["status"] in (JobStatus.SUCCEEDED, JobStatus.FAILED)
-
-
-def _settled(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
-    """The job's view once the worker said it is done; Celery may store the state a beat later."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while True:
-        view = describe_job(job_id, redis_clients.jobs().get(job_id) or record)
-        if _finished(view) or time.monotonic() >= deadline:
-            return view
-        time.sleep(0.05)
 
 
 def _respond(body: dict[str, Any], status: int, wait: int | None) -> Response:
