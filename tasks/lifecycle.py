@@ -24,7 +24,6 @@ from prospects.jobrecords import records
 from prospects.jobs import TASK_PROMOTE, TASK_ROLLBACK
 from prospects.lifecycle import aliases
 from workers.celery_app import celery_app
-from workers.runtime import runtime
 
 # The database or Redis blinked: try again (1, 2, 4 … 30 s) rather than fail a move an admin
 # was promised; a delivery that finds its move on record answers with it (no second move).
@@ -52,8 +51,6 @@ def _run_move(
             result = move()
         except CallupError as exc:
             error = exc.as_dict()
-            if job_id:
-                runtime().jobs.record_error(job_id, error)
             records.apply(lambda session: records.fail(session, job_id, error), job_id)
             raise
     records.apply(lambda session: records.succeed(session, job_id, result), job_id)

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from app import jobrecords
 from app.auth import current_principal, require_role
 from app.blueprints import api_blueprint
-from app.blueprints.jobs import describe_job, view_after_wakeup
+from app.blueprints.jobs import job_view
 from app.blueprints.predict import requested_wait
 from app.errors import ApiError
 from app.extensions import celery_client, database, redis_clients
@@ -45,7 +45,6 @@ from prospects.jobs import (
     TASK_RETRAIN,
     TASK_ROLLBACK,
     JobStatus,
-    job_key,
 )
 from prospects.lifecycle.errors import LIFECYCLE_STATUS
 from prospects.lifecycle.events import (
@@ -137,9 +136,9 @@ def retrain() -> Response:
         database_url=_database_url(),
     )
     status = JobStatus.QUEUED.value
-    if not is_new:
-        record = redis_clients.jobs().get(job_id)
-        status = describe_job(job_id, record)["status"] if record else JobStatus.RUNNING.value
+    if not is_new:  # the retraining already queued or running, as its row says
+        view = job_view(job_id)
+        status = view["status"] if view else JobStatus.RUNNING.value
     status_url = url_for("jobs.get_job", job_id=job_id)
     body = {
         "job_id": job_id,
@@ -218,27 +217,18 @@ def _run(task: str, kind: str, kwargs: dict[str, Any]) -> Response:
     """Accept the job (row, then message), wait for it, answer with its result (or 202)."""
     user = current_principal().name
     job_id = str(uuid.uuid4())
-    store = redis_clients.jobs()
     sent = {**kwargs, "requested_by": user}
 
     def send() -> None:
-        store.create(job_id, kind, user, kwargs)
         celery_client.app.send_task(task, kwargs=sent, task_id=job_id, queue=QUEUE_PREDICT)
 
-    try:
-        jobrecords.accept(job_id, kind, user, sent, send)
-    except BaseException:
-        try:
-            store.redis.delete(job_key(job_id))
-        except Exception:  # noqa: BLE001 - best effort; the broker error is what matters
-            pass
-        raise
+    jobrecords.accept(job_id, kind, user, sent, send)
     asked = requested_wait()
     wait = DEFAULT_WAIT_SECONDS if asked is None else asked
     wait = min(wait, int(current_app.config["CALLUP_MAX_WAIT_SECONDS"]))
     view = {"status": JobStatus.QUEUED.value}
     if redis_clients.jobs(blocking=True).wait_done(job_id, wait) is not None:
-        view = view_after_wakeup(job_id, {"kind": kind})
+        view = job_view(job_id) or view  # the row holds the final state before the wake-up
     if view["status"] == JobStatus.SUCCEEDED.value:
         return _json(
             {"job_id": job_id, "status": view["status"], "result": view["result"]}, 200, asked

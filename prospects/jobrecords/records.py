@@ -199,12 +199,17 @@ def finished(session: Session, job_id: str) -> bool:
     return state in (SUCCEEDED, FAILED)
 
 
-def heartbeat(session: Session, job_id: str) -> None:
-    """The job is making progress (a ranking chunk committed): it is not stuck."""
+def heartbeat(session: Session, job_id: str, progress: dict[str, Any] | None = None) -> None:
+    """The job is making progress (a ranking chunk committed): it is not stuck.
+
+    ``progress`` (``{done, total}``, a retraining's ``stage``) is what a poll
+    shows while the job runs.
+    """
     _table(session)
-    session.execute(
-        update(Job).where(Job.id == job_id, Job.state == RUNNING).values(updated_at=now())
-    )
+    values: dict[str, Any] = {"updated_at": now()}
+    if progress is not None:
+        values["progress"] = progress
+    session.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING).values(**values))
 
 
 def succeed(
@@ -221,6 +226,7 @@ def succeed(
             result=result,
             result_ref=ref,
             error=None,
+            progress=None,
             finished_at=moment,
             updated_at=moment,
         )
@@ -238,7 +244,7 @@ def fail(session: Session, job_id: str, error: dict[str, str]) -> bool:
         session.execute(
             update(Job)
             .where(Job.id == job_id, Job.state != SUCCEEDED)
-            .values(state=FAILED, error=error, finished_at=moment, updated_at=moment)
+            .values(state=FAILED, error=error, progress=None, finished_at=moment, updated_at=moment)
         ).rowcount
     )
 
@@ -323,6 +329,10 @@ def claim_requeue(session: Session, job: Job, cutoff: datetime) -> bool:
 def public_view(job: Job) -> dict[str, Any]:
     """``{job_id, kind, status, result?, error?}`` as ``GET /api/ml/jobs/<id>`` shows it."""
     body: dict[str, Any] = {"job_id": job.id, "kind": job.kind, "status": job.state}
+    if job.state == RUNNING and isinstance(job.progress, dict):
+        done, total = job.progress.get("done"), job.progress.get("total")
+        if isinstance(done, int) and isinstance(total, int):
+            body["progress"] = {"done": done, "total": total}
     if job.state == SUCCEEDED:
         body["result"] = job.result
     elif job.state == FAILED:

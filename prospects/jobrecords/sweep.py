@@ -48,7 +48,6 @@ from prospects.jobs import (
     TASK_RETRAIN,
     TASK_ROLLBACK,
     JobStore,
-    job_key,
 )
 
 log = logging.getLogger(__name__)
@@ -193,7 +192,7 @@ def _handle(
     task, queue = route
     state, result = celery_state(job.id)
     if state in ("SUCCESS", "FAILURE", "REVOKED"):
-        _sync(client, job, state, result, database_url)
+        _sync(job, state, result, database_url)
         report.synced += 1
         return
     if queue not in waiting:
@@ -216,7 +215,7 @@ def _handle(
         }
         with session_scope(database_url) as session:
             records.fail(session, job.id, error)
-        _restore_record(client, job, error=error)
+        JobStore(client).notify_done(job.id)  # after the row: a waiter reads it there
         report.lost.append(job.id)
         return
     cutoff = records.now() - timedelta(seconds=silent_seconds)
@@ -224,7 +223,6 @@ def _handle(
         claimed = records.claim_requeue(session, job, cutoff)
     if not claimed:
         return  # another sweeper took it, or it moved on since it was read
-    _restore_record(client, job)
     send(task, job.id, dict(job.params or {}), queue)
     report.requeued.append(job.id)
 
@@ -233,8 +231,12 @@ def _silent_for(job: Job) -> float:
     return (records.now() - records.aware(job.updated_at)).total_seconds()
 
 
-def _sync(client: redis.Redis, job: Job, state: str, result: Any, database_url: str | None) -> None:
-    """Bring the record up to date with what Celery's backend says happened."""
+def _sync(job: Job, state: str, result: Any, database_url: str | None) -> None:
+    """Bring the row up to date with what Celery's backend says happened.
+
+    Workers write the row themselves; this is for the one whose write the
+    database missed (it was down as the task ended).
+    """
     with session_scope(database_url) as session:
         if state == "SUCCESS":
             value = result if isinstance(result, dict) else None
@@ -243,24 +245,4 @@ def _sync(client: redis.Redis, job: Job, state: str, result: Any, database_url: 
                 ref = f"ranking:{value['ranking_id']}"
             records.succeed(session, job.id, value, ref)
             return
-        stored = JobStore(client).get(job.id) or {}
-        error = stored.get("error") if isinstance(stored.get("error"), dict) else None
-        records.fail(session, job.id, error or {"code": "job_failed", "message": "the job failed"})
-
-
-def _restore_record(client: redis.Redis, job: Job, error: dict[str, str] | None = None) -> None:
-    """Give the job its Redis record back if Redis lost it, so polls and waits use the fast path."""
-    store = JobStore(client)
-    if not client.exists(job_key(job.id)):
-        store.create(job.id, job.kind, job.requested_by, _public_params(job.params or {}))
-        if job.kind == records.KIND_RANK:
-            client.hset(job_key(job.id), "shared", "1")
-    if error is not None:
-        store.record_error(job.id, error)
-        store.notify_done(job.id)
-
-
-def _public_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The inputs the API recorded (the task's bookkeeping arguments left out)."""
-    hidden = ("requested_by", "request_id")
-    return {k: v for k, v in params.items() if k not in hidden}
+        records.fail(session, job.id, {"code": "job_failed", "message": "the job failed"})
