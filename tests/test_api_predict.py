@@ -193,30 +193,6 @@ def test_cache_hit_answers_200_without_a_job(client, headers, prospects, redis_c
     assert not list(redis_client.scan_iter("callup:job:*"))
 
 
-def test_with_no_experiment_a_cache_hit_takes_one_script_call_and_no_get(
-    app, client, headers, prospects, redis_client, monkeypatch
-):
-    store = JobStore(redis_client)
-    store.publish_alias("champion", 3)
-    redis_client.set(alias_key(ab.CHALLENGER), ab.NO_VERSION)  # known: no challenger
-    redis_client.set(DATA_VERSION_KEY, "dv1", ex=10)
-    store.cache_prediction(prediction_cache_key(3, "dv1", date(2024, 6, 1), 101), RESULT)
-    client.post(URL, json={"prospect_id": 102, "as_of": "2024-06-01"}, headers=headers)  # warm
-    api_redis = app.extensions["callup.redis"]
-    reads = []
-    for name in ("get", "mget"):
-        original = getattr(api_redis, name)
-        monkeypatch.setattr(
-            api_redis, name, lambda *a, _f=original, **k: reads.append(a) or _f(*a, **k)
-        )
-
-    response = client.post(URL, json={"prospect_id": 101, "as_of": "2024-06-01"}, headers=headers)
-
-    assert response.status_code == 200
-    assert response.get_json()["result"] == RESULT and response.get_json()["cached"] is True
-    assert reads == []  # aliases, data version and answer came back from the one script call
-
-
 def test_a_cached_answer_is_served_under_its_own_model_version(
     client, headers, prospects, redis_client
 ):
