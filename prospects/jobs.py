@@ -115,8 +115,8 @@ class JobStore:
     def deliver_prediction(self, job_id: str, cache_key: str, result: dict[str, Any]) -> None:
         """Cache a prediction and wake its waiters with the result itself, in one round trip.
 
-        The worker calls this once the job's row is committed: a waiting request
-        answers from the wake-up without reading anything else.
+        The predict task calls this just before it commits the job's row: a
+        waiting request answers from the wake-up without reading anything else.
         """
         body = json.dumps(result)
         pipe = self.redis.pipeline(transaction=False)

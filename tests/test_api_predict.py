@@ -316,8 +316,8 @@ def _row(url: str, job_id: str):  # type: ignore[no-untyped-def]
 def _fake_worker(redis_client, url: str, outcome: str, delay: float = 0.2) -> threading.Thread:
     """Take the next predict message, then write ``outcome`` and wake waiters, as a worker does.
 
-    The row's final state first, then the wake-up: ``delivered`` with the answer on it
-    (the real task's way), ``success`` or a failure's code with a bare wake-up.
+    ``delivered``: the answer rides on the wake-up, then the row is committed (the
+    real task's order); ``success`` or a failure's code: the row, then a bare wake-up.
     """
 
     def run() -> None:
@@ -326,14 +326,14 @@ def _fake_worker(redis_client, url: str, outcome: str, delay: float = 0.2) -> th
         job_id = json.loads(popped[1])["headers"]["id"]
         time.sleep(delay)
         store = JobStore(redis_client)
+        if outcome == "delivered":  # the real task's way: the answer rides on the wake-up
+            store.deliver_prediction(job_id, "callup:pred:test", RESULT)
         with session_scope(url) as session:
             if outcome in ("delivered", "success"):
                 records.succeed(session, job_id, RESULT)
             else:
                 records.fail(session, job_id, {"code": outcome, "message": f"{outcome} happened"})
-        if outcome == "delivered":  # the real task's way: the answer rides on the wake-up
-            store.deliver_prediction(job_id, "callup:pred:test", RESULT)
-        else:
+        if outcome != "delivered":
             store.notify_done(job_id)
 
     thread = threading.Thread(target=run, daemon=True)
@@ -358,7 +358,7 @@ def test_prefer_wait_answers_200_with_the_result(
     assert response.headers["Preference-Applied"] == "wait=5"
 
 
-def test_prefer_wait_answers_from_the_wake_up_and_a_poll_after_it_agrees(
+def test_prefer_wait_answers_from_the_wake_up_it_was_handed(
     client, headers, prospects, redis_client, sqlite_url
 ):
     worker = _fake_worker(redis_client, sqlite_url, "delivered")
@@ -374,12 +374,30 @@ def test_prefer_wait_answers_from_the_wake_up_and_a_poll_after_it_agrees(
         "result": RESULT,
         "cached": False,
     }
-    poll = client.get(f"/api/ml/jobs/{body['job_id']}", headers=headers).get_json()
-    assert (poll["status"], poll["result"]) == ("succeeded", RESULT)  # the row came first
     assert json.loads(redis_client.get("callup:pred:test")) == RESULT  # cached on the way
     response.close()  # the wake-up is handed on once the response is done
     # ... with its result, for an hour (the cache entry lives a day).
     assert 0 < redis_client.ttl(f"callup:job:{body['job_id']}:done") <= 3600
+
+
+def test_a_poll_reads_the_row_alone_queued_until_the_worker_commits_it(
+    client, headers, prospects, redis_client, sqlite_url
+):
+    job_id = client.post(URL, json={"prospect_id": 101}, headers=headers).get_json()["job_id"]
+    JobStore(redis_client).deliver_prediction(job_id, "callup:pred:test", RESULT)
+
+    before = client.get(f"/api/ml/jobs/{job_id}", headers=headers)
+    with session_scope(sqlite_url) as session:
+        records.succeed(session, job_id, RESULT)
+    after = client.get(f"/api/ml/jobs/{job_id}", headers=headers)
+
+    assert before.get_json()["status"] == "queued"  # a waiter has the answer; the row not yet
+    assert after.get_json() == {
+        "job_id": job_id,
+        "kind": "predict",
+        "status": "succeeded",
+        "result": RESULT,
+    }
 
 
 def test_every_waiter_on_one_job_gets_the_answer(
