@@ -13,7 +13,6 @@ from typing import Any
 
 import redis
 from celery import Celery
-from celery.backends.redis import RedisBackend
 from flask import Flask, current_app
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -50,32 +49,16 @@ class RedisClients:
         return JobStore(self.blocking if blocking else self.client)
 
 
-class SendOnlyRedisBackend(RedisBackend):
-    """Celery's Redis result backend without the per-task result subscription.
-
-    Celery subscribes to a task's result channel when it sends the task (so
-    that ``AsyncResult.get()`` could wait on it) and unsubscribes when the
-    ``AsyncResult`` object is dropped: two Redis commands per prediction sent,
-    and one per job polled, for a wait the API never does. The API reads
-    states and results, and waits on its own wake-up list (``JobStore``).
-    """
-
-    def on_task_call(self, producer: Any, task_id: str) -> None:
-        return None
-
-    def on_result_fulfilled(self, result: Any) -> None:
-        return None
-
-
 class CeleryClient:
-    """A Celery app used only to send tasks by name and read their state; no task code."""
+    """A Celery app used only to send tasks by name (and ping workers); no task code."""
 
     def init_app(self, app: Flask) -> None:
         from workers.celery_app import make_celery
 
         celery = make_celery(app.config["REDIS_URL"])
-        backend = f"{SendOnlyRedisBackend.__module__}:{SendOnlyRedisBackend.__name__}"
-        celery.conf.result_backend = f"{backend}+{app.config['REDIS_URL']}"
+        # No result backend: the API only sends, and reads a job's state from its row. (With
+        # Redis' backend, sending subscribed to a result channel per task, for nothing.)
+        celery.conf.result_backend = None
         # Publishing must fail fast when the broker is gone (the API answers 503), not
         # retry for seconds per request: kombu's default reconnect loop would hold the
         # request thread.

@@ -1,7 +1,8 @@
 """``callup rank``: start a ranking on the running workers, draw its progress, print the top.
 
-Talks to the workers the way the API does — a job record and a task sent by
-name — so the job is visible in ``GET /api/ml/jobs/<id>`` too.
+Talks to the workers the way the API does — the job's row through ``accept``,
+then a task sent by name — so the job is visible in ``GET /api/ml/jobs/<id>``
+too, and its progress is read from that row.
 """
 
 from __future__ import annotations
@@ -52,16 +53,6 @@ class ProgressLine:
         )
 
 
-def _jobs():  # type: ignore[no-untyped-def]
-    """The job store on ``$REDIS_URL`` (no worker runtime: the CLI loads no model)."""
-    import redis
-
-    from prospects import config
-    from prospects.jobs import JobStore
-
-    return JobStore(redis.Redis.from_url(config.redis_url(), socket_timeout=10))
-
-
 def start_job(
     filters: dict[str, Any],
     as_of: date | None,
@@ -69,22 +60,40 @@ def start_job(
     chunk_size: int | None,
     user: str,
 ) -> str:
-    """Record the job and send the coordinator; its id."""
-    from prospects.jobs import QUEUE_RANK, TASK_RANK, job_key
+    """Accept the job (its durable row, then the coordinator's message); its id.
+
+    The same ``accept`` the API uses: the row is committed first, so a ranking
+    the console started survives Redis losing its message (the sweeper sends
+    it again), and a send that fails leaves no job behind.
+    """
+    from prospects.jobrecords.accept import accept
+    from prospects.jobs import QUEUE_RANK, TASK_RANK
     from workers.celery_app import make_celery
 
-    jobs = _jobs()
     job_id = str(uuid.uuid4())
     params: dict[str, Any] = {"filters": filters}
     if as_of is not None:
         params["as_of"] = as_of.isoformat()
     if model_version is not None:
         params["model_version"] = model_version
-    jobs.create(job_id, "rank", user, params)
-    jobs.redis.hset(job_key(job_id), "shared", "1")
     kwargs = {**params, "requested_by": user, "chunk_size": chunk_size}
-    make_celery().send_task(TASK_RANK, kwargs=kwargs, task_id=job_id, queue=QUEUE_RANK)
+    celery = make_celery()
+
+    def send() -> None:
+        celery.send_task(TASK_RANK, kwargs=kwargs, task_id=job_id, queue=QUEUE_RANK)
+
+    accept(job_id, "rank", user, kwargs, send)
     return job_id
+
+
+def _row_view(job_id: str) -> dict[str, Any]:
+    """The job's row as a poll shows it (``{status, result?, error?, progress?}``)."""
+    from prospects.db.session import session_scope
+    from prospects.jobrecords import records
+
+    with session_scope() as session:
+        job = records.get(session, job_id)
+        return records.public_view(job) if job is not None else {"status": records.QUEUED}
 
 
 def follow(
@@ -93,27 +102,20 @@ def follow(
     timeout: float,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
-    """Poll the job until it ends, drawing progress; its result, or RuntimeError with why."""
-    from celery.result import AsyncResult
-
-    from workers.celery_app import make_celery
-
-    result = AsyncResult(job_id, app=make_celery())
+    """Poll the job's row until it ends, drawing progress; its result, or RuntimeError with why."""
     started = clock()
     line = ProgressLine()
     hinted = False
     while clock() - started < timeout:
-        state = result.state
-        if state == "SUCCESS":
-            return result.result
-        if state in ("FAILURE", "REVOKED"):
-            record = _jobs().get(job_id) or {}
-            error = record.get("error") or {"message": repr(result.info)}
-            raise RuntimeError(str(error.get("message")))
-        info = result.info if state == "PROGRESS" else None
-        if isinstance(info, dict) and "done" in info:
-            draw(line.render(int(info["done"]), int(info["total"]), clock()))
-        elif state == "PENDING" and not hinted and clock() - started > QUEUED_HINT_SECONDS:
+        view = _row_view(job_id)
+        if view["status"] == "succeeded":
+            return view["result"]
+        if view["status"] == "failed":
+            raise RuntimeError(str(view["error"]["message"]))
+        progress = view.get("progress")
+        if progress is not None:
+            draw(line.render(int(progress["done"]), int(progress["total"]), clock()))
+        elif view["status"] == "queued" and not hinted and clock() - started > QUEUED_HINT_SECONDS:
             draw("still queued: is a worker consuming the 'rank' queue?")
             hinted = True
         time.sleep(POLL_SECONDS)

@@ -1,15 +1,14 @@
-"""The contract between the API and the workers: task names, job records and Redis keys.
+"""The contract between the API and the workers: task names, queues and Redis keys.
 
-Needs only ``redis``: the API imports it without loading any ML library. Job
-records live beside Celery's own result so that an unknown id is a clear 404
-(Celery reports any id it has never seen as PENDING) and so the API can wake
-a waiting request the moment a worker finishes.
+Needs only ``redis``: the API imports it without loading any ML library. A
+job's state lives in its database row (``prospects.jobrecords``); Redis holds
+the queue, the wake-up that tells a waiting request the job has finished, and
+caches.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -28,7 +27,7 @@ TASK_ROLLBACK = "callup.rollback"  # move it back to the previous champion (pred
 TASK_SWEEP_JOBS = "callup.sweep_jobs"  # Beat: re-send jobs whose messages were lost
 TASK_INGEST_FEED = "callup.ingest_feed"  # Beat, before the weekly retrain: the week's data
 QUEUE_PREDICT, QUEUE_RANK, QUEUE_TRAIN = "predict", "rank", "train"
-JOB_TTL_SECONDS = 24 * 3600  # as long as Celery keeps results (result_expires)
+JOB_TTL_SECONDS = 24 * 3600  # wake-ups, in-flight markers, idempotency keys: a day
 PREDICTION_CACHE_TTL_SECONDS = 24 * 3600
 ALIAS_TTL_SECONDS = 30  # an alias moved outside Callup (MLflow UI) is noticed within this
 
@@ -40,23 +39,6 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-
-
-_CELERY_STATES = {
-    "PENDING": JobStatus.QUEUED,
-    "RECEIVED": JobStatus.QUEUED,
-    "RETRY": JobStatus.QUEUED,
-    "STARTED": JobStatus.RUNNING,
-    "PROGRESS": JobStatus.RUNNING,
-    "SUCCESS": JobStatus.SUCCEEDED,
-    "FAILURE": JobStatus.FAILED,
-    "REVOKED": JobStatus.FAILED,
-}
-
-
-def status_from_celery(state: str) -> JobStatus:
-    """Map a Celery state to the public status enum."""
-    return _CELERY_STATES.get(state, JobStatus.RUNNING)
 
 
 SYSTEM_PREFIX = "system:"
@@ -71,11 +53,8 @@ def system_requester(name: str) -> str:
     return f"{SYSTEM_PREFIX}{name}"
 
 
-def job_key(job_id: str) -> str:
-    return f"{PREFIX}:job:{job_id}"
-
-
 def done_key(job_id: str) -> str:
+    """The job's wake-up list: a waiting request blocks on it (the job's state is its row)."""
     return f"{PREFIX}:job:{job_id}:done"
 
 
@@ -102,9 +81,8 @@ def prediction_cache_key_frame(as_of: date, prospect_id: int) -> tuple[str, str,
 
 DATA_VERSION_KEY = f"{PREFIX}:data_version"
 WAKEUP_TOKEN = "1"  # a finished job's wake-up when it carries no result
-# A wake-up that carries a prediction is for waiters (seconds) and for polls in the
-# milliseconds before Celery stores the result; an hour is ample, and a day of every
-# answer a third time over (beside the cache and Celery's result) would be memory for nothing.
+# A wake-up that carries a prediction is for waiters (seconds): an hour is ample, and a
+# day of every answer beside the cache and the job's row would be memory for nothing.
 WAKEUP_RESULT_TTL_SECONDS = 3600
 
 
@@ -120,39 +98,15 @@ def parse_wakeup(raw: bytes | str) -> dict[str, Any]:
 
 
 class JobStore:
-    """Job records, completion wake-ups and small caches in Redis."""
+    """Completion wake-ups, the prediction cache and published aliases in Redis.
+
+    A job's state is not kept here: its row in the ``jobs`` table is the one
+    record (docs/jobs.md); the wake-up only tells a waiting request to read it
+    (or, for a prediction, hands it the answer).
+    """
 
     def __init__(self, client: redis.Redis):
         self.redis = client
-
-    def create(self, job_id: str, kind: str, user: str | None, params: dict[str, Any]) -> None:
-        """Record a job before it is enqueued, so it is known from the first poll."""
-        record = {
-            "job_id": job_id,
-            "kind": kind,
-            "user": user or "",
-            "params": json.dumps(params, sort_keys=True),
-            "created_at": f"{time.time():.3f}",
-        }
-        pipe = self.redis.pipeline()
-        pipe.hset(job_key(job_id), mapping=record)
-        pipe.expire(job_key(job_id), JOB_TTL_SECONDS)
-        pipe.execute()
-
-    def get(self, job_id: str) -> dict[str, Any] | None:
-        """The job's record, or None for an id that was never accepted (or has expired)."""
-        raw = self.redis.hgetall(job_key(job_id))
-        if not raw:
-            return None
-        record = {k.decode(): v.decode() for k, v in raw.items()}
-        record["params"] = json.loads(record.get("params") or "{}")
-        if "error" in record:
-            record["error"] = json.loads(record["error"])
-        return record
-
-    def record_error(self, job_id: str, error: dict[str, str]) -> None:
-        """Keep a failed job's reason as ``{code, message}`` JSON, not a traceback."""
-        self.redis.hset(job_key(job_id), "error", json.dumps(error))
 
     def notify_done(self, job_id: str) -> None:
         """Wake anyone waiting on the job (called by the worker after the result is stored)."""
@@ -161,9 +115,8 @@ class JobStore:
     def deliver_prediction(self, job_id: str, cache_key: str, result: dict[str, Any]) -> None:
         """Cache a prediction and wake its waiters with the result itself, in one round trip.
 
-        The worker calls this as the task's last step, before Celery stores the
-        result and sends its events: a waiting request answers from the wake-up
-        without reading Celery's backend, while the worker finishes its bookkeeping.
+        The predict task calls this just before it commits the job's row: a
+        waiting request answers from the wake-up without reading anything else.
         """
         body = json.dumps(result)
         pipe = self.redis.pipeline(transaction=False)

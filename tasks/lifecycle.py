@@ -2,42 +2,78 @@
 
 They run on the ``predict`` queue, which every deployment serves with many
 short-task processes, so an admin's promotion is not stuck behind an hour of
-training on the ``train`` queue.
+training on the ``train`` queue. Each is a job on record like any other: the
+row the API accepted is started, then finished with the move or failed with
+its reason, and a delivery of a job that already moved the champion answers
+with that move instead of moving again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import redis
 from celery import Task
+from celery.exceptions import Ignore
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from prospects.db.session import session_scope
 from prospects.errors import CallupError
+from prospects.jobrecords import records
 from prospects.jobs import TASK_PROMOTE, TASK_ROLLBACK
 from prospects.lifecycle import aliases
 from workers.celery_app import celery_app
-from workers.runtime import runtime
+
+# The database or Redis blinked: try again (1, 2, 4 … 30 s) rather than fail a move an admin
+# was promised; a delivery that finds its move on record answers with it (no second move).
+TRANSIENT = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
+_RETRY = {
+    "autoretry_for": TRANSIENT,
+    "max_retries": 8,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": False,
+}
 
 
-def _failing(job_id: str | None, exc: CallupError) -> None:
-    if job_id:
-        runtime().jobs.record_error(job_id, exc.as_dict())
+def _run_move(
+    task: Task, kind: str, sent: dict[str, Any], move: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """Start the job, move the champion once (or find the move on record), finish the job."""
+    job_id = task.request.id or ""
+    with session_scope() as session:
+        if not records.start(session, job_id, kind, sent.get("requested_by"), sent):
+            raise Ignore()  # finished already: its result stands
+    result = aliases.recorded_move(job_id) if job_id else None
+    if result is None:
+        try:
+            result = move()
+        except CallupError as exc:
+            error = exc.as_dict()
+            records.apply(lambda session: records.fail(session, job_id, error), job_id)
+            raise
+    records.apply(lambda session: records.succeed(session, job_id, result), job_id)
+    return result
 
 
-@celery_app.task(name=TASK_PROMOTE, bind=True, time_limit=120, soft_time_limit=110)
+@celery_app.task(name=TASK_PROMOTE, bind=True, time_limit=120, soft_time_limit=110, **_RETRY)
 def promote(
     self: Task, version: int, requested_by: str | None = None, reason: str | None = None
 ) -> dict[str, Any]:
     """Make ``version`` the champion; workers serve it before their next task."""
-    try:
-        return aliases.promote(
+    sent = {"version": version, "requested_by": requested_by, "reason": reason}
+    return _run_move(
+        self,
+        records.KIND_PROMOTE,
+        sent,
+        lambda: aliases.promote(
             version, "api", reason=reason, actor=requested_by, job_id=self.request.id
-        )
-    except CallupError as exc:
-        _failing(self.request.id, exc)
-        raise
+        ),
+    )
 
 
-@celery_app.task(name=TASK_ROLLBACK, bind=True, time_limit=120, soft_time_limit=110)
+@celery_app.task(name=TASK_ROLLBACK, bind=True, time_limit=120, soft_time_limit=110, **_RETRY)
 def rollback(
     self: Task,
     to_version: int | None = None,
@@ -45,14 +81,16 @@ def rollback(
     reason: str | None = None,
 ) -> dict[str, Any]:
     """Return the champion alias to the previous champion (or ``to_version``)."""
-    try:
-        return aliases.rollback(
+    sent = {"to_version": to_version, "requested_by": requested_by, "reason": reason}
+    return _run_move(
+        self,
+        records.KIND_ROLLBACK,
+        sent,
+        lambda: aliases.rollback(
             "api",
             to_version=to_version,
             reason=reason,
             actor=requested_by,
             job_id=self.request.id,
-        )
-    except CallupError as exc:
-        _failing(self.request.id, exc)
-        raise
+        ),
+    )

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task
+from celery.exceptions import Ignore
 
+from prospects.db.session import session_scope
+from prospects.jobrecords import records
+from prospects.jobrecords.settings import MONITOR_TIME_LIMIT_SECONDS
 from prospects.jobs import QUEUE_TRAIN, TASK_MONITOR, TASK_RETRAIN, system_requester
 from prospects.lifecycle.monitor import run_monitor
 from prospects.lifecycle.queue import queue_retrain
@@ -31,7 +35,29 @@ def _queue_retrain(reason: str) -> str:
     return job_id
 
 
-@celery_app.task(name=TASK_MONITOR, bind=True, time_limit=1800, soft_time_limit=1740)
+@celery_app.task(
+    name=TASK_MONITOR,
+    bind=True,
+    time_limit=MONITOR_TIME_LIMIT_SECONDS,
+    soft_time_limit=MONITOR_TIME_LIMIT_SECONDS - 60,
+)
 def monitor(self: Task, trigger: str = "beat") -> dict[str, Any]:
-    """One monitoring pass; the result says what was measured and done (rollback, alert)."""
-    return run_monitor(trigger=trigger, request_retrain=_queue_retrain).as_dict()
+    """One monitoring pass; the result says what was measured and done (rollback, alert).
+
+    On record like every job (kind ``monitor``), so the sweeper sends it again
+    if Redis loses it and a delivery of a finished pass does nothing.
+    """
+    job_id = self.request.id or ""
+    requester = system_requester(trigger)
+    with session_scope() as session:
+        sent = {"trigger": trigger}
+        if not records.start(session, job_id, records.KIND_MONITOR, requester, sent):
+            raise Ignore()  # finished already: its result stands
+    try:
+        outcome = run_monitor(trigger=trigger, request_retrain=_queue_retrain).as_dict()
+    except Exception as exc:
+        error = {"code": "monitor_failed", "message": f"{type(exc).__name__}: {exc}"[:500]}
+        records.apply(lambda session: records.fail(session, job_id, error), job_id)
+        raise
+    records.apply(lambda session: records.succeed(session, job_id, outcome), job_id)
+    return outcome

@@ -65,20 +65,22 @@ def _error(exc: BaseException) -> dict[str, str]:
 
 
 def fail_job(job_id: str, snapshot_id: int | None, exc: BaseException, *, store: bool) -> None:
-    """Record why a ranking failed: on the snapshot, the job record and (``store``) its state."""
+    """Record why a ranking failed: the job's row, the snapshot, then (``store``) its waiters.
+
+    The row first: whoever the wake-up reaches reads the job's final state there.
+    """
     rt = runtime()
     error = _error(exc)
+    records.apply(lambda session: records.fail(session, job_id, error), job_id)
     try:
         if snapshot_id is not None:
             with session_scope() as session:
                 fail_snapshot(session, snapshot_id, error["message"])
-        rt.jobs.record_error(job_id, error)
         if store:  # a chunk failed: the job's own id has no task that could store it
             celery_app.backend.mark_as_failure(job_id, exc)
             rt.jobs.notify_done(job_id)
     except Exception:  # noqa: BLE001 - already failing; the original error is what counts
         log.exception("could not record the failure of ranking job %s", job_id)
-    records.apply(lambda session: records.fail(session, job_id, error), job_id)
 
 
 class RankTask(Task):
@@ -142,7 +144,8 @@ def rank(
         return plan.summary
     ledger = ChunkLedger(rt.redis, job_id)
     done = ledger.done_indices()
-    self.update_state(state="PROGRESS", meta={"done": ledger.rows_done(), "total": plan.total})
+    progress = {"done": ledger.rows_done(), "total": plan.total}
+    records.apply(lambda session: records.heartbeat(session, job_id, progress), job_id)
     for index, ids in enumerate(plan.chunks):
         if index in done:
             continue  # a redelivered coordinator: that chunk is already committed
@@ -194,10 +197,13 @@ def rank_chunk(
             scored = score_chunk(
                 session, model, league_day, prospect_ids, day, data_version, variant
             )
+    ledger = ChunkLedger(rt.redis, job_id)
     if scored is not None:
+        # Rows done once this chunk commits, shown on the job's row with them.
+        progress = {"done": ledger.rows_done(extra=(index, len(prospect_ids))), "total": total}
         with session_scope() as session:  # reads done: the write transaction stays short
             write_entries(session, snapshot_id, scored.rows)
-            records.heartbeat(session, job_id)  # progress: the sweeper leaves the job alone
+            records.heartbeat(session, job_id, progress)  # the sweeper leaves the job alone
         count_predictions(model_version, variant, n=len(scored.rows))
         if variant == "champion":  # the API looks the cache up by the champion's version
             rt.jobs.cache_predictions(
@@ -206,10 +212,6 @@ def rank_chunk(
                     for r in scored.results
                 ]
             )
-    ledger = ChunkLedger(rt.redis, job_id)
-    if scored is not None:
-        done = ledger.rows_done(extra=(index, len(prospect_ids)))
-        celery_app.backend.store_result(job_id, {"done": done, "total": total}, "PROGRESS")
     if ledger.record(index, len(prospect_ids), n_chunks):
         rank_finalize.apply_async(kwargs={"snapshot_id": snapshot_id}, task_id=job_id)
     return len(prospect_ids)

@@ -71,7 +71,8 @@ def retrain(
     chosen = {k: v for k, v in (params or {}).items() if k in _PARAMS and v is not None}
 
     def progress(stage: str, done: int, total: int) -> None:
-        self.update_state(state="PROGRESS", meta={"stage": stage, "done": done, "total": total})
+        shown = {"stage": stage, "done": done, "total": total}
+        records.apply(lambda session: records.heartbeat(session, job_id, shown), job_id)
 
     with flight.held(job_id):
         try:
@@ -91,6 +92,5 @@ def retrain(
 
 
 def _failed(job_id: str, error: dict[str, str]) -> None:
-    """The reason, on the Redis record (polls) and the durable one."""
-    runtime().jobs.record_error(job_id, error)
+    """The reason, on the job's row (what polls and the woken waiters read)."""
     records.apply(lambda session: records.fail(session, job_id, error), job_id)

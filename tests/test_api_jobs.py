@@ -1,4 +1,9 @@
-"""GET /api/ml/jobs/<id>: ownership, 404s and the Celery state → public status mapping."""
+"""GET /api/ml/jobs/<id>: ownership, 404s, and each state of the job's row as a poll shows it.
+
+The row is the job's one record (docs/jobs.md): each test moves it the way
+its one writer does (``prospects.jobrecords.records``) and reads it back
+through the API, with no Redis record and no Celery result to consult.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,22 @@ import uuid
 
 import pytest
 
-from prospects.jobs import JobStore
+from prospects.db.session import session_scope
+from prospects.jobrecords import records
 
 
 @pytest.fixture
-def job_id(redis_client) -> str:
-    """A predict job recorded for alice, with no Celery state yet."""
+def job_id(sqlite_url) -> str:
+    """A predict job accepted for alice: queued, no worker has seen it."""
     job_id = str(uuid.uuid4())
-    JobStore(redis_client).create(job_id, "predict", "alice", {"prospect_id": 101})
+    with session_scope(sqlite_url) as session:
+        records.create(session, job_id, "predict", "alice", {"prospect_id": 101})
     return job_id
+
+
+def _move(url: str, change) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(url) as session:
+        change(session)
 
 
 def _get(client, job_id, headers):
@@ -41,7 +53,15 @@ def test_other_users_job_is_404_but_admin_sees_it(client, make_key, job_id):
     assert _get(client, job_id, root).status_code == 200
 
 
-def test_queued_before_any_worker_state(client, headers, job_id):
+def test_a_ranking_is_visible_to_every_user(client, make_key, sqlite_url):
+    job_id = str(uuid.uuid4())
+    _move(sqlite_url, lambda s: records.create(s, job_id, "rank", "alice", {}))
+    bob = {"Authorization": f"Bearer {make_key('bob', 'viewer')}"}
+
+    assert _get(client, job_id, bob).get_json()["status"] == "queued"
+
+
+def test_accepted_is_queued(client, headers, job_id):
     response = _get(client, job_id, headers)
 
     assert response.status_code == 200
@@ -49,14 +69,19 @@ def test_queued_before_any_worker_state(client, headers, job_id):
     assert response.headers["X-RateLimit-Limit"] == "10000"
 
 
-def test_started_is_running(client, headers, job_id, celery):
-    celery.backend.store_result(job_id, {"pid": 1}, "STARTED")
+def test_started_is_running(client, headers, job_id, sqlite_url):
+    _move(sqlite_url, lambda s: records.start(s, job_id, "predict"))
 
-    assert _get(client, job_id, headers).get_json()["status"] == "running"
+    assert _get(client, job_id, headers).get_json() == {
+        "job_id": job_id,
+        "kind": "predict",
+        "status": "running",
+    }
 
 
-def test_progress_is_running_with_progress(client, headers, job_id, celery):
-    celery.backend.store_result(job_id, {"done": 3, "total": 10}, "PROGRESS")
+def test_progress_is_running_with_progress(client, headers, job_id, sqlite_url):
+    _move(sqlite_url, lambda s: records.start(s, job_id, "predict"))
+    _move(sqlite_url, lambda s: records.heartbeat(s, job_id, {"done": 3, "total": 10}))
 
     body = _get(client, job_id, headers).get_json()
 
@@ -64,8 +89,18 @@ def test_progress_is_running_with_progress(client, headers, job_id, celery):
     assert body["progress"] == {"done": 3, "total": 10}
 
 
-def test_success_carries_the_result(client, headers, job_id, celery):
-    celery.backend.store_result(job_id, {"probability": 0.4}, "SUCCESS")
+def test_a_retrainings_stage_is_not_shown_but_its_counts_are(client, headers, job_id, sqlite_url):
+    _move(sqlite_url, lambda s: records.start(s, job_id, "predict"))
+    shown = {"stage": "train", "done": 2, "total": 5}
+    _move(sqlite_url, lambda s: records.heartbeat(s, job_id, shown))
+
+    assert _get(client, job_id, headers).get_json()["progress"] == {"done": 2, "total": 5}
+
+
+def test_success_carries_the_result_and_drops_the_progress(client, headers, job_id, sqlite_url):
+    _move(sqlite_url, lambda s: records.start(s, job_id, "predict"))
+    _move(sqlite_url, lambda s: records.heartbeat(s, job_id, {"done": 9, "total": 10}))
+    _move(sqlite_url, lambda s: records.succeed(s, job_id, {"probability": 0.4}))
 
     body = _get(client, job_id, headers).get_json()
 
@@ -77,53 +112,42 @@ def test_success_carries_the_result(client, headers, job_id, celery):
     }
 
 
-def test_failure_carries_the_workers_reason_not_a_traceback(
-    client, headers, job_id, celery, redis_client
-):
-    JobStore(redis_client).record_error(job_id, {"code": "no_champion", "message": "no model"})
-    celery.backend.mark_as_failure(job_id, RuntimeError("secret internals"))
+def test_failure_carries_the_workers_reason(client, headers, job_id, sqlite_url):
+    error = {"code": "no_champion", "message": "no model"}
+    _move(sqlite_url, lambda s: records.fail(s, job_id, error))
+
+    body = _get(client, job_id, headers).get_json()
+
+    assert body == {"job_id": job_id, "kind": "predict", "status": "failed", "error": error}
+
+
+def test_failure_without_a_reason_is_generic(client, headers, job_id, sqlite_url):
+    _move(sqlite_url, lambda s: records.fail(s, job_id, {}))
 
     body = _get(client, job_id, headers).get_json()
 
     assert body["status"] == "failed"
-    assert body["error"] == {"code": "no_champion", "message": "no model"}
-    assert "secret" not in str(body)
+    assert body["error"] == {"code": "job_failed", "message": "the job failed"}
 
 
-def test_failure_without_a_reason_is_generic(client, headers, job_id, celery):
-    celery.backend.mark_as_failure(job_id, RuntimeError("secret internals"))
+def test_a_requeued_job_is_queued_again(client, headers, job_id, sqlite_url):
+    from datetime import timedelta
 
-    body = _get(client, job_id, headers).get_json()
+    _move(sqlite_url, lambda s: records.start(s, job_id, "predict"))
+    with session_scope(sqlite_url) as session:
+        job = records.get(session, job_id)  # as the sweeper reads it, then claims it apart
+    with session_scope(sqlite_url) as session:
+        assert records.claim_requeue(session, job, records.now() + timedelta(seconds=1))
 
-    assert body["status"] == "failed" and body["error"]["code"] == "job_failed"
-    assert "secret" not in str(body)
-
-
-def test_revoked_is_failed(client, headers, job_id, celery):
-    celery.backend.mark_as_revoked(job_id)
-
-    body = _get(client, job_id, headers).get_json()
-
-    assert body["status"] == "failed" and body["error"]["code"] == "job_revoked"
+    assert _get(client, job_id, headers).get_json()["status"] == "queued"
 
 
-def test_recorded_error_wins_before_celery_stores_failure(
-    client, headers, job_id, celery, redis_client
-):
-    celery.backend.store_result(job_id, None, "STARTED")
-    JobStore(redis_client).record_error(job_id, {"code": "model_unavailable", "message": "x"})
-
-    body = _get(client, job_id, headers).get_json()
-
-    assert body["status"] == "failed" and body["error"]["code"] == "model_unavailable"
-
-
-def test_a_user_named_like_a_system_requester_does_not_own_its_jobs(client, make_key, redis_client):
+def test_a_user_named_like_a_system_requester_does_not_own_its_jobs(client, make_key, sqlite_url):
     from schedules.calendar import JOB_BY_NAME, RANKINGS
     from tasks.monitor import MONITOR
 
     retraining = str(uuid.uuid4())
-    JobStore(redis_client).create(retraining, "retrain", MONITOR, {})
+    _move(sqlite_url, lambda s: records.create(s, retraining, "retrain", MONITOR, {}))
     monitor = {"Authorization": f"Bearer {make_key('monitor', 'analyst')}"}
 
     assert _get(client, retraining, monitor).status_code == 404

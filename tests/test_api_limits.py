@@ -8,7 +8,6 @@ import uuid
 import pytest
 
 from app import create_app
-from prospects.jobs import JobStore
 
 PREDICT = "/api/ml/predict"
 
@@ -68,9 +67,13 @@ def test_unauthenticated_requests_are_not_counted(limited_config, headers, prosp
 
 
 def test_polling_has_its_own_more_generous_limit(limited_config, headers, redis_client):
+    from prospects.db.session import session_scope
+    from prospects.jobrecords import records
+
     client = create_app(limited_config).test_client()
     job_id = str(uuid.uuid4())
-    JobStore(redis_client).create(job_id, "predict", "alice", {})
+    with session_scope(limited_config["DATABASE_URL"]) as session:
+        records.create(session, job_id, "predict", "alice", {})
     for _ in range(10):
         client.post(PREDICT, json={"prospect_id": 999}, headers=headers)
 

@@ -12,7 +12,8 @@ import pytest
 from prospects import ab
 from prospects.db.session import session_scope
 from prospects.db.version import data_version
-from prospects.jobs import DATA_VERSION_KEY, JobStore, alias_key, job_key, prediction_cache_key
+from prospects.jobrecords import records
+from prospects.jobs import DATA_VERSION_KEY, JobStore, alias_key, prediction_cache_key
 
 URL = "/api/ml/predict"
 RESULT = {
@@ -67,7 +68,7 @@ RESULT = {
 
 
 def test_enqueue_answers_202_records_the_job_and_sends_one_message(
-    client, headers, prospects, redis_client, queued
+    client, headers, prospects, redis_client, queued, sqlite_url
 ):
     response = client.post(URL, json={"prospect_id": 101, "as_of": "2024-06-01"}, headers=headers)
 
@@ -78,10 +79,10 @@ def test_enqueue_answers_202_records_the_job_and_sends_one_message(
     assert response.headers["Location"] == body["status_url"]
     assert "Retry-After" not in response.headers
     assert response.headers["X-RateLimit-Limit"] == "10000"
-    record = JobStore(redis_client).get(body["job_id"])
-    assert record["kind"] == "predict" and record["user"] == "alice"
-    assert record["params"] == {"prospect_id": 101, "as_of": "2024-06-01"}
     [message] = queued()
+    row = _row(sqlite_url, body["job_id"])
+    assert (row.kind, row.state, row.requested_by) == ("predict", "queued", "alice")
+    assert row.params == message["kwargs"]  # the task's arguments: it can be sent again
     assert message["id"] == body["job_id"] and message["task"] == "callup.predict"
     assert message["kwargs"]["prospect_id"] == 101
     assert message["kwargs"]["as_of"] == "2024-06-01"
@@ -192,30 +193,6 @@ def test_cache_hit_answers_200_without_a_job(client, headers, prospects, redis_c
     assert not list(redis_client.scan_iter("callup:job:*"))
 
 
-def test_with_no_experiment_a_cache_hit_takes_one_script_call_and_no_get(
-    app, client, headers, prospects, redis_client, monkeypatch
-):
-    store = JobStore(redis_client)
-    store.publish_alias("champion", 3)
-    redis_client.set(alias_key(ab.CHALLENGER), ab.NO_VERSION)  # known: no challenger
-    redis_client.set(DATA_VERSION_KEY, "dv1", ex=10)
-    store.cache_prediction(prediction_cache_key(3, "dv1", date(2024, 6, 1), 101), RESULT)
-    client.post(URL, json={"prospect_id": 102, "as_of": "2024-06-01"}, headers=headers)  # warm
-    api_redis = app.extensions["callup.redis"]
-    reads = []
-    for name in ("get", "mget"):
-        original = getattr(api_redis, name)
-        monkeypatch.setattr(
-            api_redis, name, lambda *a, _f=original, **k: reads.append(a) or _f(*a, **k)
-        )
-
-    response = client.post(URL, json={"prospect_id": 101, "as_of": "2024-06-01"}, headers=headers)
-
-    assert response.status_code == 200
-    assert response.get_json()["result"] == RESULT and response.get_json()["cached"] is True
-    assert reads == []  # aliases, data version and answer came back from the one script call
-
-
 def test_a_cached_answer_is_served_under_its_own_model_version(
     client, headers, prospects, redis_client
 ):
@@ -293,11 +270,12 @@ def test_idempotency_keys_are_per_user(client, headers, make_key, prospects, red
 
 
 def test_idempotent_replay_of_a_finished_job_answers_200(
-    client, headers, prospects, redis_client, celery
+    client, headers, prospects, redis_client, sqlite_url
 ):
     h = {**headers, "Idempotency-Key": "order-44"}
     job_id = client.post(URL, json={"prospect_id": 101}, headers=h).get_json()["job_id"]
-    celery.backend.store_result(job_id, RESULT, "SUCCESS")
+    with session_scope(sqlite_url) as session:
+        records.succeed(session, job_id, RESULT)
 
     response = client.post(URL, json={"prospect_id": 101}, headers=h)
 
@@ -330,8 +308,17 @@ def test_bad_idempotency_key_is_400(client, headers, prospects, redis_client):
     assert redis_client.llen("predict") == 0
 
 
-def _fake_worker(redis_client, celery, outcome: str, delay: float = 0.2) -> threading.Thread:
-    """Take the next predict message, then store ``outcome`` and wake waiters, as a worker does."""
+def _row(url: str, job_id: str):  # type: ignore[no-untyped-def]
+    with session_scope(url) as session:
+        return records.get(session, job_id)
+
+
+def _fake_worker(redis_client, url: str, outcome: str, delay: float = 0.2) -> threading.Thread:
+    """Take the next predict message, then write ``outcome`` and wake waiters, as a worker does.
+
+    ``delivered``: the answer rides on the wake-up, then the row is committed (the
+    real task's order); ``success`` or a failure's code: the row, then a bare wake-up.
+    """
 
     def run() -> None:
         popped = redis_client.blpop(["predict"], timeout=5)
@@ -341,21 +328,23 @@ def _fake_worker(redis_client, celery, outcome: str, delay: float = 0.2) -> thre
         store = JobStore(redis_client)
         if outcome == "delivered":  # the real task's way: the answer rides on the wake-up
             store.deliver_prediction(job_id, "callup:pred:test", RESULT)
-            return  # Celery has not stored its result yet
-        if outcome == "success":
-            celery.backend.store_result(job_id, RESULT, "SUCCESS")
-        else:
-            store.record_error(job_id, {"code": outcome, "message": f"{outcome} happened"})
-            celery.backend.mark_as_failure(job_id, RuntimeError(outcome))
-        store.notify_done(job_id)
+        with session_scope(url) as session:
+            if outcome in ("delivered", "success"):
+                records.succeed(session, job_id, RESULT)
+            else:
+                records.fail(session, job_id, {"code": outcome, "message": f"{outcome} happened"})
+        if outcome != "delivered":
+            store.notify_done(job_id)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
 
 
-def test_prefer_wait_answers_200_with_the_result(client, headers, prospects, redis_client, celery):
-    worker = _fake_worker(redis_client, celery, "success")
+def test_prefer_wait_answers_200_with_the_result(
+    client, headers, prospects, redis_client, sqlite_url
+):
+    worker = _fake_worker(redis_client, sqlite_url, "success")
     started = time.monotonic()
 
     response = client.post(URL, json={"prospect_id": 101}, headers={**headers, "Prefer": "wait=5"})
@@ -369,10 +358,10 @@ def test_prefer_wait_answers_200_with_the_result(client, headers, prospects, red
     assert response.headers["Preference-Applied"] == "wait=5"
 
 
-def test_prefer_wait_answers_from_the_wake_up_before_celery_stores_the_result(
-    client, headers, prospects, redis_client, celery
+def test_prefer_wait_answers_from_the_wake_up_it_was_handed(
+    client, headers, prospects, redis_client, sqlite_url
 ):
-    worker = _fake_worker(redis_client, celery, "delivered")
+    worker = _fake_worker(redis_client, sqlite_url, "delivered")
 
     response = client.post(URL, json={"prospect_id": 101}, headers={**headers, "Prefer": "wait=5"})
 
@@ -385,23 +374,25 @@ def test_prefer_wait_answers_from_the_wake_up_before_celery_stores_the_result(
         "result": RESULT,
         "cached": False,
     }
-    assert celery.backend.get_task_meta(body["job_id"])["status"] == "PENDING"
     assert json.loads(redis_client.get("callup:pred:test")) == RESULT  # cached on the way
     response.close()  # the wake-up is handed on once the response is done
     # ... with its result, for an hour (the cache entry lives a day).
     assert 0 < redis_client.ttl(f"callup:job:{body['job_id']}:done") <= 3600
 
 
-def test_a_poll_between_the_wake_up_and_celerys_result_sees_the_answer(
-    client, headers, prospects, redis_client, celery
+def test_a_poll_reads_the_row_alone_queued_until_the_worker_commits_it(
+    client, headers, prospects, redis_client, sqlite_url
 ):
     job_id = client.post(URL, json={"prospect_id": 101}, headers=headers).get_json()["job_id"]
     JobStore(redis_client).deliver_prediction(job_id, "callup:pred:test", RESULT)
 
-    response = client.get(f"/api/ml/jobs/{job_id}", headers=headers)
+    before = client.get(f"/api/ml/jobs/{job_id}", headers=headers)
+    with session_scope(sqlite_url) as session:
+        records.succeed(session, job_id, RESULT)
+    after = client.get(f"/api/ml/jobs/{job_id}", headers=headers)
 
-    assert response.status_code == 200
-    assert response.get_json() == {
+    assert before.get_json()["status"] == "queued"  # a waiter has the answer; the row not yet
+    assert after.get_json() == {
         "job_id": job_id,
         "kind": "predict",
         "status": "succeeded",
@@ -409,7 +400,9 @@ def test_a_poll_between_the_wake_up_and_celerys_result_sees_the_answer(
     }
 
 
-def test_every_waiter_on_one_job_gets_the_answer(client, headers, prospects, redis_client, celery):
+def test_every_waiter_on_one_job_gets_the_answer(
+    client, headers, prospects, redis_client, sqlite_url
+):
     h = {**headers, "Idempotency-Key": "order-46", "Prefer": "wait=5"}
     answers: list = []
 
@@ -418,7 +411,7 @@ def test_every_waiter_on_one_job_gets_the_answer(client, headers, prospects, red
         answers.append((response.status_code, response.get_json()))
         response.close()  # the server hands the wake-up on once its response is done
 
-    worker = _fake_worker(redis_client, celery, "delivered", delay=0.5)
+    worker = _fake_worker(redis_client, sqlite_url, "delivered", delay=0.5)
     first = threading.Thread(target=wait)
     first.start()
     time.sleep(0.2)  # the second request finds the job the first one enqueued
@@ -437,9 +430,9 @@ def test_every_waiter_on_one_job_gets_the_answer(client, headers, prospects, red
     [("no_champion", 409), ("model_unavailable", 503), ("unknown_prospect", 404)],
 )
 def test_prefer_wait_maps_a_failed_job_to_its_status(
-    client, headers, prospects, redis_client, celery, code, status
+    client, headers, prospects, redis_client, sqlite_url, code, status
 ):
-    worker = _fake_worker(redis_client, celery, code)
+    worker = _fake_worker(redis_client, sqlite_url, code)
 
     response = client.post(
         URL, json={"prospect_id": 101}, headers={**headers, "Prefer": "respond-async, wait=5"}
@@ -499,14 +492,15 @@ def test_a_replay_gets_its_own_job_even_after_the_answer_was_cached(
     assert redis_client.llen("predict") == 1
 
 
-def test_a_replay_whose_job_record_expired_is_answered_from_cache_under_its_job_id(
-    client, headers, prospects, redis_client
+def test_a_replay_whose_job_row_is_gone_is_answered_from_cache_under_its_job_id(
+    client, headers, prospects, redis_client, sqlite_url
 ):
     h = {**headers, "Idempotency-Key": "order-49"}
     body = {"prospect_id": 101, "as_of": "2024-06-01"}
     job_id = client.post(URL, json=body, headers=h).get_json()["job_id"]
     _cache(redis_client)
-    redis_client.delete(job_key(job_id))  # the fast record is gone, the claim is not
+    with session_scope(sqlite_url) as session:
+        records.delete(session, job_id)  # the row is gone (purged), the claim is not
 
     replay = client.post(URL, json=body, headers=h)
 

@@ -156,9 +156,12 @@ def test_an_identical_request_in_flight_gets_the_same_job(client, headers, make_
     assert client.get(second.headers["Location"], headers=other).status_code == 200
 
 
-def test_a_failed_identical_job_is_not_joined(client, headers, queued, redis_client):
+def test_a_failed_identical_job_is_not_joined(client, headers, queued, sqlite_url):
+    from prospects.jobrecords import records
+
     first = client.post("/api/ml/rankings", json={}, headers=headers).get_json()["job_id"]
-    JobStore(redis_client).record_error(first, {"code": "ranking_failed", "message": "x"})
+    with session_scope(sqlite_url) as session:
+        records.fail(session, first, {"code": "ranking_failed", "message": "x"})
     second = client.post("/api/ml/rankings", json={}, headers=headers).get_json()["job_id"]
     assert second != first and len(queued("rank")) == 2
 

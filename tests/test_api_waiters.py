@@ -44,11 +44,16 @@ def _park_a_waiter(app, headers, prospect_id: int) -> tuple[threading.Thread, di
     return thread, answer
 
 
-def _finish_every_job(redis_client, celery, result: dict) -> None:
+def _finish_every_job(app, redis_client, result: dict) -> None:
+    """Act as the worker for every job sent: the row's final state, then the wake-up."""
+    from prospects.db.session import session_scope
+    from prospects.jobrecords import records
+
     store = JobStore(redis_client)
-    for key in redis_client.scan_iter("callup:job:*"):
-        job_id = key.decode().rsplit(":", 1)[1]
-        celery.backend.store_result(job_id, result, "SUCCESS")
+    for message in _messages(redis_client):
+        job_id = message["headers"]["id"]
+        with session_scope(app.extensions["callup.database_url"]) as session:
+            records.succeed(session, job_id, result)
         store.notify_done(job_id)
 
 
@@ -77,7 +82,7 @@ def test_a_wait_over_the_per_user_cap_is_answered_at_once_with_202(
     assert "Preference-Applied" not in response.headers  # it did not wait
     assert response.get_json()["status"] == "queued" and response.get_json()["job_id"]
     assert _waiting(app) == 1
-    _finish_every_job(redis_client, _celery(app), {"probability": 0.5})
+    _finish_every_job(app, redis_client, {"probability": 0.5})
     thread.join(10)
 
 
@@ -93,7 +98,7 @@ def test_a_wait_over_the_cap_in_all_is_answered_at_once_even_for_another_user(
 
     assert response.status_code == 202
     assert "Preference-Applied" not in response.headers
-    _finish_every_job(redis_client, _celery(app), {"probability": 0.5})
+    _finish_every_job(app, redis_client, {"probability": 0.5})
     thread.join(10)
 
 
@@ -102,7 +107,7 @@ def test_a_finished_wait_gives_its_slot_back(capped, headers, prospects, redis_c
     thread, answer = _park_a_waiter(app, headers, 101)
     _until(lambda: _waiting(app) == 1, "the waiter")
 
-    _finish_every_job(redis_client, _celery(app), {"probability": 0.5})
+    _finish_every_job(app, redis_client, {"probability": 0.5})
     thread.join(10)
 
     assert answer["status"] == 200 and answer["body"]["result"] == {"probability": 0.5}
@@ -140,11 +145,29 @@ def test_a_wait_cut_short_by_a_redis_outage_answers_503_with_the_job_id(
     assert _waiting(app) == 0
 
 
-def _celery(app):
-    return app.extensions["callup.celery"]
-
-
 def _messages(redis_client) -> list[dict]:
     import json
 
     return [json.loads(raw) for raw in redis_client.lrange("predict", 0, -1)]
+
+
+def test_a_waiter_woken_by_a_failed_job_answers_from_its_row_at_once(
+    app, headers, prospects, redis_client, sqlite_url
+):
+    from prospects.db.session import session_scope
+    from prospects.jobrecords import records
+
+    thread, answer = _park_a_waiter(app, headers, 101)
+    _until(lambda: _waiting(app) == 1, "the waiter")
+    job_id = _messages(redis_client)[0]["headers"]["id"]
+    error = {"code": "model_unavailable", "message": "the model registry is unreachable"}
+
+    # As the worker does it: the row's final state, then the wake-up (Celery stores nothing).
+    with session_scope(sqlite_url) as session:
+        assert records.fail(session, job_id, error)
+    JobStore(redis_client).notify_done(job_id)
+    thread.join(timeout=10)
+
+    assert answer["status"] == 503, answer
+    assert answer["body"]["error"]["code"] == "model_unavailable"
+    assert answer["body"]["job_id"] == job_id  # Celery still says PENDING: the row answered

@@ -25,7 +25,7 @@ import requests
 from sqlalchemy import func, select
 
 from prospects import registry
-from prospects.db.models import Job, Prediction, Prospect, RankingEntry
+from prospects.db.models import Job, ModelEvent, Prediction, Prospect, RankingEntry
 from prospects.db.session import reset_engine, session_scope
 from prospects.jobs import PREFIX, alias_key
 from prospects.keys import create_key
@@ -60,6 +60,7 @@ class Chaos:
     spare_ids: list[int]
     as_of: dict[int, str]  # a day each prospect was a prospect on (only they get predictions)
     figures: dict[str, Any] = field(default_factory=dict)
+    admin: dict[str, str] = field(default_factory=dict)  # made on first use (_admin)
 
     def body(self, prospect_id: int) -> dict[str, Any]:
         """A predict request that the worker scores and stores: a day he was a prospect."""
@@ -281,6 +282,56 @@ def _sweep(chaos: Chaos) -> dict[str, Any]:
     return result.get(timeout=30)
 
 
+def _admin(chaos: Chaos) -> dict[str, str]:
+    """An admin's Authorization (champion moves are admin-only), made once per stack."""
+    if not chaos.admin:
+        with session_scope() as session:
+            key = create_key(session, "chaos-admin", "admin")[0]
+        chaos.admin["Authorization"] = f"Bearer {key}"
+    return dict(chaos.admin)
+
+
+def _champion_moves(chaos: Chaos) -> dict[str, str]:
+    """Accept a promotion and a rollback without waiting: job id → the status each must end in.
+
+    The stack has one model version, so both are moves onto the champion itself:
+    the promotion succeeds as a no-op, the rollback fails with its own verdict
+    (``no_previous_champion``). Either way the job ends once, not lost and not twice.
+    """
+    version = registry.get_alias(registry.client(), registry.CHAMPION).version
+    headers = {**_admin(chaos), "Prefer": "wait=0"}
+    expected = {}
+    for path, body, status in (
+        (f"/api/ml/models/{version}/promote", {"reason": "chaos"}, "succeeded"),
+        ("/api/ml/models/rollback", {"to_version": version, "reason": "chaos"}, "failed"),
+    ):
+        response = requests.post(chaos.url(path), json=body, headers=headers, timeout=15)
+        assert response.status_code == 202, (path, response.status_code, response.text)
+        expected[response.json()["job_id"]] = status
+    return expected
+
+
+def _check_champion_moves(chaos: Chaos, expected: dict[str, str]) -> dict[str, int]:
+    """Each move ended as expected, seen by a poll and on record, with at most one event."""
+    _wait_finished(list(expected), timeout=60)
+    with requests.Session() as session:
+        for job_id, status in expected.items():
+            polled = session.get(chaos.url(f"/api/ml/jobs/{job_id}"), headers=_admin(chaos))
+            assert polled.status_code == 200 and polled.json()["status"] == status, polled.text
+    with session_scope() as session:
+        events = Counter(
+            job_id
+            for (job_id,) in session.execute(
+                select(ModelEvent.job_id).where(ModelEvent.job_id.in_(list(expected)))
+            )
+        )
+    assert all(n <= 1 for n in events.values()), events
+    return {
+        "lifecycle_jobs": len(expected),
+        "lifecycle_duplicate_events": sum(n - 1 for n in events.values()),
+    }
+
+
 class Traffic:
     """Clients reading and predicting in a loop while a dependency goes away and comes back."""
 
@@ -378,6 +429,7 @@ def test_workers_killed_during_a_burst_and_a_ranking_lose_and_duplicate_nothing(
     started = time.monotonic()
     job_ids: list[str] = []  # filled once accepted; the killer starts with the burst
     with Killer(chaos, job_ids) as killer:
+        moves = _champion_moves(chaos)
         accepted = _accept_all(chaos, chaos.burst_ids)
         ranking = requests.post(
             chaos.url("/api/ml/rankings"),
@@ -388,7 +440,7 @@ def test_workers_killed_during_a_burst_and_a_ranking_lose_and_duplicate_nothing(
         assert ranking.status_code == 202, ranking.text
         rank_job = ranking.json()["job_id"]
         job_ids.extend([*accepted.values(), rank_job])
-        _wait_finished(job_ids, timeout=150)
+        _wait_finished([*job_ids, *moves], timeout=150)
     elapsed = time.monotonic() - started
 
     assert len(killer.kills) >= 4, f"only {len(killer.kills)} worker processes were killed"
@@ -418,7 +470,9 @@ def test_workers_killed_during_a_burst_and_a_ranking_lose_and_duplicate_nothing(
         assert (record.state, record.result_ref) == ("succeeded", f"ranking:{ranking_id}")
     assert rows == distinct == result["result"]["total"] == pitchers
 
+    lifecycle = _check_champion_moves(chaos, moves)
     chaos.figures["worker_kill"] = {
+        **lifecycle,
         "predictions_accepted": BURST,
         "ranking_rows": rows,
         "jobs_succeeded": statuses["succeeded"],
@@ -434,6 +488,7 @@ def test_workers_killed_during_a_burst_and_a_ranking_lose_and_duplicate_nothing(
 def test_redis_down_is_a_quick_503_and_queued_jobs_survive_its_restart(chaos):
     chaos.stack.pause_workers()  # hold the next jobs in the queue, as a backlog would
     try:
+        moves = _champion_moves(chaos)  # lost with the queue too: the sweep sends them again
         accepted = _accept_all(chaos, chaos.spare(20))
         pid = chaos.spare(1)[0]
         some_job = next(iter(accepted.values()))
@@ -462,7 +517,9 @@ def test_redis_down_is_a_quick_503_and_queued_jobs_survive_its_restart(chaos):
     assert statuses == Counter({"succeeded": len(accepted)}), (statuses, swept)
     per_job = _predictions_per_job(list(accepted.values()))
     assert set(per_job.values()) == {1} and len(per_job) == len(accepted)
+    lifecycle = _check_champion_moves(chaos, moves)
     chaos.figures["redis_restart"] = {
+        **lifecycle,
         "jobs_accepted_before": len(accepted),
         "jobs_resent_by_sweep": len(swept["requeued"]),
         "jobs_succeeded": statuses["succeeded"],
@@ -476,6 +533,7 @@ def test_redis_down_is_a_quick_503_and_queued_jobs_survive_its_restart(chaos):
 def test_database_down_is_a_quick_503_and_jobs_in_flight_finish_after(chaos):
     chaos.stack.pause_workers()
     try:
+        moves = _champion_moves(chaos)
         accepted = _accept_all(chaos, chaos.spare(10))
         pid = chaos.spare(1)[0]
         with Traffic(chaos, pid, next(iter(accepted.values()))) as traffic:
@@ -504,7 +562,9 @@ def test_database_down_is_a_quick_503_and_jobs_in_flight_finish_after(chaos):
     assert statuses == Counter({"succeeded": len(accepted)}), statuses
     per_job = _predictions_per_job(list(accepted.values()))
     assert set(per_job.values()) == {1} and len(per_job) == len(accepted)
+    lifecycle = _check_champion_moves(chaos, moves)
     chaos.figures["database_restart"] = {
+        **lifecycle,
         "jobs_accepted_before": len(accepted),
         "jobs_succeeded": statuses["succeeded"],
         "jobs_lost": len(accepted) - statuses["succeeded"],

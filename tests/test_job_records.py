@@ -15,8 +15,8 @@ from sqlalchemy import update
 from prospects.db.models import Job
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
-from prospects.jobrecords.sweep import LOCK_KEY, sweep
-from prospects.jobs import JobStore, job_key
+from prospects.jobrecords.sweep import LOCK_KEY, queued_ids, sweep
+from prospects.jobs import JobStore
 from tests.stack import REDIS_BASE
 
 SWEEP_REDIS_URL = f"{REDIS_BASE}/2"  # bench/rank.py flushes db 3
@@ -156,13 +156,31 @@ def test_a_lost_job_is_sent_again_once_with_its_id_and_arguments(sqlite_url, swe
     ]
     row = _row(sqlite_url, "lost-0000001")
     assert (row.state, row.requeues) == ("queued", 1)
-    restored = JobStore(sweep_redis).get("lost-0000001")  # polls take the fast path again
-    assert restored["user"] == "alice" and restored["params"] == {
-        "prospect_id": 7,
-        "as_of": "2026-05-01",
-    }
+    assert sweep_redis.keys("callup:job:*") == []  # the row is the job's record: no copy
     again = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
     assert again.requeued == [] and len(celery.messages) == 1  # it just moved: not stuck
+
+
+@pytest.mark.parametrize(
+    ("kind", "task", "queue", "params"),
+    [
+        ("promote", "callup.promote", "predict", {"version": 2, "requested_by": "root"}),
+        ("rollback", "callup.rollback", "predict", {"to_version": None, "requested_by": "root"}),
+        ("monitor", "callup.monitor", "train", {"trigger": "beat"}),
+        ("retrain", "callup.retrain", "train", {"trigger": "api", "requested_by": "root"}),
+    ],
+)
+def test_a_lost_lifecycle_job_is_sent_again_to_its_own_task_and_queue(
+    kind, task, queue, params, sqlite_url, sweep_redis
+):
+    _job(sqlite_url, f"lost-{kind}", kind, **params)
+    _age(sqlite_url, f"lost-{kind}", 4000)  # past every kind's threshold (retrain: 3900 s)
+    celery = Sent()
+
+    report = sweep(sweep_redis, celery.send, celery.state, database_url=sqlite_url)
+
+    assert report.requeued == [f"lost-{kind}"]
+    assert celery.messages == [(task, f"lost-{kind}", params, queue)]
 
 
 def test_a_job_still_waiting_in_its_queue_is_left_alone(sqlite_url, sweep_redis):
@@ -177,12 +195,28 @@ def test_a_job_still_waiting_in_its_queue_is_left_alone(sqlite_url, sweep_redis)
     assert report.waiting == 1 and celery.messages == []
 
 
+@pytest.mark.parametrize("priority", [0, 1, 3, 5, 6, 9])
+def test_a_message_sent_at_any_priority_is_found_waiting_in_its_queue(priority, sweep_redis):
+    from celery import Celery
+
+    from workers.celery_app import celery_settings
+
+    sender = Celery("callup")
+    sender.conf.update(celery_settings(SWEEP_REDIS_URL))
+    job_id = f"prio-{priority}"
+    sender.send_task(
+        "callup.predict", kwargs={}, task_id=job_id, queue="predict", priority=priority
+    )
+
+    assert job_id in queued_ids(sweep_redis, "predict")
+    assert queued_ids(sweep_redis, "rank") == set()
+
+
 def test_a_job_celery_finished_is_synced_not_rerun(sqlite_url, sweep_redis):
     _job(sqlite_url, "done-0000001", "rank", requested_by="alice")
     _job(sqlite_url, "bad-00000001")
     for job_id in ("done-0000001", "bad-00000001"):
         _age(sqlite_url, job_id, 120)
-    JobStore(sweep_redis).record_error("bad-00000001", {"code": "unknown_prospect", "message": "m"})
     celery = Sent(
         {
             "done-0000001": ("SUCCESS", {"ranking_id": 4, "total": 9}),
@@ -195,7 +229,7 @@ def test_a_job_celery_finished_is_synced_not_rerun(sqlite_url, sweep_redis):
     assert report.synced == 2 and celery.messages == []
     done, bad = _row(sqlite_url, "done-0000001"), _row(sqlite_url, "bad-00000001")
     assert (done.state, done.result_ref, done.result["total"]) == ("succeeded", "ranking:4", 9)
-    assert (bad.state, bad.error["code"]) == ("failed", "unknown_prospect")
+    assert (bad.state, bad.error["code"]) == ("failed", "job_failed")
 
 
 def test_a_job_resent_too_often_fails_as_lost(sqlite_url, sweep_redis, monkeypatch):
@@ -210,7 +244,7 @@ def test_a_job_resent_too_often_fails_as_lost(sqlite_url, sweep_redis, monkeypat
 
     assert report.lost == ["gone-0000001"] and celery.messages == []
     assert _row(sqlite_url, "gone-0000001").error["code"] == "job_lost"
-    assert JobStore(sweep_redis).get("gone-0000001")["error"]["code"] == "job_lost"
+    assert JobStore(sweep_redis).wait_done("gone-0000001", 0) == {}  # its waiters woken
 
 
 def test_a_second_sweep_while_one_runs_sends_nothing(sqlite_url, sweep_redis):
@@ -292,7 +326,7 @@ def test_a_failed_send_leaves_no_record(app, client, headers, prospects, sqlite_
     assert response.status_code == 503 and time.monotonic() - started < 3
     with session_scope(sqlite_url) as session:
         assert session.query(Job).count() == 0
-    assert not any(k.startswith(job_key("").encode()) for k in _keys(app))
+    assert _keys(app) == []
 
 
 def _keys(app) -> list[bytes]:
@@ -303,7 +337,7 @@ def test_a_finished_job_whose_celery_result_is_gone_answers_from_its_record(
     client, headers, prospects, sqlite_url
 ):
     job_id = client.post("/api/ml/predict", json={"prospect_id": 101}, headers=headers).get_json()
-    job_id = job_id["job_id"]  # its Redis record is there; Celery has no result for it
+    job_id = job_id["job_id"]  # Celery has no result for it: the row is the record
     assert client.get(f"/api/ml/jobs/{job_id}", headers=headers).get_json()["status"] == "queued"
 
     with session_scope(sqlite_url) as session:
@@ -319,18 +353,25 @@ def test_a_finished_job_whose_celery_result_is_gone_answers_from_its_record(
 
 
 def test_a_replay_racing_the_first_request_gets_its_job_and_sends_nothing(
-    client, headers, prospects, redis_client, queued
+    client, headers, prospects, queued, sqlite_url
 ):
+    from prospects.jobrecords.accept import Accepted, accept
+
     keyed = {**headers, "Idempotency-Key": "twin-requests-1"}
     first = client.post("/api/ml/predict", json={"prospect_id": 101}, headers=keyed)
     job_id = first.get_json()["job_id"]
-    # As the replay sees it while the first request is between its row and its Redis record.
-    redis_client.delete(job_key(job_id))
 
     replay = client.post("/api/ml/predict", json={"prospect_id": 101}, headers=keyed)
+    # A twin that found no row yet and went on to accept the same id: the row's key refuses it.
+    sends: list[str] = []
+    twin = accept(
+        job_id, "predict", "alice", {}, lambda: sends.append(job_id), prospect_id=101,
+        database_url=sqlite_url,
+    )  # fmt: skip
 
-    assert replay.status_code == 202, replay.get_json()  # not a 500 from the row's primary key
+    assert replay.status_code == 202, replay.get_json()
     assert replay.get_json()["job_id"] == job_id
+    assert twin is Accepted.DUPLICATE and sends == []
     assert [m["id"] for m in queued()] == [job_id]  # sent once
 
 

@@ -52,7 +52,7 @@ def celery_settings(redis_url: str) -> dict[str, object]:
         # Unacked messages are redelivered after this; longer than any task (train ≤ 1 h).
         "broker_transport_options": {"visibility_timeout": 2 * 3600},
         "result_backend_transport_options": {"retry_policy": {"timeout": 5.0}},
-        # Results (and their job records) are kept a day, then Redis reclaims them.
+        # Results are kept a day, then Redis reclaims them (a job's state is its row).
         "result_expires": 24 * 3600,
         # Report "running" as soon as a worker starts a task, not only when it ends.
         "task_track_started": True,

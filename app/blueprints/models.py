@@ -8,7 +8,6 @@ default ``DEFAULT_WAIT_SECONDS``) and answers 200, or 202 if still running.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -16,10 +15,11 @@ from flask import current_app, request, url_for
 from flask.wrappers import Response
 from pydantic import BaseModel
 
+from app import jobrecords
 from app.auth import current_principal, require_role
 from app.blueprints import api_blueprint
-from app.blueprints.jobs import describe_job
-from app.blueprints.predict import SETTLE_SECONDS, requested_wait
+from app.blueprints.jobs import job_view
+from app.blueprints.predict import requested_wait
 from app.errors import ApiError
 from app.extensions import celery_client, database, redis_clients
 from app.openapi import document
@@ -45,7 +45,6 @@ from prospects.jobs import (
     TASK_RETRAIN,
     TASK_ROLLBACK,
     JobStatus,
-    job_key,
 )
 from prospects.lifecycle.errors import LIFECYCLE_STATUS
 from prospects.lifecycle.events import (
@@ -137,9 +136,9 @@ def retrain() -> Response:
         database_url=_database_url(),
     )
     status = JobStatus.QUEUED.value
-    if not is_new:
-        record = redis_clients.jobs().get(job_id)
-        status = describe_job(job_id, record)["status"] if record else JobStatus.RUNNING.value
+    if not is_new:  # the retraining already queued or running, as its row says
+        view = job_view(job_id)
+        status = view["status"] if view else JobStatus.RUNNING.value
     status_url = url_for("jobs.get_job", job_id=job_id)
     body = {
         "job_id": job_id,
@@ -214,36 +213,22 @@ def rollback() -> Response:
     return _run(TASK_ROLLBACK, "rollback", kwargs)
 
 
-def _settled(job_id: str) -> dict[str, Any]:
-    """The job's view once the worker said it is done; Celery may store the state a beat later."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while True:
-        view = describe_job(job_id, redis_clients.jobs().get(job_id) or {})
-        finished = view["status"] in (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)
-        if finished or time.monotonic() >= deadline:
-            return view
-        time.sleep(0.05)
-
-
 def _run(task: str, kind: str, kwargs: dict[str, Any]) -> Response:
-    """Record the job, send it, wait for it, answer with its result (or 202)."""
+    """Accept the job (row, then message), wait for it, answer with its result (or 202)."""
     user = current_principal().name
     job_id = str(uuid.uuid4())
-    store = redis_clients.jobs()
-    store.create(job_id, kind, user, kwargs)
-    try:
-        celery_client.app.send_task(
-            task, kwargs={**kwargs, "requested_by": user}, task_id=job_id, queue=QUEUE_PREDICT
-        )
-    except BaseException:
-        store.redis.delete(job_key(job_id))
-        raise
+    sent = {**kwargs, "requested_by": user}
+
+    def send() -> None:
+        celery_client.app.send_task(task, kwargs=sent, task_id=job_id, queue=QUEUE_PREDICT)
+
+    jobrecords.accept(job_id, kind, user, sent, send)
     asked = requested_wait()
     wait = DEFAULT_WAIT_SECONDS if asked is None else asked
     wait = min(wait, int(current_app.config["CALLUP_MAX_WAIT_SECONDS"]))
     view = {"status": JobStatus.QUEUED.value}
     if redis_clients.jobs(blocking=True).wait_done(job_id, wait) is not None:
-        view = _settled(job_id)
+        view = job_view(job_id) or view  # the row holds the final state before the wake-up
     if view["status"] == JobStatus.SUCCEEDED.value:
         return _json(
             {"job_id": job_id, "status": view["status"], "result": view["result"]}, 200, asked

@@ -2,7 +2,7 @@
 
 Checks run cheapest-to-refuse first and nothing is enqueued until every one
 has passed: auth → rate limit → body → prediction cache → Idempotency-Key →
-job record, written only if the prospect exists (database, then Redis) + task message.
+job row, written only if the prospect exists, then the task message (docs/jobs.md).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 import uuid
 from datetime import date
 from typing import Any
@@ -18,11 +17,12 @@ from typing import Any
 import redis
 from flask import after_this_request, current_app, request, url_for
 from flask.wrappers import Response
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app import cached_answers, jobrecords, metrics
 from app.auth import current_principal
 from app.blueprints import api_blueprint
-from app.blueprints.jobs import describe_job
+from app.blueprints.jobs import job_view
 from app.errors import RETRY_AFTER_SECONDS, ApiError, domain_error
 from app.extensions import celery_client, redis_clients
 from app.limits import limiter, predict_limit
@@ -45,11 +45,11 @@ from prospects.logs import current_request_id
 bp = api_blueprint("predict", __name__)
 
 IDEMPOTENCY_TTL_SECONDS = JOB_TTL_SECONDS  # a replay finds its job for as long as the job lives
-SETTLE_SECONDS = 2.0  # after the worker's wake-up, how long Celery may take to store the state
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as in Stripe's keys
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _WAIT_VALUE = re.compile(r"^[0-9]{1,9}$")
-_REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
+# Redis or the database gone after the job was sent: a 503 that names the job.
+_DOWN = (redis.ConnectionError, redis.TimeoutError, OperationalError, InterfaceError)
 
 
 @bp.post("/predict")
@@ -82,11 +82,11 @@ def predict() -> Response:
         job_id = claim.job_id
         if not claim.is_new:  # a replay: its job was sent, so every answer names it
             try:
-                record = redis_clients.jobs().get(job_id)
-            except _REDIS_DOWN as exc:
+                view = job_view(job_id)
+            except _DOWN as exc:
                 raise _unavailable_with_job(job_id) from exc
-            if record is not None:
-                return answer_for_job(job_id, record, wait)
+            if view is not None:
+                return answer_for_job(job_id, view, wait)
 
     # A cached answer exists only for a real prospect, so it can skip the database.
     cached = cached_answers.lookup(payload.prospect_id, as_of, current_principal().name)
@@ -98,14 +98,12 @@ def predict() -> Response:
         return _respond_cached(cached, wait, job_id=replayed)
 
     try:
-        record = _enqueue(job_id, payload.prospect_id, as_of)
+        _enqueue(job_id, payload.prospect_id, as_of)  # or a twin request with the key did
     except BaseException:
         if claim is not None and claim.is_new:
             claim.release()  # let the client retry with the same key once we are healthy
         raise
-    if record is None:  # a request with the same Idempotency-Key got there first: its job
-        record = {"job_id": job_id, "kind": "predict", "user": current_principal().name}
-    return answer_for_job(job_id, record, wait, fresh=True)
+    return answer_for_job(job_id, {"job_id": job_id, "status": JobStatus.QUEUED.value}, wait)
 
 
 def requested_wait() -> int | None:
@@ -127,17 +125,16 @@ def requested_wait() -> int | None:
     return None
 
 
-def answer_for_job(
-    job_id: str, record: dict[str, Any], wait: int | None, *, fresh: bool = False
-) -> Response:
+def answer_for_job(job_id: str, view: dict[str, Any], wait: int | None) -> Response:
     """200 with the result once the job has succeeded, its error if it failed, else 202.
 
-    The job has been sent: a Redis outage from here on is a 503 that still names
+    ``view`` is the job's row as last read (``job_view``). The job has been
+    sent: a Redis or database outage from here on is a 503 that still names
     it, so a client retries by polling instead of sending the work again.
     """
     try:
-        return _answer_for_job(job_id, record, wait, fresh=fresh)
-    except _REDIS_DOWN as exc:
+        return _answer_for_job(job_id, view, wait)
+    except _DOWN as exc:
         raise _unavailable_with_job(job_id) from exc
 
 
@@ -154,13 +151,7 @@ def _unavailable_with_job(job_id: str) -> ApiError:
     )
 
 
-def _answer_for_job(
-    job_id: str, record: dict[str, Any], wait: int | None, *, fresh: bool = False
-) -> Response:
-    if fresh:
-        view = {"job_id": job_id, "status": JobStatus.QUEUED.value}
-    else:
-        view = describe_job(job_id, record)
+def _answer_for_job(job_id: str, view: dict[str, Any], wait: int | None) -> Response:
     if wait is not None and not _finished(view):
         with waiter_slots().slot(current_principal().name) as admitted:
             woken = None
@@ -172,8 +163,8 @@ def _answer_for_job(
             _pass_on_after_response(job_id, woken)
         if woken is not None and "result" in woken:  # a prediction's wake-up carries its answer
             view = {"job_id": job_id, "status": JobStatus.SUCCEEDED, "result": woken["result"]}
-        elif woken is not None:
-            view = _settled(job_id, record)
+        elif woken is not None:  # the row holds the final state before the wake-up goes out
+            view = job_view(job_id) or view
     if view["status"] == JobStatus.SUCCEEDED:
         body = {"job_id": job_id, "status": view["status"], "result": view["result"]}
         return _respond({**body, "cached": False}, 200, wait)
@@ -208,16 +199,6 @@ def _pass_on_after_response(job_id: str, wakeup: dict[str, Any]) -> None:
 
 def _finished(view: dict[str, Any]) -> bool:
     return view["status"] in (JobStatus.SUCCEEDED, JobStatus.FAILED)
-
-
-def _settled(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
-    """The job's view once the worker said it is done; Celery may store the state a beat later."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while True:
-        view = describe_job(job_id, redis_clients.jobs().get(job_id) or record)
-        if _finished(view) or time.monotonic() >= deadline:
-            return view
-        time.sleep(0.05)
 
 
 def _respond(body: dict[str, Any], status: int, wait: int | None) -> Response:
@@ -324,35 +305,24 @@ def _request_id() -> str:
     return supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
 
 
-def _enqueue(job_id: str, prospect_id: int, as_of: date) -> dict[str, Any] | None:
-    """Record the job in the database, send the task by name, then record it in Redis.
+def _enqueue(job_id: str, prospect_id: int, as_of: date) -> None:
+    """Accept the job: its row, written only if the prospect exists, then the task by name.
 
-    The database row is written only if the prospect exists, in the same
-    statement: an unknown prospect is a 404 before anything is recorded or
-    enqueued, for the price of one round trip. A failed send leaves no job
-    behind: the client hears 503 and may retry. The Redis record (the fast
-    view for polls) is written while the worker is already computing; if that
-    write fails, the job still runs and polls read the database row. None when
-    the job is on record already: two requests with one Idempotency-Key raced,
-    and the database's key lets only one send it.
+    The row and the 404 check are one statement: an unknown prospect is a 404
+    before anything is recorded or enqueued, for the price of one round trip.
+    A failed send leaves no job behind: the client hears 503 and may retry. A
+    row on record already means two requests with one Idempotency-Key raced:
+    the database's key let only the other one send it, and both name its job.
     """
     user = current_principal().name
     params = {"prospect_id": prospect_id, "as_of": as_of.isoformat()}
     kwargs = {**params, "requested_by": user, "request_id": _request_id()}
-    recorded = jobrecords.record(job_id, "predict", user, kwargs, prospect_id=prospect_id)
-    if recorded is jobrecords.Recorded.NO_SUCH_PROSPECT:
-        raise _unknown_prospect(prospect_id)
-    if recorded is jobrecords.Recorded.DUPLICATE:
-        return None
-    try:
+
+    def send() -> None:
         celery_client.app.send_task(
             TASK_PREDICT, kwargs=kwargs, task_id=job_id, queue=QUEUE_PREDICT
         )
-    except BaseException:
-        jobrecords.forget(job_id)
-        raise
-    try:
-        redis_clients.jobs().create(job_id, "predict", user, params)
-    except redis.RedisError:
-        current_app.logger.warning("job %s was sent but has no Redis record", job_id)
-    return {"job_id": job_id, "kind": "predict", "user": user, "params": params}
+
+    accepted = jobrecords.accept(job_id, "predict", user, kwargs, send, prospect_id=prospect_id)
+    if accepted is jobrecords.Accepted.NO_SUCH_PROSPECT:
+        raise _unknown_prospect(prospect_id)

@@ -20,7 +20,7 @@ from flask import Response, current_app, request, stream_with_context, url_for
 from app import jobrecords
 from app.auth import current_principal, require_role
 from app.blueprints import api_blueprint
-from app.blueprints.jobs import describe_job
+from app.blueprints.jobs import job_view
 from app.errors import ApiError
 from app.extensions import celery_client, database, redis_clients
 from app.openapi import Raw, document
@@ -36,7 +36,7 @@ from app.schemas_rankings import RankingQuery, RankingRequest
 from prospects import config
 from prospects.db.models import RankingEntry, RankingSnapshot
 from prospects.db.version import cached_data_version
-from prospects.jobs import JOB_TTL_SECONDS, QUEUE_RANK, TASK_RANK, JobStatus, job_key
+from prospects.jobs import JOB_TTL_SECONDS, QUEUE_RANK, TASK_RANK, JobStatus
 from prospects.ranking.keys import inflight_key, snapshot_key
 from prospects.ranking.queries import (
     describe_snapshot,
@@ -149,31 +149,29 @@ def _job_in_flight(marker: str) -> dict[str, Any] | None:
     if raw is None:
         return None
     job_id = raw.decode()
-    record = redis_clients.jobs().get(job_id)
-    if record is None:  # the other request is between its marker and its job record
+    view = job_view(job_id)
+    if view is None:  # the other request is between its marker and its job's row
         return {"job_id": job_id, "status": JobStatus.QUEUED.value}
-    view = describe_job(job_id, record)
     if view["status"] in (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value):
         return None  # finished: a new job reuses its snapshot (or retries its failure)
     return {k: view[k] for k in ("job_id", "status", "progress") if k in view}
 
 
 def _enqueue(job_id: str, marker: str, params: dict[str, Any]) -> None:
-    """Record the job (visible to every user: a board is shared), then send the coordinator."""
+    """Accept the job (visible to every user: a board is shared) and send the coordinator."""
     user = current_principal().name
     kwargs = {**params, "requested_by": user}
-    store = redis_clients.jobs()
-    try:
-        jobrecords.record(job_id, "rank", user, kwargs)  # durable first: it outlives Redis
-        store.create(job_id, "rank", user, params)
-        store.redis.hset(job_key(job_id), "shared", "1")
+
+    def send() -> None:
         celery_client.app.send_task(TASK_RANK, kwargs=kwargs, task_id=job_id, queue=QUEUE_RANK)
+
+    try:
+        jobrecords.accept(job_id, "rank", user, kwargs, send)
     except BaseException:
         try:
-            store.redis.delete(job_key(job_id), marker)
+            redis_clients.client.delete(marker)  # an identical request may start its own
         except Exception:  # noqa: BLE001 - best effort; the broker error is what matters
             pass
-        jobrecords.forget(job_id)
         raise
 
 

@@ -578,8 +578,8 @@ JOB_STATES: tuple[str, ...] = ("queued", "running", "succeeded", "failed")
 class Job(Base):
     """A job the API accepted, kept in the database so a Redis restart cannot lose track of it.
 
-    Written before the task message is sent and updated by the workers; Redis
-    holds the same job's fast-changing view (Celery state, progress). ``params``
+    Written before the task message is sent and updated by the workers: the
+    one record of its state, result, error and progress (docs/jobs.md). ``params``
     are the task's keyword arguments as sent, so a job whose message was lost
     can be sent again under the same id. ``result`` is the job's (small) result
     and ``result_ref`` names where the rest lives (``ranking:<snapshot id>``).
@@ -588,7 +588,7 @@ class Job(Base):
     __tablename__ = "jobs"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # predict | rank | retrain
+    kind: Mapped[str] = mapped_column(String(16))  # docs/jobs.md: predict, rank, retrain, …
     state: Mapped[str] = mapped_column(String(16), default="queued")
     requested_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     params: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -602,6 +602,8 @@ class Job(Base):
     error: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {code, message}
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     result_ref: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # While it runs: {done, total} (and a retraining's stage), as a poll shows it.
+    progress: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (
         CheckConstraint("state IN ('queued','running','succeeded','failed')", name="ck_jobs_state"),

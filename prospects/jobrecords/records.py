@@ -25,6 +25,8 @@ QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 OPEN = (QUEUED, RUNNING)
 KIND_PREDICT, KIND_RANK, KIND_RETRAIN = "predict", "rank", "retrain"
 KIND_INGEST = "ingest"  # the weekly feed (prospects.feed)
+KIND_PROMOTE, KIND_ROLLBACK = "promote", "rollback"  # champion moves (API), seconds each
+KIND_MONITOR = "monitor"  # the lifecycle monitor (Beat), recorded when it starts
 _ready: set[str] = set()
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,8 @@ def apply(
         return False
 
 
-def _row(job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]) -> dict:
+def new_row(job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]) -> dict:
+    """A just-accepted job's columns: queued, never attempted, never re-sent."""
     moment = now()
     return {
         "id": job_id,
@@ -108,7 +111,7 @@ def create(
     A duplicate ``job_id`` raises ``IntegrityError``.
     """
     _table(session)
-    session.execute(insert(Job), [_row(job_id, kind, requested_by, params)])
+    session.execute(insert(Job), [new_row(job_id, kind, requested_by, params)])
 
 
 def create_for_prospect(
@@ -126,14 +129,14 @@ def create_for_prospect(
     round trip and no ORM work. A duplicate ``job_id`` raises ``IntegrityError``.
     """
     _ensure(bind)
-    values = {**_row(job_id, kind, requested_by, params), "prospect_id": prospect_id}
+    values = {**new_row(job_id, kind, requested_by, params), "prospect_id": prospect_id}
     return bind.execute(_insert_if_prospect(), values).first() is not None
 
 
 @cache
 def _insert_if_prospect() -> Insert:
     table = Job.__table__
-    columns = list(_row("", "", None, {}))
+    columns = list(new_row("", "", None, {}))
     exists = select(Prospect.id).where(Prospect.id == bindparam("prospect_id")).exists()
     rows = select(*(bindparam(name, type_=table.c[name].type) for name in columns))
     return insert(Job).from_select(columns, rows.where(exists)).returning(Job.id)
@@ -196,12 +199,17 @@ def finished(session: Session, job_id: str) -> bool:
     return state in (SUCCEEDED, FAILED)
 
 
-def heartbeat(session: Session, job_id: str) -> None:
-    """The job is making progress (a ranking chunk committed): it is not stuck."""
+def heartbeat(session: Session, job_id: str, progress: dict[str, Any] | None = None) -> None:
+    """The job is making progress (a ranking chunk committed): it is not stuck.
+
+    ``progress`` (``{done, total}``, a retraining's ``stage``) is what a poll
+    shows while the job runs.
+    """
     _table(session)
-    session.execute(
-        update(Job).where(Job.id == job_id, Job.state == RUNNING).values(updated_at=now())
-    )
+    values: dict[str, Any] = {"updated_at": now()}
+    if progress is not None:
+        values["progress"] = progress
+    session.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING).values(**values))
 
 
 def succeed(
@@ -218,6 +226,7 @@ def succeed(
             result=result,
             result_ref=ref,
             error=None,
+            progress=None,
             finished_at=moment,
             updated_at=moment,
         )
@@ -235,7 +244,7 @@ def fail(session: Session, job_id: str, error: dict[str, str]) -> bool:
         session.execute(
             update(Job)
             .where(Job.id == job_id, Job.state != SUCCEEDED)
-            .values(state=FAILED, error=error, finished_at=moment, updated_at=moment)
+            .values(state=FAILED, error=error, progress=None, finished_at=moment, updated_at=moment)
         ).rowcount
     )
 
@@ -320,6 +329,10 @@ def claim_requeue(session: Session, job: Job, cutoff: datetime) -> bool:
 def public_view(job: Job) -> dict[str, Any]:
     """``{job_id, kind, status, result?, error?}`` as ``GET /api/ml/jobs/<id>`` shows it."""
     body: dict[str, Any] = {"job_id": job.id, "kind": job.kind, "status": job.state}
+    if job.state == RUNNING and isinstance(job.progress, dict):
+        done, total = job.progress.get("done"), job.progress.get("total")
+        if isinstance(done, int) and isinstance(total, int):
+            body["progress"] = {"done": done, "total": total}
     if job.state == SUCCEEDED:
         body["result"] = job.result
     elif job.state == FAILED:

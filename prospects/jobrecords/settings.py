@@ -6,6 +6,7 @@ from prospects.config import env_int
 
 RETRAIN_TIME_LIMIT_SECONDS = 3600  # tasks/train.py: Celery kills a retraining after this
 INGEST_TIME_LIMIT_SECONDS = 1800  # tasks/feed.py: the same for the weekly feed's ingest
+MONITOR_TIME_LIMIT_SECONDS = 1800  # tasks/monitor.py: the same for a monitoring pass
 
 
 def stale_seconds() -> int:
@@ -35,6 +36,8 @@ def stale_after(kind: str) -> int:
         return max(stale_seconds(), RETRAIN_TIME_LIMIT_SECONDS + 300)
     if kind == "ingest":  # tasks.feed: time_limit=1800, no heartbeat either
         return max(stale_seconds(), INGEST_TIME_LIMIT_SECONDS + 300)
+    if kind == "monitor":  # tasks.monitor: time_limit=1800, no heartbeat either
+        return max(stale_seconds(), MONITOR_TIME_LIMIT_SECONDS + 300)
     return stale_seconds()
 
 

@@ -41,18 +41,26 @@ from prospects.jobs import (
     QUEUE_RANK,
     QUEUE_TRAIN,
     TASK_INGEST_FEED,
+    TASK_MONITOR,
     TASK_PREDICT,
+    TASK_PROMOTE,
     TASK_RANK,
     TASK_RETRAIN,
+    TASK_ROLLBACK,
     JobStore,
-    job_key,
 )
 
 log = logging.getLogger(__name__)
 LOCK_KEY = f"{PREFIX}:lock:jobsweep"
 LOCK_SECONDS = 300  # longer than any sweep; a sweeper that dies frees it by expiry
 SCAN_LIMIT = 20_000  # messages read per queue; a longer queue is assumed to hold the job
-_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")  # kombu's priority sub-queues
+# kombu's Redis transport keeps a queue as one list per priority step: the queue's own name
+# for step 0, ``queue + sep + step`` for the others. ``sep`` and ``priority_steps`` are its
+# documented transport options (Celery's "Redis message priorities"); these are their
+# defaults, which workers/celery_app.py keeps. tests/test_job_records.py sends a task at every
+# priority through Celery and checks that these keys find each message.
+PRIORITY_SEP = "\x06\x16"
+PRIORITY_STEPS = (0, 3, 6, 9)
 UNACKED_KEY = "unacked"  # kombu's Redis transport: messages delivered to a worker, not yet acked
 
 # kind → (task name, queue) to send a job of that kind again.
@@ -61,6 +69,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     records.KIND_RANK: (TASK_RANK, QUEUE_RANK),
     records.KIND_RETRAIN: (TASK_RETRAIN, QUEUE_TRAIN),
     records.KIND_INGEST: (TASK_INGEST_FEED, QUEUE_TRAIN),
+    records.KIND_PROMOTE: (TASK_PROMOTE, QUEUE_PREDICT),
+    records.KIND_ROLLBACK: (TASK_ROLLBACK, QUEUE_PREDICT),
+    records.KIND_MONITOR: (TASK_MONITOR, QUEUE_TRAIN),
 }
 
 Send = Callable[[str, str, dict[str, Any], str], None]  # (task, job id, kwargs, queue)
@@ -92,8 +103,7 @@ class SweepReport:
 def queued_ids(client: redis.Redis, queue: str, limit: int = SCAN_LIMIT) -> set[str] | None:
     """Ids of the task messages waiting in ``queue``; None when it is too long to read."""
     found: set[str] = set()
-    for suffix in _PRIORITY_SUFFIXES:
-        key = queue + suffix
+    for key in priority_queue_keys(queue):
         if client.llen(key) > limit:
             return None
         for raw in client.lrange(key, 0, limit - 1):
@@ -102,6 +112,13 @@ def queued_ids(client: redis.Redis, queue: str, limit: int = SCAN_LIMIT) -> set[
             except (ValueError, KeyError, TypeError):
                 continue  # not a Celery message: nothing to match
     return found
+
+
+def priority_queue_keys(
+    queue: str, sep: str = PRIORITY_SEP, steps: tuple[int, ...] = PRIORITY_STEPS
+) -> list[str]:
+    """The Redis lists that hold ``queue``'s waiting messages, one per priority step."""
+    return [f"{queue}{sep}{step}" if step else queue for step in steps]
 
 
 def unacked_ids(client: redis.Redis, limit: int = SCAN_LIMIT) -> set[str] | None:
@@ -175,7 +192,7 @@ def _handle(
     task, queue = route
     state, result = celery_state(job.id)
     if state in ("SUCCESS", "FAILURE", "REVOKED"):
-        _sync(client, job, state, result, database_url)
+        _sync(job, state, result, database_url)
         report.synced += 1
         return
     if queue not in waiting:
@@ -198,7 +215,7 @@ def _handle(
         }
         with session_scope(database_url) as session:
             records.fail(session, job.id, error)
-        _restore_record(client, job, error=error)
+        JobStore(client).notify_done(job.id)  # after the row: a waiter reads it there
         report.lost.append(job.id)
         return
     cutoff = records.now() - timedelta(seconds=silent_seconds)
@@ -206,7 +223,6 @@ def _handle(
         claimed = records.claim_requeue(session, job, cutoff)
     if not claimed:
         return  # another sweeper took it, or it moved on since it was read
-    _restore_record(client, job)
     send(task, job.id, dict(job.params or {}), queue)
     report.requeued.append(job.id)
 
@@ -215,8 +231,12 @@ def _silent_for(job: Job) -> float:
     return (records.now() - records.aware(job.updated_at)).total_seconds()
 
 
-def _sync(client: redis.Redis, job: Job, state: str, result: Any, database_url: str | None) -> None:
-    """Bring the record up to date with what Celery's backend says happened."""
+def _sync(job: Job, state: str, result: Any, database_url: str | None) -> None:
+    """Bring the row up to date with what Celery's backend says happened.
+
+    Workers write the row themselves; this is for the one whose write the
+    database missed (it was down as the task ended).
+    """
     with session_scope(database_url) as session:
         if state == "SUCCESS":
             value = result if isinstance(result, dict) else None
@@ -225,24 +245,4 @@ def _sync(client: redis.Redis, job: Job, state: str, result: Any, database_url: 
                 ref = f"ranking:{value['ranking_id']}"
             records.succeed(session, job.id, value, ref)
             return
-        stored = JobStore(client).get(job.id) or {}
-        error = stored.get("error") if isinstance(stored.get("error"), dict) else None
-        records.fail(session, job.id, error or {"code": "job_failed", "message": "the job failed"})
-
-
-def _restore_record(client: redis.Redis, job: Job, error: dict[str, str] | None = None) -> None:
-    """Give the job its Redis record back if Redis lost it, so polls and waits use the fast path."""
-    store = JobStore(client)
-    if not client.exists(job_key(job.id)):
-        store.create(job.id, job.kind, job.requested_by, _public_params(job.params or {}))
-        if job.kind == records.KIND_RANK:
-            client.hset(job_key(job.id), "shared", "1")
-    if error is not None:
-        store.record_error(job.id, error)
-        store.notify_done(job.id)
-
-
-def _public_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The inputs the API recorded (the task's bookkeeping arguments left out)."""
-    hidden = ("requested_by", "request_id")
-    return {k: v for k, v in params.items() if k not in hidden}
+        records.fail(session, job.id, {"code": "job_failed", "message": "the job failed"})

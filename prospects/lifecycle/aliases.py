@@ -283,3 +283,26 @@ def set_challenger(
         "to_version": version,
         "reason": reason,
     }
+
+
+def recorded_move(job_id: str, database_url: str | None = None) -> dict[str, Any] | None:
+    """The champion move job ``job_id`` made already, as ``move_champion`` answered it; or None.
+
+    A promotion or rollback delivered again (its worker died after the move
+    was committed, before the job was marked done, or the sweeper re-sent it)
+    answers with the move on record instead of moving again: a rollback run
+    twice would otherwise go back two champions.
+    """
+    with session_scope(database_url) as session:
+        event = events.event_for_job(session, job_id, ("promotion", "rollback"))
+        if event is None:
+            return None
+        return {
+            "event_id": event.id,
+            "kind": event.kind,
+            "from_version": event.from_version,
+            "to_version": event.to_version,
+            "changed": event.from_version != event.to_version,
+            "reason": event.reason,
+            "at": events.aware(event.created_at).isoformat(timespec="seconds"),
+        }

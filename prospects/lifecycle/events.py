@@ -70,6 +70,21 @@ def record_event(
     return event
 
 
+def event_for_job(session: Session, job_id: str, kinds: tuple[str, ...]) -> ModelEvent | None:
+    """The event of one of ``kinds`` that job ``job_id`` recorded, if it recorded one."""
+    return session.scalars(
+        select(ModelEvent)
+        .where(ModelEvent.job_id == job_id, ModelEvent.kind.in_(kinds))
+        .order_by(ModelEvent.id)
+        .limit(1)
+    ).first()
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every one stored here is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def upsert_version(session: Session, name: str, version: int, **fields: Any) -> ModelVersion:
     """Create or update the mirror row of ``name`` v``version``."""
     row = get_version_row(session, name, version)

@@ -1,9 +1,8 @@
 """Asking for a retraining from anywhere (API, Beat, monitor), single-flight and on the record.
 
 Redis and SQLAlchemy only: the API calls this. ``send(job_id)`` publishes the
-Celery task; everything else (the durable job record, the Redis record the
-status endpoint reads, the lock, the ``retrain_queued`` event) is done the
-same way for every caller.
+Celery task; everything else (the job's row through ``accept``, the lock, the
+``retrain_queued`` event) is done the same way for every caller.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import redis
 from prospects import config
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
-from prospects.jobs import JobStore, job_key
+from prospects.jobrecords.accept import accept
 from prospects.lifecycle import events
 from prospects.lifecycle.flight import SingleFlight, request_retrain
 
@@ -35,26 +34,19 @@ def queue_retrain(
     database_url: str | None = None,
 ) -> tuple[str, bool]:
     """(job id, whether it is new): the running retraining's id if one is queued or running."""
-    store = JobStore(client)
     kwargs: dict[str, Any] = {"trigger": trigger, "requested_by": actor}
     if params:
         kwargs["params"] = params
 
     def publish(job_id: str) -> None:
-        # The durable record first (it outlives Redis; the sweeper re-sends from it).
-        with session_scope(database_url) as session:
-            records.create(session, job_id, records.KIND_RETRAIN, actor, kwargs)
-        try:
-            store.create(job_id, "retrain", actor, params or {})
-            send(job_id)
-        except BaseException:
-            try:
-                store.redis.delete(job_key(job_id))
-                with session_scope(database_url) as session:
-                    records.delete(session, job_id)
-            except Exception:  # noqa: BLE001 - best effort; the send error is what matters
-                log.warning("could not forget unsent retraining %s", job_id)
-            raise
+        accept(
+            job_id,
+            records.KIND_RETRAIN,
+            actor,
+            kwargs,
+            lambda: send(job_id),
+            database_url=database_url,
+        )
 
     job_id, is_new = request_retrain(SingleFlight(client), publish)
     if is_new:
