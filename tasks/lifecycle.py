@@ -13,28 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import redis
 from celery import Task
 from celery.exceptions import Ignore
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from prospects.db.session import session_scope
 from prospects.errors import CallupError
 from prospects.jobrecords import records
 from prospects.jobs import TASK_PROMOTE, TASK_ROLLBACK
 from prospects.lifecycle import aliases
+from tasks.retry import RETRY_BRIEF_OUTAGES
 from workers.celery_app import celery_app
-
-# The database or Redis blinked: try again (1, 2, 4 … 30 s) rather than fail a move an admin
-# was promised; a delivery that finds its move on record answers with it (no second move).
-TRANSIENT = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
-_RETRY = {
-    "autoretry_for": TRANSIENT,
-    "max_retries": 8,
-    "retry_backoff": 1,
-    "retry_backoff_max": 30,
-    "retry_jitter": False,
-}
 
 
 def _run_move(
@@ -57,7 +45,9 @@ def _run_move(
     return result
 
 
-@celery_app.task(name=TASK_PROMOTE, bind=True, time_limit=120, soft_time_limit=110, **_RETRY)
+@celery_app.task(
+    name=TASK_PROMOTE, bind=True, time_limit=120, soft_time_limit=110, **RETRY_BRIEF_OUTAGES
+)
 def promote(
     self: Task, version: int, requested_by: str | None = None, reason: str | None = None
 ) -> dict[str, Any]:
@@ -73,7 +63,9 @@ def promote(
     )
 
 
-@celery_app.task(name=TASK_ROLLBACK, bind=True, time_limit=120, soft_time_limit=110, **_RETRY)
+@celery_app.task(
+    name=TASK_ROLLBACK, bind=True, time_limit=120, soft_time_limit=110, **RETRY_BRIEF_OUTAGES
+)
 def rollback(
     self: Task,
     to_version: int | None = None,

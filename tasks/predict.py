@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import redis
 from celery import Task
 from kombu.exceptions import OperationalError as KombuOperationalError
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from prospects.ab import CHALLENGER, CHAMPION, cache_key
 from prospects.db.session import session_scope
@@ -16,20 +14,10 @@ from prospects.errors import CallupError
 from prospects.jobrecords import records
 from prospects.jobs import DATA_VERSION_KEY, TASK_PREDICT, alias_key
 from prospects.serving.predict import predict_one, record_prediction
+from tasks.retry import RETRY_BRIEF_OUTAGES, TRANSIENT
 from workers.celery_app import celery_app
 from workers.runtime import runtime
 from workers.variants import choose
-
-# The database or Redis blinked: try again (1, 2, 4 … 30 s, about two minutes in all) rather
-# than fail a job the client was promised. A model or prospect problem fails at once.
-TRANSIENT = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
-_RETRY = {
-    "autoretry_for": TRANSIENT,
-    "max_retries": 8,
-    "retry_backoff": 1,
-    "retry_backoff_max": 30,
-    "retry_jitter": False,
-}
 
 
 class PredictTask(Task):
@@ -59,7 +47,7 @@ class PredictTask(Task):
     soft_time_limit=50,
     track_started=False,
     resultrepr_maxsize=80,  # the worker's success log line: an id's worth, not a 2 kB repr
-    **_RETRY,
+    **RETRY_BRIEF_OUTAGES,
 )
 def predict(
     self: Task,
