@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 from celery import Task
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from prospects.ab import CHALLENGER, CHAMPION, cache_key
+from prospects.ab import cache_key
 from prospects.db.session import session_scope
 from prospects.db.version import cached_data_version
 from prospects.errors import CallupError
 from prospects.jobrecords import records
-from prospects.jobs import DATA_VERSION_KEY, TASK_PREDICT, alias_key
+from prospects.jobs import TASK_PREDICT
 from prospects.serving.predict import predict_one, record_prediction
 from tasks.retry import RETRY_BRIEF_OUTAGES, TRANSIENT
 from workers.celery_app import celery_app
@@ -71,14 +71,10 @@ def predict(
     rt = runtime()
     day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
     job_id = self.request.id
-    # Both aliases and the data version in one round trip.
-    champion, challenger, data = rt.redis.mget(
-        alias_key(CHAMPION), alias_key(CHALLENGER), DATA_VERSION_KEY
-    )
     # The champion, or for its A/B share of users the challenger.
-    model, variant = choose(rt.models, requested_by, {CHAMPION: champion, CHALLENGER: challenger})
+    model, variant = choose(rt.models, requested_by)
     with session_scope() as session:
-        version = data.decode() if data else cached_data_version(rt.redis, session)
+        version = cached_data_version(rt.redis, session)
         result = predict_one(session, model, rt.days, prospect_id, day, version, variant)
         key = cache_key(variant, model.version, result["data_version"], day, prospect_id)
         if job_id:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
 
 import redis
 from mlflow.exceptions import MlflowException
@@ -49,31 +48,17 @@ class ModelHolder:
             self._mlflow = registry.client()
         return self._mlflow
 
-    def published(self, *aliases: str) -> dict[str, bytes | None]:
-        """What Redis says each alias means, in one round trip (for ``resolve``'s ``seen``)."""
-        try:
-            values = self.redis.mget([alias_key(alias) for alias in aliases])
-        except redis.RedisError:
-            values = [None] * len(aliases)
-        return dict(zip(aliases, values, strict=True))
-
-    def resolve(
-        self, alias: str = registry.CHAMPION, seen: Mapping[str, bytes | None] | None = None
-    ) -> int | None:
+    def resolve(self, alias: str = registry.CHAMPION) -> int | None:
         """The version ``alias`` points at now: Redis first, the registry on a miss.
 
-        ``seen``: Redis' values read already (``published``), to save the round trip.
         With the registry unreachable, the version this process last resolved
         stands: an alias only moves through the registry, so it cannot have
         moved meanwhile, and a warm model keeps serving through an MLflow outage.
         """
-        if seen is not None and alias in seen:
-            raw = seen[alias]
-        else:
-            try:
-                raw = self.redis.get(alias_key(alias))
-            except redis.RedisError:
-                raw = None
+        try:
+            raw = self.redis.get(alias_key(alias))
+        except redis.RedisError:
+            raw = None
         known, version = parse_alias(raw)
         if known:
             self._aliases[alias] = version
@@ -98,11 +83,9 @@ class ModelHolder:
             pass
         return ref.version
 
-    def get(
-        self, alias: str = registry.CHAMPION, seen: Mapping[str, bytes | None] | None = None
-    ) -> LoadedModel:
+    def get(self, alias: str = registry.CHAMPION) -> LoadedModel:
         """The warm model for ``alias``, loading it if the alias moved since the last task."""
-        version = self.resolve(alias, seen)
+        version = self.resolve(alias)
         if version is None:
             if alias == registry.CHAMPION:
                 raise NoChampionError(

@@ -9,7 +9,6 @@ challenger never fails a request: the champion answers instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from prospects.ab import CHALLENGER, CHAMPION, assign
 from prospects.errors import ModelUnavailableError
@@ -19,18 +18,11 @@ from workers.model_holder import ModelHolder
 log = logging.getLogger(__name__)
 
 
-def choose(
-    models: ModelHolder, user: str | None, seen: Mapping[str, bytes | None] | None = None
-) -> tuple[LoadedModel, str]:
-    """(model, variant) for ``user``; raises only what the champion itself raises.
-
-    ``seen``: both aliases as read from Redis already; else one MGET reads them.
-    """
-    if seen is None:
-        seen = models.published(CHAMPION, CHALLENGER)
-    champion = models.get(CHAMPION, seen)
+def choose(models: ModelHolder, user: str | None) -> tuple[LoadedModel, str]:
+    """(model, variant) for ``user``; raises only what the champion itself raises."""
+    champion = models.get(CHAMPION)
     try:
-        challenger_version = models.resolve(CHALLENGER, seen)
+        challenger_version = models.resolve(CHALLENGER)
     except ModelUnavailableError:
         return champion, CHAMPION  # registry unreachable and nothing published: no experiment
     if challenger_version is None or challenger_version == champion.version:
