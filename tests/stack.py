@@ -188,9 +188,14 @@ class Stack:
             raise RuntimeError(f"workers did not answer a ping in {timeout} s: {list(waiting)}")
 
     def pool_pids(self, worker: subprocess.Popen) -> list[int]:
-        """The prefork children of a worker subprocess: the processes that run its tasks."""
-        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        """The prefork children of a worker subprocess now: the processes that run its tasks.
+
+        Read afresh from every process's parent in ``/proc`` at each call. The
+        main thread's ``/proc/<pid>/task/<pid>/children`` missed the children
+        billiard forks from its other threads to replace lost ones, so under load
+        a killer found no one to kill.
+        """
+        return children_of(worker.pid)
 
     def pause_workers(self) -> None:
         """SIGSTOP every worker (parent and children): messages wait in the queue meanwhile."""
@@ -217,6 +222,23 @@ class Stack:
         for log in self.logs:
             log.close()
         self.logs.clear()
+
+
+def children_of(parent: int) -> list[int]:
+    """Live child processes of ``parent`` (zombies left out), ascending, from ``/proc``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # exited meanwhile
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if int(ppid) == parent and state not in ("Z", "X"):
+            found.append(int(entry.name))
+    return sorted(found)
 
 
 def seed_and_train(n_prospects: int = 700, n_estimators: int = 80, seed: int = 11) -> None:
