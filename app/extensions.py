@@ -55,10 +55,9 @@ class CeleryClient:
     def init_app(self, app: Flask) -> None:
         from workers.celery_app import make_celery
 
+        # No result backend (workers/celery_app.py has none): the API only sends, and reads a
+        # job's state from its row.
         celery = make_celery(app.config["REDIS_URL"])
-        # No result backend: the API only sends, and reads a job's state from its row. (With
-        # Redis' backend, sending subscribed to a result channel per task, for nothing.)
-        celery.conf.result_backend = None
         # Publishing must fail fast when the broker is gone (the API answers 503), not
         # retry for seconds per request: kombu's default reconnect loop would hold the
         # request thread.

@@ -183,12 +183,12 @@ def clear_rankings() -> None:
 
 
 def run_job(worker: Worker, as_of: date, chunk_size: int, filters: dict | None = None) -> dict:
-    """Send one ranking and time it to SUCCESS; check the snapshot it left."""
-    from celery.result import AsyncResult
+    """Send one ranking and time it until its job row says succeeded; check its snapshot."""
     from sqlalchemy import func, select
 
     from prospects.db.models import RankingEntry
     from prospects.db.session import session_scope
+    from prospects.jobrecords import records
     from prospects.jobs import QUEUE_RANK, TASK_RANK
 
     job_id = str(uuid.uuid4())
@@ -201,24 +201,25 @@ def run_job(worker: Worker, as_of: date, chunk_size: int, filters: dict | None =
         task_id=job_id,
         queue=QUEUE_RANK,
     )
-    result = AsyncResult(job_id, app=worker.app)
-    while True:
+    state = "not started"
+    while True:  # the job's row is its only record (Celery keeps no results)
         if time.perf_counter() - started > JOB_TIMEOUT_SECONDS:
-            raise RuntimeError(
-                f"ranking {job_id} still {result.state} after {JOB_TIMEOUT_SECONDS} s"
+            raise RuntimeError(f"ranking {job_id} still {state} after {JOB_TIMEOUT_SECONDS} s")
+        with session_scope() as session:
+            row = records.get(session, job_id)
+            state = row.state if row is not None else state
+            progress, summary, error = (
+                (row.progress, row.result, row.error) if row else (None, None, None)
             )
-        state = result.state
-        if state == "SUCCESS":
+        if state == records.SUCCEEDED:
             break
-        if state == "FAILURE":
-            raise RuntimeError(f"ranking failed: {result.info!r}")
-        info = result.info if state == "PROGRESS" else None
-        if isinstance(info, dict):
-            steps.add(int(info.get("done", 0)))
+        if state == records.FAILED:
+            raise RuntimeError(f"ranking failed: {error!r}")
+        if isinstance(progress, dict):
+            steps.add(int(progress.get("done", 0)))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     cpu = worker.cpu_seconds() - cpu
-    summary = result.result
     with session_scope() as session:
         rows, lowest, highest = session.execute(
             select(func.count(), func.min(RankingEntry.rank), func.max(RankingEntry.rank)).where(

@@ -64,8 +64,8 @@ def _error(exc: BaseException) -> dict[str, str]:
     return {"code": "ranking_failed", "message": f"the ranking failed: {type(exc).__name__}"}
 
 
-def fail_job(job_id: str, snapshot_id: int | None, exc: BaseException, *, store: bool) -> None:
-    """Record why a ranking failed: the job's row, the snapshot, then (``store``) its waiters.
+def fail_job(job_id: str, snapshot_id: int | None, exc: BaseException, *, wake: bool) -> None:
+    """Record why a ranking failed: the job's row, the snapshot, then (``wake``) its waiters.
 
     The row first: whoever the wake-up reaches reads the job's final state there.
     """
@@ -76,8 +76,7 @@ def fail_job(job_id: str, snapshot_id: int | None, exc: BaseException, *, store:
         if snapshot_id is not None:
             with session_scope() as session:
                 fail_snapshot(session, snapshot_id, error["message"])
-        if store:  # a chunk failed: the job's own id has no task that could store it
-            celery_app.backend.mark_as_failure(job_id, exc)
+        if wake:  # a chunk failed: no task runs under the job's own id to wake its waiters
             rt.jobs.notify_done(job_id)
     except Exception:  # noqa: BLE001 - already failing; the original error is what counts
         log.exception("could not record the failure of ranking job %s", job_id)
@@ -88,7 +87,7 @@ class RankTask(Task):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
         job_id = kwargs.get("job_id") or task_id
-        fail_job(job_id, kwargs.get("snapshot_id"), exc, store=job_id != task_id)
+        fail_job(job_id, kwargs.get("snapshot_id"), exc, wake=job_id != task_id)
 
 
 def _model_for(rt: Runtime, version: int | None) -> tuple[LoadedModel, str]:
@@ -167,11 +166,8 @@ def rank(
     raise Ignore()  # the finalizer, under this job's id, stores the result
 
 
-# ignore_result: a chunk's own state and return value are of no use to anyone (two Redis
-# writes saved per chunk); it reports on the job's id instead.
-@celery_app.task(
-    name=TASK_RANK_CHUNK, bind=True, base=RankTask, time_limit=900, ignore_result=True, **_RETRY
-)
+# A chunk reports on the job's row (progress), like every task: no Celery result is stored.
+@celery_app.task(name=TASK_RANK_CHUNK, bind=True, base=RankTask, time_limit=900, **_RETRY)
 def rank_chunk(
     self: Task,
     job_id: str,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery.result import AsyncResult
-
 from prospects.jobrecords.sweep import sweep
 from prospects.jobs import TASK_SWEEP_JOBS
 from workers.celery_app import celery_app
@@ -16,14 +14,7 @@ def _send(task: str, job_id: str, kwargs: dict[str, Any], queue: str) -> None:
     celery_app.send_task(task, kwargs=kwargs, task_id=job_id, queue=queue)
 
 
-def _state(job_id: str) -> tuple[str, Any]:
-    """Celery's state of the job, and its result once it has succeeded (never ``.get()``)."""
-    result = AsyncResult(job_id, app=celery_app)
-    state = result.state
-    return state, result.result if state == "SUCCESS" else None
-
-
 @celery_app.task(name=TASK_SWEEP_JOBS, time_limit=300, soft_time_limit=280)
 def sweep_jobs(older_than: int | None = None) -> dict[str, Any]:
     """One sweep; ``older_than`` (seconds) overrides the configured thresholds."""
-    return sweep(runtime().redis, _send, _state, older_than=older_than).as_dict()
+    return sweep(runtime().redis, _send, older_than=older_than).as_dict()

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from prospects import registry
 from prospects.db.models import Job, ModelEvent, Prediction, Prospect, RankingEntry
 from prospects.db.session import reset_engine, session_scope
+from prospects.jobrecords.sweep import sweep
 from prospects.jobs import PREFIX, alias_key
 from prospects.keys import create_key
 from tests.servers import Gunicorn, MlflowServer, PostgresServer, RedisServer, TcpGate
@@ -276,10 +277,21 @@ def _eventually_200(chaos: Chaos, prospect_id: int, timeout: float = 45) -> dict
 
 
 def _sweep(chaos: Chaos) -> dict[str, Any]:
-    """Run the Beat job sweep now (on a worker), treating every open job as stuck."""
+    """Run the Beat job sweep now, treating every open job as stuck.
+
+    The code ``callup.sweep_jobs`` runs, run here: the sweep's report is a task
+    result, and Celery keeps none (the jobs' rows are what the test checks).
+    """
     app = make_celery(chaos.stack.redis_url)
-    result = app.send_task("callup.sweep_jobs", kwargs={"older_than": 0}, queue="predict")
-    return result.get(timeout=30)
+
+    def send(task: str, job_id: str, kwargs: dict[str, Any], queue: str) -> None:
+        app.send_task(task, kwargs=kwargs, task_id=job_id, queue=queue)
+
+    client = chaos.stack.redis()
+    try:
+        return sweep(client, send, older_than=0).as_dict()
+    finally:
+        client.close()
 
 
 def _admin(chaos: Chaos) -> dict[str, str]:

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from prospects.db.models import Job
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
+from prospects.jobrecords.accept import Accepted, accept
 from prospects.jobrecords.sweep import LOCK_KEY, queued_ids, sweep
 from prospects.jobs import JobStore
 from tests.stack import REDIS_BASE
@@ -46,9 +47,9 @@ def _age(url: str, job_id: str, seconds: float) -> None:
 
 
 def _job(url: str, job_id: str, kind: str = "predict", **kwargs: Any) -> None:
+    """A job accepted the way every enqueue accepts one; its message is lost (never sent)."""
     params = kwargs or {"prospect_id": 7, "requested_by": "alice"}
-    with session_scope(url) as session:
-        records.create(session, job_id, kind, "alice", params)
+    assert accept(job_id, kind, "alice", params, lambda: None, database_url=url) is Accepted.SENT
 
 
 def _row(url: str, job_id: str) -> Job:
@@ -57,17 +58,13 @@ def _row(url: str, job_id: str) -> Job:
 
 
 class Sent:
-    """A stand-in for Celery: what was sent, and the state its backend reports per job."""
+    """A stand-in for Celery's sending: what was sent."""
 
-    def __init__(self, states: dict[str, tuple[str, Any]] | None = None):
+    def __init__(self) -> None:
         self.messages: list[tuple[str, str, dict[str, Any], str]] = []
-        self.states = states or {}
 
     def send(self, task: str, job_id: str, kwargs: dict[str, Any], queue: str) -> None:
         self.messages.append((task, job_id, kwargs, queue))
-
-    def state(self, job_id: str) -> tuple[str, Any]:
-        return self.states.get(job_id, ("PENDING", None))
 
 
 def test_a_job_moves_only_forward(sqlite_url):
@@ -80,7 +77,6 @@ def test_a_job_moves_only_forward(sqlite_url):
         assert records.succeed(session, "job-00000404", {}) is records.Finish.MISSING
         assert not records.fail(session, "job-00000001", {"code": "x", "message": "y"})
         assert not records.start(session, "job-00000001", "predict")  # a late redelivery
-        assert records.finished(session, "job-00000001")
     row = _row(sqlite_url, "job-00000001")
     assert (row.state, row.result, row.attempts) == ("succeeded", {"p": 0.4}, 1)
     assert row.started_at is not None and row.finished_at is not None
@@ -143,7 +139,7 @@ def test_a_lost_job_is_sent_again_once_with_its_id_and_arguments(sqlite_url, swe
     _age(sqlite_url, "lost-0000001", 120)
     celery = Sent()
 
-    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+    report = sweep(sweep_redis, celery.send, older_than=60, database_url=sqlite_url)
 
     assert report.requeued == ["lost-0000001"]
     assert celery.messages == [
@@ -157,7 +153,7 @@ def test_a_lost_job_is_sent_again_once_with_its_id_and_arguments(sqlite_url, swe
     row = _row(sqlite_url, "lost-0000001")
     assert (row.state, row.requeues) == ("queued", 1)
     assert sweep_redis.keys("callup:job:*") == []  # the row is the job's record: no copy
-    again = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+    again = sweep(sweep_redis, celery.send, older_than=60, database_url=sqlite_url)
     assert again.requeued == [] and len(celery.messages) == 1  # it just moved: not stuck
 
 
@@ -177,7 +173,7 @@ def test_a_lost_lifecycle_job_is_sent_again_to_its_own_task_and_queue(
     _age(sqlite_url, f"lost-{kind}", 4000)  # past every kind's threshold (retrain: 3900 s)
     celery = Sent()
 
-    report = sweep(sweep_redis, celery.send, celery.state, database_url=sqlite_url)
+    report = sweep(sweep_redis, celery.send, database_url=sqlite_url)
 
     assert report.requeued == [f"lost-{kind}"]
     assert celery.messages == [(task, f"lost-{kind}", params, queue)]
@@ -190,7 +186,7 @@ def test_a_job_still_waiting_in_its_queue_is_left_alone(sqlite_url, sweep_redis)
     sweep_redis.rpush("predict", json.dumps(message))
     celery = Sent()
 
-    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+    report = sweep(sweep_redis, celery.send, older_than=60, database_url=sqlite_url)
 
     assert report.waiting == 1 and celery.messages == []
 
@@ -212,24 +208,50 @@ def test_a_message_sent_at_any_priority_is_found_waiting_in_its_queue(priority, 
     assert queued_ids(sweep_redis, "rank") == set()
 
 
-def test_a_job_celery_finished_is_synced_not_rerun(sqlite_url, sweep_redis):
+def test_a_job_whose_worker_missed_its_row_is_resent_and_the_redelivery_settles_it(
+    sqlite_url, sweep_redis
+):
+    # The worker ranked, then the database refused its last write: the row says running,
+    # and Celery keeps no result to say otherwise. The row decides: the job is sent again.
     _job(sqlite_url, "done-0000001", "rank", requested_by="alice")
-    _job(sqlite_url, "bad-00000001")
-    for job_id in ("done-0000001", "bad-00000001"):
-        _age(sqlite_url, job_id, 120)
-    celery = Sent(
-        {
-            "done-0000001": ("SUCCESS", {"ranking_id": 4, "total": 9}),
-            "bad-00000001": ("FAILURE", None),
-        }
-    )
+    with session_scope(sqlite_url) as session:
+        records.start(session, "done-0000001", "rank")
+    _age(sqlite_url, "done-0000001", 120)
+    celery = Sent()
 
-    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+    report = sweep(sweep_redis, celery.send, older_than=60, database_url=sqlite_url)
 
-    assert report.synced == 2 and celery.messages == []
-    done, bad = _row(sqlite_url, "done-0000001"), _row(sqlite_url, "bad-00000001")
-    assert (done.state, done.result_ref, done.result["total"]) == ("succeeded", "ranking:4", 9)
-    assert (bad.state, bad.error["code"]) == ("failed", "job_failed")
+    assert report.requeued == ["done-0000001"]
+    assert [m[:2] for m in celery.messages] == [("callup.rank", "done-0000001")]
+    assert "synced" not in report.as_dict()
+    # The redelivery finds its work done (a finished snapshot) and finishes the row, once.
+    with session_scope(sqlite_url) as session:
+        assert records.start(session, "done-0000001", "rank")
+        summary = {"ranking_id": 4, "total": 9}
+        assert records.succeed(session, "done-0000001", summary, "ranking:4") is records.Finish.DONE
+    again = sweep(sweep_redis, celery.send, older_than=0, database_url=sqlite_url)
+    assert again.stuck == 0 and len(celery.messages) == 1
+
+
+def test_a_row_write_is_tried_again_through_a_database_blip(sqlite_url):
+    from sqlalchemy.exc import OperationalError
+
+    _job(sqlite_url, "blip-0000001")
+    tries: list[int] = []
+
+    def finish(session: Any) -> None:
+        tries.append(1)
+        if len(tries) < 3:  # the database restarting: two refused connections
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+        records.succeed(session, "blip-0000001", {"p": 0.3})
+
+    assert records.apply(finish, "blip-0000001", sqlite_url, pauses=(0, 0, 0))
+    assert len(tries) == 3 and _row(sqlite_url, "blip-0000001").state == "succeeded"
+
+    def down(session: Any) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    assert not records.apply(down, "blip-0000001", sqlite_url, pauses=(0, 0))
 
 
 def test_a_job_resent_too_often_fails_as_lost(sqlite_url, sweep_redis, monkeypatch):
@@ -240,7 +262,7 @@ def test_a_job_resent_too_often_fails_as_lost(sqlite_url, sweep_redis, monkeypat
     _age(sqlite_url, "gone-0000001", 120)
     celery = Sent()
 
-    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+    report = sweep(sweep_redis, celery.send, older_than=60, database_url=sqlite_url)
 
     assert report.lost == ["gone-0000001"] and celery.messages == []
     assert _row(sqlite_url, "gone-0000001").error["code"] == "job_lost"
@@ -253,7 +275,7 @@ def test_a_second_sweep_while_one_runs_sends_nothing(sqlite_url, sweep_redis):
     sweep_redis.set(LOCK_KEY, "another-sweeper", ex=30)
     celery = Sent()
 
-    report = sweep(sweep_redis, celery.send, celery.state, older_than=60, database_url=sqlite_url)
+    report = sweep(sweep_redis, celery.send, older_than=60, database_url=sqlite_url)
 
     assert report.locked and celery.messages == []
     assert sweep_redis.get(LOCK_KEY) == b"another-sweeper"  # not ours to free
@@ -392,7 +414,7 @@ def test_a_queued_job_whose_message_redis_lost_is_resent_after_a_minute(
     _age(sqlite_url, "young-000001", 30)
     celery = Sent()
 
-    report = sweep(sweep_redis, celery.send, celery.state, database_url=sqlite_url)
+    report = sweep(sweep_redis, celery.send, database_url=sqlite_url)
 
     assert report.requeued == ["wiped-000001"]
     assert [m[1] for m in celery.messages] == ["wiped-000001"]
@@ -405,7 +427,7 @@ def test_a_queued_job_a_worker_holds_is_not_resent_early(sqlite_url, sweep_redis
     _unacked(sweep_redis, "held-0000001")  # prefetched by a busy worker
     celery = Sent()
 
-    report = sweep(sweep_redis, celery.send, celery.state, database_url=sqlite_url)
+    report = sweep(sweep_redis, celery.send, database_url=sqlite_url)
 
     assert report.waiting == 1 and celery.messages == []
 
@@ -420,6 +442,6 @@ def test_a_running_job_is_not_resent_before_the_stale_threshold(
     _age(sqlite_url, "busy-0000001", 120)  # a worker computes it; Redis lost its message
     celery = Sent()
 
-    report = sweep(sweep_redis, celery.send, celery.state, database_url=sqlite_url)
+    report = sweep(sweep_redis, celery.send, database_url=sqlite_url)
 
     assert report.stuck == 0 and celery.messages == []

@@ -6,6 +6,7 @@ serves v1 again within seconds.
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 
@@ -42,7 +43,7 @@ def _poll(client, auth, job_id: str, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = client.get(f"/api/ml/jobs/{job_id}", headers=auth).get_json()
-        if body["status"] in ("succeeded", "failed"):
+        if body.get("status") in ("succeeded", "failed"):  # a Beat-style job: no row till it starts
             return body
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s")
@@ -110,9 +111,17 @@ def test_corrupted_retrain_is_promoted_then_rolled_back_without_restarting_the_w
 
     with session_scope() as session:
         simulate_weeks(session, 52)  # the bad week is restated; the 2023 labels mature
-    monitor = live_celery(live).send_task(TASK_MONITOR, kwargs={"trigger": "test"}, queue="train")
-    outcome = monitor.get(timeout=120)
+    monitor = str(uuid.uuid4())  # sent as Beat sends it; its row is its only record
+    live_celery(live).send_task(
+        TASK_MONITOR, kwargs={"trigger": "test"}, task_id=monitor, queue="train"
+    )
+    job = _poll(client, admin, monitor, timeout=120)
     rolled_back_at = time.monotonic()
+    assert job["status"] == "succeeded", job
+    outcome = job["result"]
+    # Predictions, a retraining, a promotion and a monitoring pass have run: Celery stored
+    # no result for any of them (task_ignore_result), the rows hold them.
+    assert live.redis().keys("celery-task-meta-*") == []
 
     assert (outcome["verdict"], outcome["action"]) == ("degraded", "rollback")
     assert served(ids[3], admin)["version"] == 1

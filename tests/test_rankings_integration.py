@@ -195,6 +195,12 @@ def test_a_board_of_everyone_flags_who_is_not_a_prospect(client, auth, full):
     assert {pid: reason for pid, reason in marked.items() if reason} == flagged
 
 
+def test_a_finished_ranking_leaves_no_celery_result_only_its_row(live, full):
+    # The coordinator, its chunks and the finalizer have run: the row holds the job's
+    # result (task_ignore_result, no result backend), Redis holds no copy of it.
+    assert live.redis().keys("celery-task-meta-*") == []
+
+
 def test_progress_is_visible_while_the_job_runs(full):
     result, seen = full
     assert seen and all(p["total"] == result["total"] for p in seen)

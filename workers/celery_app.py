@@ -37,10 +37,15 @@ def celery_settings(redis_url: str) -> dict[str, object]:
     """Every setting in one mapping, each with why it is set."""
     return {
         "broker_url": redis_url,
-        "result_backend": redis_url,
+        # No result backend: a job's status, result, error and progress live in its ``jobs``
+        # row alone (prospects.jobrecords), written by the task itself. Nothing reads a
+        # Celery result: not the API, the sweeper, Beat (it only sends), or the rankings (no
+        # chord; a chunk ledger counts chunks). So no task stores one (no celery-task-meta-*
+        # key per task, no result publish on the hot path).
+        "result_backend": None,
+        "task_ignore_result": True,
         # JSON only: a pickle on the broker would let anyone who can write to Redis run code.
         "task_serializer": "json",
-        "result_serializer": "json",
         "accept_content": ["json"],
         # Acknowledge after the task ran, so a worker dying mid-task leaves the message to redo.
         "task_acks_late": True,
@@ -51,11 +56,6 @@ def celery_settings(redis_url: str) -> dict[str, object]:
         "worker_prefetch_multiplier": 1,
         # Unacked messages are redelivered after this; longer than any task (train ≤ 1 h).
         "broker_transport_options": {"visibility_timeout": 2 * 3600},
-        "result_backend_transport_options": {"retry_policy": {"timeout": 5.0}},
-        # Results are kept a day, then Redis reclaims them (a job's state is its row).
-        "result_expires": 24 * 3600,
-        # Report "running" as soon as a worker starts a task, not only when it ends.
-        "task_track_started": True,
         # A pool process warms up (champion + feature context) before it reports ready; the
         # 4 s default killed replacements forked under load after a process was lost.
         "worker_proc_alive_timeout": 60.0,

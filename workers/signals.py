@@ -26,9 +26,9 @@ def _on_process_init(**_kwargs) -> None:  # type: ignore[no-untyped-def]
 def _on_task_done(  # type: ignore[no-untyped-def]
     task_id: str | None = None, state: str | None = None, sender=None, **_kwargs
 ) -> None:
-    """Celery has stored the result by now: wake any API process waiting on this job."""
+    """The task has written its job's row by now: wake any API process waiting on this job."""
     if not task_id or state in ("IGNORED", "RETRY"):
-        return  # nothing stored: the job goes on (a ranking's chunks, a retry)
+        return  # not finished: the job goes on (a ranking's coordinator, a retry)
     if state == "SUCCESS" and getattr(sender, "name", None) == TASK_PREDICT:
         return  # the task woke its waiters itself, with the result (JobStore.deliver_prediction)
     try:

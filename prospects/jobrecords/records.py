@@ -9,6 +9,7 @@ how a redelivered prediction knows not to store itself twice.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -16,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Insert, bindparam, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from prospects.db.models import Job, Prospect
@@ -70,21 +72,38 @@ def _table(session: Session) -> Session:
     return session
 
 
+APPLY_PAUSES = (0.5, 1.0, 2.0)  # seconds between tries: a database restart, not an outage
+
+
 def apply(
-    change: Callable[[Session], object], job_id: str, database_url: str | None = None
+    change: Callable[[Session], object],
+    job_id: str,
+    database_url: str | None = None,
+    *,
+    pauses: tuple[float, ...] = APPLY_PAUSES,
 ) -> bool:
     """Run one change in its own transaction; False (and a warning) when it could not be stored.
 
-    For the bookkeeping that must not fail a task on its own: a record the
-    database missed is caught up by the sweeper from Celery's result.
+    For the bookkeeping that must not fail a task on its own. A connection
+    error is tried again after each of ``pauses``; a row still left open after
+    that is the sweeper's: it sends the job again and the redelivery settles
+    the row (Celery keeps no result to catch it up from).
     """
-    try:
-        with session_scope(database_url) as session:
-            change(session)
-        return True
-    except Exception as exc:  # noqa: BLE001 - any database error: the task's outcome stands
-        log.warning("job %s: could not update its record (%s)", job_id, type(exc).__name__)
-        return False
+    for pause in (*pauses, None):
+        try:
+            with session_scope(database_url) as session:
+                change(session)
+            return True
+        except OperationalError as exc:
+            if pause is None:
+                failure: Exception = exc
+                break
+            time.sleep(pause)
+        except Exception as exc:  # noqa: BLE001 - any database error: the task's outcome stands
+            failure = exc
+            break
+    log.warning("job %s: could not update its record (%s)", job_id, type(failure).__name__)
+    return False
 
 
 def new_row(job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]) -> dict:

@@ -5,8 +5,6 @@ than its kind allows (``settings.stale_after``), or queued for longer than
 ``settings.lost_seconds`` with its message neither in its queue nor in a
 worker's hands (Redis restarted empty). For each stuck job, oldest first:
 
-* Celery's result says it finished (the worker could not update the table):
-  the record is brought up to date, nothing is sent;
 * its message still waits in the queue (a backlog, not a loss): left alone;
 * re-sent too often already: failed as ``job_lost``;
 * otherwise it is sent again with the same job id and the same arguments.
@@ -16,6 +14,13 @@ or two overlapping runs do not both send, and a conditional update per job
 (``records.claim_requeue``), so even without the lock only one sweeper wins.
 The tasks themselves skip a job the table says is finished, and prediction
 records and ranking rows are written once per job.
+
+The row is the only record of how a job ended: Celery keeps no results
+(``task_ignore_result``). A worker that finished a job but could not write
+its row (the database was down through ``records.apply``'s retries) leaves it
+open; the sweeper sends it again like a lost one, and the redelivery settles
+it: a ranking reuses its finished snapshot, a prediction is recomputed and
+stored once, a champion move finds the alias already moved.
 """
 
 from __future__ import annotations
@@ -75,7 +80,6 @@ ROUTES: dict[str, tuple[str, str]] = {
 }
 
 Send = Callable[[str, str, dict[str, Any], str], None]  # (task, job id, kwargs, queue)
-CeleryState = Callable[[str], tuple[str, Any]]  # job id → (Celery state, result)
 
 
 @dataclass
@@ -85,7 +89,6 @@ class SweepReport:
     locked: bool = False  # another sweep was running: this one did nothing
     stuck: int = 0
     requeued: list[str] = field(default_factory=list)
-    synced: int = 0  # finished per Celery; the table caught up
     waiting: int = 0  # still in the queue: left alone
     lost: list[str] = field(default_factory=list)  # re-sent too often: failed
 
@@ -94,7 +97,6 @@ class SweepReport:
             "locked": self.locked,
             "stuck": self.stuck,
             "requeued": list(self.requeued),
-            "synced": self.synced,
             "waiting": self.waiting,
             "lost": list(self.lost),
         }
@@ -137,7 +139,6 @@ def unacked_ids(client: redis.Redis, limit: int = SCAN_LIMIT) -> set[str] | None
 def sweep(
     client: redis.Redis,
     send: Send,
-    celery_state: CeleryState,
     *,
     older_than: int | None = None,
     database_url: str | None = None,
@@ -163,13 +164,13 @@ def sweep(
             limit = thresholds.get(job.kind, lost_after)
             early = job.state == records.QUEUED and _silent_for(job) < limit
             seconds = lost_after if early else limit
-            _handle(client, job, send, celery_state, seconds, early, waiting, report, database_url)
+            _handle(client, job, send, seconds, early, waiting, report, database_url)
     finally:
         try:
             locks.release(client, LOCK_KEY, token)
         except redis.RedisError:
             log.warning("could not release %s; it expires by itself", LOCK_KEY)
-    if report.requeued or report.lost or report.synced:
+    if report.requeued or report.lost:
         log.info("job sweep: %s", report.as_dict())
     return report
 
@@ -178,7 +179,6 @@ def _handle(
     client: redis.Redis,
     job: Job,
     send: Send,
-    celery_state: CeleryState,
     silent_seconds: int,
     early: bool,
     waiting: dict[str, set[str] | None],
@@ -190,11 +190,6 @@ def _handle(
     if route is None:
         return
     task, queue = route
-    state, result = celery_state(job.id)
-    if state in ("SUCCESS", "FAILURE", "REVOKED"):
-        _sync(job, state, result, database_url)
-        report.synced += 1
-        return
     if queue not in waiting:
         waiting[queue] = queued_ids(client, queue)
     in_queue = waiting[queue]
@@ -229,20 +224,3 @@ def _handle(
 
 def _silent_for(job: Job) -> float:
     return (records.now() - records.aware(job.updated_at)).total_seconds()
-
-
-def _sync(job: Job, state: str, result: Any, database_url: str | None) -> None:
-    """Bring the row up to date with what Celery's backend says happened.
-
-    Workers write the row themselves; this is for the one whose write the
-    database missed (it was down as the task ended).
-    """
-    with session_scope(database_url) as session:
-        if state == "SUCCESS":
-            value = result if isinstance(result, dict) else None
-            ref = None
-            if job.kind == records.KIND_RANK and value and "ranking_id" in value:
-                ref = f"ranking:{value['ranking_id']}"
-            records.succeed(session, job.id, value, ref)
-            return
-        records.fail(session, job.id, {"code": "job_failed", "message": "the job failed"})
