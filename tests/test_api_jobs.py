@@ -13,15 +13,20 @@ import pytest
 
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
+from prospects.jobrecords.accept import accept
 
 
 @pytest.fixture
 def job_id(sqlite_url) -> str:
     """A predict job accepted for alice: queued, no worker has seen it."""
     job_id = str(uuid.uuid4())
-    with session_scope(sqlite_url) as session:
-        records.create(session, job_id, "predict", "alice", {"prospect_id": 101})
+    _accept(sqlite_url, job_id, "predict", "alice", {"prospect_id": 101})
     return job_id
+
+
+def _accept(url: str, job_id: str, kind: str, requested_by: str, params: dict) -> None:
+    """A job accepted the way every enqueue accepts one (its message goes nowhere)."""
+    accept(job_id, kind, requested_by, params, lambda: None, database_url=url)
 
 
 def _move(url: str, change) -> None:  # type: ignore[no-untyped-def]
@@ -55,7 +60,7 @@ def test_other_users_job_is_404_but_admin_sees_it(client, make_key, job_id):
 
 def test_a_ranking_is_visible_to_every_user(client, make_key, sqlite_url):
     job_id = str(uuid.uuid4())
-    _move(sqlite_url, lambda s: records.create(s, job_id, "rank", "alice", {}))
+    _accept(sqlite_url, job_id, "rank", "alice", {})
     bob = {"Authorization": f"Bearer {make_key('bob', 'viewer')}"}
 
     assert _get(client, job_id, bob).get_json()["status"] == "queued"
@@ -147,7 +152,7 @@ def test_a_user_named_like_a_system_requester_does_not_own_its_jobs(client, make
     from tasks.monitor import MONITOR
 
     retraining = str(uuid.uuid4())
-    _move(sqlite_url, lambda s: records.create(s, retraining, "retrain", MONITOR, {}))
+    _accept(sqlite_url, retraining, "retrain", MONITOR, {})
     monitor = {"Authorization": f"Bearer {make_key('monitor', 'analyst')}"}
 
     assert _get(client, retraining, monitor).status_code == 404

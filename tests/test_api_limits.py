@@ -67,13 +67,13 @@ def test_unauthenticated_requests_are_not_counted(limited_config, headers, prosp
 
 
 def test_polling_has_its_own_more_generous_limit(limited_config, headers, redis_client):
-    from prospects.db.session import session_scope
-    from prospects.jobrecords import records
+    from prospects.jobrecords.accept import accept
 
     client = create_app(limited_config).test_client()
     job_id = str(uuid.uuid4())
-    with session_scope(limited_config["DATABASE_URL"]) as session:
-        records.create(session, job_id, "predict", "alice", {})
+    accept(
+        job_id, "predict", "alice", {}, lambda: None, database_url=limited_config["DATABASE_URL"]
+    )
     for _ in range(10):
         client.post(PREDICT, json={"prospect_id": 999}, headers=headers)
 

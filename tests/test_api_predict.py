@@ -13,6 +13,7 @@ from prospects import ab
 from prospects.db.session import session_scope
 from prospects.db.version import data_version
 from prospects.jobrecords import records
+from prospects.jobrecords.accept import withdraw
 from prospects.jobs import DATA_VERSION_KEY, JobStore, alias_key, prediction_cache_key
 
 URL = "/api/ml/predict"
@@ -499,8 +500,7 @@ def test_a_replay_whose_job_row_is_gone_is_answered_from_cache_under_its_job_id(
     body = {"prospect_id": 101, "as_of": "2024-06-01"}
     job_id = client.post(URL, json=body, headers=h).get_json()["job_id"]
     _cache(redis_client)
-    with session_scope(sqlite_url) as session:
-        records.delete(session, job_id)  # the row is gone (purged), the claim is not
+    withdraw(job_id, sqlite_url)  # the row is gone (purged), the claim is not
 
     replay = client.post(URL, json=body, headers=h)
 

@@ -122,17 +122,6 @@ def new_row(job_id: str, kind: str, requested_by: str | None, params: dict[str, 
     }
 
 
-def create(
-    session: Session, job_id: str, kind: str, requested_by: str | None, params: dict[str, Any]
-) -> None:
-    """Record an accepted job; the caller commits before it sends the task message.
-
-    A duplicate ``job_id`` raises ``IntegrityError``.
-    """
-    _table(session)
-    session.execute(insert(Job), [new_row(job_id, kind, requested_by, params)])
-
-
 def create_for_prospect(
     bind: Connection,
     job_id: str,
@@ -211,13 +200,6 @@ def start(
     return True
 
 
-def finished(session: Session, job_id: str) -> bool:
-    """Whether the job has succeeded or failed (a redelivered message need not run)."""
-    _table(session)
-    state = session.scalar(select(Job.state).where(Job.id == job_id))
-    return state in (SUCCEEDED, FAILED)
-
-
 def heartbeat(session: Session, job_id: str, progress: dict[str, Any] | None = None) -> None:
     """The job is making progress (a ranking chunk committed): it is not stuck.
 
@@ -266,12 +248,6 @@ def fail(session: Session, job_id: str, error: dict[str, str]) -> bool:
             .values(state=FAILED, error=error, progress=None, finished_at=moment, updated_at=moment)
         ).rowcount
     )
-
-
-def delete(session: Session, job_id: str) -> None:
-    """Forget a job whose message could not be sent (the client was told 503)."""
-    _table(session)
-    session.execute(Job.__table__.delete().where(Job.__table__.c.id == job_id))
 
 
 def stale(
