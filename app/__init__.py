@@ -72,9 +72,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_lifecycle(app: Flask) -> None:
     """Model versions, retraining, promotion, rollback and the A/B report under ``/api/ml``."""
-    from app.blueprints import models
+    from app.blueprints import lifecycle
 
-    app.register_blueprint(models.bp)
+    app.register_blueprint(lifecycle.bp)
 
 
 def register_site(app: Flask) -> None:

@@ -17,7 +17,7 @@ from flask import Flask, current_app, g, request
 
 from app import auththrottle
 from app.errors import ApiError
-from prospects.keys import ROLE_RANK, Principal, hash_key, verify_key
+from prospects.apikeys import ROLE_RANK, Principal, hash_key, verify_key
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -97,9 +97,9 @@ def prepare(n_prospects: int, n_users: int) -> tuple[list[str], list[int]]:
     """Seed a league and a champion unless the workdir has them; one key per client."""
     from sqlalchemy import select
 
+    from prospects.apikeys import create_key
     from prospects.db.models import Prospect
     from prospects.db.session import init_db, session_scope
-    from prospects.keys import create_key
     from prospects.league.generator import generate_league, league_is_empty
     from prospects.lifecycle.service import train_and_register
     from prospects.training.model import TrainParams

@@ -403,10 +403,10 @@ def main() -> None:
 
     from datetime import UTC, datetime
 
+    from prospects.apikeys import create_key
     from prospects.db.session import session_scope
     from prospects.eligibility import eligible_ids
     from prospects.features.data import load_league
-    from prospects.keys import create_key
 
     today = datetime.now(UTC).date()
     with session_scope() as session:

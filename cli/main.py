@@ -373,8 +373,8 @@ def keys() -> None:
 )
 def keys_create(user_name: str, role: str | None) -> None:
     """Print a new key for USER once: only its hash is stored."""
+    from prospects.apikeys import ApiKeyError, create_key
     from prospects.db.session import init_db, session_scope
-    from prospects.keys import ApiKeyError, create_key
 
     init_db()
     try:
@@ -390,8 +390,8 @@ def keys_create(user_name: str, role: str | None) -> None:
 @click.argument("prefix")
 def keys_revoke(prefix: str) -> None:
     """Revoke the key with PREFIX (as printed at creation)."""
+    from prospects.apikeys import ApiKeyError, revoke_key
     from prospects.db.session import session_scope
-    from prospects.keys import ApiKeyError, revoke_key
 
     try:
         with session_scope() as session:

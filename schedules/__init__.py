@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from prospects.jobrecords.settings import sweep_interval
+from prospects.jobrecords.thresholds import sweep_interval
 from prospects.jobs import QUEUE_PREDICT, TASK_SWEEP_JOBS
 from schedules.calendar import JOBS, SeasonCalendar, due_between
 

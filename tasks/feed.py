@@ -18,7 +18,7 @@ from prospects.db.session import session_scope
 from prospects.feed.ingest import APPLIED, ingest_pending, record_run
 from prospects.feed.location import drop_location
 from prospects.jobrecords import records
-from prospects.jobrecords.settings import INGEST_TIME_LIMIT_SECONDS
+from prospects.jobrecords.thresholds import INGEST_TIME_LIMIT_SECONDS
 from prospects.jobs import TASK_INGEST_FEED
 from workers.celery_app import celery_app
 

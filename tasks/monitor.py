@@ -9,7 +9,7 @@ from celery.exceptions import Ignore
 
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
-from prospects.jobrecords.settings import MONITOR_TIME_LIMIT_SECONDS
+from prospects.jobrecords.thresholds import MONITOR_TIME_LIMIT_SECONDS
 from prospects.jobs import QUEUE_TRAIN, TASK_MONITOR, TASK_RETRAIN, system_requester
 from prospects.lifecycle.monitor import run_monitor
 from prospects.lifecycle.queue import queue_retrain

@@ -37,9 +37,9 @@ from prospects.jobs import (
 )
 from prospects.ranking.chunk import score_chunk
 from prospects.ranking.filters import RankingFilters
-from prospects.ranking.keys import ChunkLedger
 from prospects.ranking.plan import plan_ranking
 from prospects.ranking.queries import describe_snapshot
+from prospects.ranking.redis_keys import ChunkLedger
 from prospects.ranking.store import (
     RUNNING,
     RankingSpec,

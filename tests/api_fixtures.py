@@ -20,9 +20,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from prospects.apikeys import create_key
 from prospects.db.models import BattingLine, PitchingLine, Prospect, ScoutingReport
 from prospects.db.session import session_scope
-from prospects.keys import create_key
 
 OPEN_LIMITS = "10000/minute"  # high enough that only the rate-limit tests ever hit a limit
 

@@ -10,9 +10,9 @@ from app import create_app
 from app.auth import require_role
 from app.blueprints import api_blueprint
 from cli.main import main
+from prospects.apikeys import ApiKeyError, create_key, hash_key, revoke_key, verify_key
 from prospects.db.models import ApiKey, User
 from prospects.db.session import drop_db, session_scope
-from prospects.keys import ApiKeyError, create_key, hash_key, revoke_key, verify_key
 
 URL = "/api/ml/prospects"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
+from prospects.apikeys import create_key
 from prospects.db.session import session_scope
-from prospects.keys import create_key
 
 URL = "/api/ml/prospects"
 

@@ -29,11 +29,11 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from app.schemas import today_utc
+from prospects.apikeys import create_key
 from prospects.db.models import Prospect, RankingEntry, RankingSnapshot
 from prospects.db.session import init_db, reset_engine, session_scope
 from prospects.db.version import data_version
 from prospects.jobs import DATA_VERSION_KEY, JobStore, prediction_cache_key
-from prospects.keys import create_key
 from tests.api_fixtures import OPEN_LIMITS, _seed
 from tests.test_api_predict import RESULT
 

@@ -25,11 +25,11 @@ import requests
 from sqlalchemy import func, select
 
 from prospects import registry
+from prospects.apikeys import create_key
 from prospects.db.models import Job, ModelEvent, Prediction, Prospect, RankingEntry
 from prospects.db.session import reset_engine, session_scope
 from prospects.jobrecords.sweep import sweep
 from prospects.jobs import PREFIX, alias_key
-from prospects.keys import create_key
 from tests.servers import Gunicorn, MlflowServer, PostgresServer, RedisServer, TcpGate
 from tests.stack import Stack, seed_and_train, stack
 from workers.celery_app import make_celery

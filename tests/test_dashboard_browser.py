@@ -22,9 +22,9 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.responses import PredictionAnswer
+from prospects.apikeys import create_key
 from prospects.db.models import Prospect
 from prospects.db.session import session_scope
-from prospects.keys import create_key
 from tests.api_fixtures import OPEN_LIMITS
 from tests.servers import free_port
 from tests.stack import prospects_by_standing, stack

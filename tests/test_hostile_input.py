@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-import prospects.keys as keys_module
+import prospects.apikeys as keys_module
 from app import create_app
 from prospects.db.models import Prospect
 from prospects.db.session import session_scope

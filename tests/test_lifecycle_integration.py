@@ -12,10 +12,10 @@ import pytest
 
 from app import create_app
 from prospects import ab
+from prospects.apikeys import create_key
 from prospects.db.models import Prediction
 from prospects.db.session import session_scope
 from prospects.jobs import QUEUE_TRAIN, TASK_MONITOR
-from prospects.keys import create_key
 from prospects.league.simulate import simulate_weeks
 from tests.lifecycle_support import copy_template, corrupt_week_forced_in
 from tests.stack import prospects_by_standing, stack, stored_prediction

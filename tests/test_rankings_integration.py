@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.schemas import today_utc
+from prospects.apikeys import create_key
 from prospects.db.models import Outcome, Prospect, RankingEntry
 from prospects.db.session import session_scope
 from prospects.jobs import alias_key
-from prospects.keys import create_key
 from prospects.ranking.select import current_levels
 from prospects.training.register import announce_alias
 from tests.stack import ROOT, prospects_by_standing, stack

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from app import create_app
 from app.responses import PredictionAnswer
 from prospects import registry
+from prospects.apikeys import create_key
 from prospects.db.models import Prediction
 from prospects.db.session import session_scope
-from prospects.keys import create_key
 from prospects.training.register import announce_alias
 from tests.stack import prospects_by_standing, stack, stored_prediction
 

@@ -10,10 +10,10 @@ import pytest
 
 from app import create_app, registry_probe
 from prospects import logs
+from prospects.apikeys import create_key
 from prospects.db.models import Prospect
 from prospects.db.session import session_scope
 from prospects.jobs import alias_key
-from prospects.keys import create_key
 from tests.stack import stack
 
 pytestmark = pytest.mark.integration

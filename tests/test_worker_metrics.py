@@ -138,8 +138,8 @@ def test_a_prefork_worker_exports_its_childrens_task_metrics(tmp_path, redis_db)
                 "CALLUP_PREDICT_RATE_LIMIT": OPEN_LIMITS,
             }
         )
+        from prospects.apikeys import create_key
         from prospects.db.session import session_scope
-        from prospects.keys import create_key
 
         with session_scope() as session:
             key, _ = create_key(session, "ops", "analyst")

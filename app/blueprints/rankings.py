@@ -37,7 +37,6 @@ from prospects import config
 from prospects.db.models import RankingEntry, RankingSnapshot
 from prospects.db.version import cached_data_version
 from prospects.jobs import JOB_TTL_SECONDS, QUEUE_RANK, TASK_RANK, JobStatus
-from prospects.ranking.keys import inflight_key, snapshot_key
 from prospects.ranking.queries import (
     describe_snapshot,
     entries_page,
@@ -46,6 +45,7 @@ from prospects.ranking.queries import (
     latest_snapshot,
     snapshot_exclusions,
 )
+from prospects.ranking.redis_keys import inflight_key, snapshot_key
 
 bp = api_blueprint("rankings", __name__)
 

@@ -89,7 +89,7 @@ def train_champion(echo: Echo) -> int:
 
 def create_demo_key() -> str:
     """A fresh admin key for the ``demo`` user (the database keeps only its hash)."""
-    from prospects.keys import ApiKeyError, create_key
+    from prospects.apikeys import ApiKeyError, create_key
 
     try:
         with session_scope() as session:

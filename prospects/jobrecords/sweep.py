@@ -39,7 +39,7 @@ from prospects import locks
 from prospects.db.models import Job
 from prospects.db.session import session_scope
 from prospects.jobrecords import records
-from prospects.jobrecords.settings import lost_seconds, max_requeues, stale_after
+from prospects.jobrecords.thresholds import lost_seconds, max_requeues, stale_after
 from prospects.jobs import (
     PREFIX,
     QUEUE_PREDICT,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from prospects.db.models import RankingEntry, RankingExclusion, RankingSnapshot
 from prospects.errors import CallupError
 from prospects.ranking.filters import RankingFilters
-from prospects.ranking.keys import snapshot_key
+from prospects.ranking.redis_keys import snapshot_key
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 

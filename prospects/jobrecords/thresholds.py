@@ -1,4 +1,9 @@
-"""How long a job may sit still before the sweeper calls it stuck, read when asked."""
+"""The sweeper's thresholds, read from the environment when asked.
+
+How long a job may sit still before the sweeper calls it stuck, how often it
+may be re-sent, and how often the sweeper runs (issue 16 renamed this module
+from ``settings``: it holds these numbers and nothing else).
+"""
 
 from __future__ import annotations
 

@@ -58,6 +58,7 @@ from prospects.lifecycle.experiment import experiment_report
 from prospects.lifecycle.listing import models_overview
 from prospects.lifecycle.queue import queue_retrain
 
+# The blueprint keeps its name "models": endpoint names and the OpenAPI tag stay as they were.
 bp = api_blueprint("models", __name__)
 DEFAULT_WAIT_SECONDS = 10
 

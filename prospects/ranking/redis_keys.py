@@ -1,4 +1,4 @@
-"""Redis keys of a ranking job and the hash that identifies a snapshot.
+"""Redis keys of a ranking job (its chunk ledger, the in-flight claim) and a snapshot's hash.
 
 Needs only the standard library and ``redis`` (the API and the CLI use it).
 """
