@@ -43,14 +43,14 @@ def register_extensions(app: Flask) -> None:
     from app.bodylimit import init_body_limit
     from app.extensions import celery_client, database, redis_clients
     from app.hardening import init_hardening
-    from app.limits import limiter
+    from app.limits import init_limits
     from app.waiters import init_waiters
 
     redis_clients.init_app(app)
     celery_client.init_app(app)
     database.init_app(app)
     init_auth(app)
-    limiter.init_app(app)
+    init_limits(app)
     metrics.init_app(app)
     init_hardening(app)
     init_waiters(app)

@@ -8,12 +8,20 @@ flood costs one 401 each (throttled per address by ``app.auththrottle``).
 Only ``/api/ml`` routes count: health, docs, the dashboard and unknown routes
 (404/405) never do. Counters live in Redis, so a limit holds across every API
 process.
+
+Two limiters, each with the strategy flask-limiter's documented
+``Limiter(strategy=...)`` gives it: ``limiter`` (fixed window) holds the
+default limit and the polls' limit, ``predict_limiter`` (moving window) the
+predict limit alone, and the predict route is exempt from ``limiter``. Each
+counts through ``app.ratewindow``'s one-round-trip version of ``limits``'
+strategy of the same name.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import redis
 from flask import Flask, current_app, g, request
@@ -25,7 +33,7 @@ from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 
 from app.auth import authenticate
-from app.ratewindow import CountingFixedWindow, CountingMovingWindow, MovingWindowWhereScoped
+from app.ratewindow import CountingFixedWindow, CountingMovingWindow
 from app.settings import API_PREFIX
 
 _UNREACHABLE = (redis.exceptions.RedisError, StorageError, KombuOperationalError, OSError)
@@ -36,8 +44,13 @@ class AppLimiter(Limiter):
 
     flask-limiter keeps one storage per extension object and the last ``init_app``
     wins; keeping it in ``app.extensions`` lets two apps in one process use two
-    Redis servers, as tests do.
+    Redis servers, as tests do. Its strategy is the counting twin
+    (``app.ratewindow``) of the one flask-limiter built from ``strategy``.
     """
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        self.label = label  # names its entry in app.extensions
+        super().__init__(**kwargs)
 
     def init_app(self, app: Flask) -> None:
         app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
@@ -47,28 +60,30 @@ class AppLimiter(Limiter):
             {"socket_timeout": timeout, "socket_connect_timeout": timeout},
         )
         app.config.setdefault("RATELIMIT_KEY_PREFIX", "callup")
-        app.config.setdefault("RATELIMIT_DEFAULT", default_limit)
         super().init_app(app)
         # flask-limiter's own (public) storage and strategy for this app, as just built.
         storage, strategy = super().storage, super().limiter
-        if type(strategy) is FixedWindowRateLimiter and isinstance(storage, RedisStorage):
-            strategy = CountingFixedWindow(storage)  # one round trip, headers included
-        moving = (
-            CountingMovingWindow(storage)
-            if isinstance(storage, RedisStorage)
-            else MovingWindowRateLimiter(storage)
-        )
-        strategy = MovingWindowWhereScoped(strategy, moving)
-        app.extensions["callup.ratelimit"] = (storage, strategy)
-        app.after_request(inject_headers)
+        if isinstance(storage, RedisStorage):  # one round trip, headers included
+            if type(strategy) is FixedWindowRateLimiter:
+                strategy = CountingFixedWindow(storage)
+            elif type(strategy) is MovingWindowRateLimiter:
+                strategy = CountingMovingWindow(storage)
+        app.extensions[f"callup.ratelimit.{self.label}"] = (storage, strategy)
 
     @property
     def storage(self) -> Storage:
-        return current_app.extensions["callup.ratelimit"][0]
+        return current_app.extensions[f"callup.ratelimit.{self.label}"][0]
 
     @property
     def limiter(self) -> RateLimiter:
-        return current_app.extensions["callup.ratelimit"][1]
+        return current_app.extensions[f"callup.ratelimit.{self.label}"][1]
+
+
+def init_limits(app: Flask) -> None:
+    """Both limiters on ``app``, and the ``X-RateLimit-*`` headers they leave."""
+    limiter.init_app(app)
+    predict_limiter.init_app(app)
+    app.after_request(inject_headers)
 
 
 def rate_limit_key() -> str:
@@ -102,7 +117,7 @@ def inject_headers(response: Response) -> Response:
     a 202 and there read as "come back in a minute".
     """
     try:
-        current: RequestLimit | None = limiter.current_limit
+        current: RequestLimit | None = predict_limiter.current_limit or limiter.current_limit
         if current is None:
             return response
         # No storage round trip: the hit's own figures (app.ratewindow); ``current.remaining``
@@ -119,9 +134,23 @@ def inject_headers(response: Response) -> Response:
     return response
 
 
-# The one limiter, wired to an app by ``create_app``; routes take their own limits from it.
+# The limiters, wired to an app by ``create_app`` (``init_limits``). The default limit and
+# the polls' limit: a fixed window, one round trip.
 limiter = AppLimiter(
+    "fixed",
     key_func=rate_limit_key,
+    strategy="fixed-window",
+    default_limits=[default_limit],
     default_limits_exempt_when=not_an_api_request,
     headers_enabled=False,  # inject_headers writes them, Retry-After on 429s only
+)
+# The predict limit alone: a moving window. A fixed window of N per minute admits up to 2N
+# in a moment across its boundary (N at 59.9 s, N more at 60.1 s); harmless for polls, not
+# for predictions, which each cost a worker. The moving window (limits' log of hit times)
+# never admits more than N in any minute.
+predict_limiter = AppLimiter(
+    "moving",
+    key_func=rate_limit_key,
+    strategy="moving-window",
+    headers_enabled=False,
 )

@@ -16,7 +16,7 @@ import time
 from flask import g, has_request_context
 from limits import RateLimitItem
 from limits.storage import RedisStorage
-from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.util import WindowStats
 
 _INCR_EXPIRE_TTL = """
@@ -117,38 +117,3 @@ class CountingMovingWindow(MovingWindowRateLimiter):
         """The window as this request's hit left it; the storage's view for anything else."""
         stats = _remembered(item.key_for(*identifiers))
         return stats if stats is not None else super().get_window_stats(item, *identifiers)
-
-
-MOVING_WINDOW = "moving-window"  # the scope suffix that marks a limit for the moving window
-
-
-class MovingWindowWhereScoped(RateLimiter):
-    """Fixed windows for every limit but those scoped ``MOVING_WINDOW``: those move.
-
-    A fixed window of N per minute admits up to 2N in a moment across its
-    boundary (N at 59.9 s, N more at 60.1 s). That is harmless for polls, not
-    for predictions, which each cost a worker; the predict limit is a moving
-    window (``limits``' log of hit times), which never admits more than N in
-    any minute. The others keep the one-round-trip fixed window.
-    """
-
-    def __init__(self, fixed: RateLimiter, moving: MovingWindowRateLimiter):
-        super().__init__(moving.storage)
-        self.fixed = fixed
-        self.moving = moving
-
-    def _for(self, identifiers: tuple[str, ...]) -> RateLimiter:
-        moves = bool(identifiers) and identifiers[-1].endswith(f":{MOVING_WINDOW}")
-        return self.moving if moves else self.fixed
-
-    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
-        return self._for(identifiers).hit(item, *identifiers, cost=cost)
-
-    def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
-        return self._for(identifiers).test(item, *identifiers, cost=cost)
-
-    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
-        return self._for(identifiers).get_window_stats(item, *identifiers)
-
-    def clear(self, item: RateLimitItem, *identifiers: str) -> None:
-        self._for(identifiers).clear(item, *identifiers)

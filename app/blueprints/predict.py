@@ -25,10 +25,9 @@ from app.blueprints import api_blueprint
 from app.blueprints.jobs import job_view
 from app.errors import RETRY_AFTER_SECONDS, ApiError, domain_error
 from app.extensions import celery_client, redis_clients
-from app.limits import limiter, predict_limit
+from app.limits import limiter, predict_limit, predict_limiter
 from app.openapi import document
 from app.openapi.headers import IDEMPOTENCY_KEY, LOCATION, PREFER, PREFERENCE_APPLIED, REQUEST_ID
-from app.ratewindow import MOVING_WINDOW
 from app.responses import ErrorResponse, JobAccepted, PredictionAnswer
 from app.schemas import PredictRequest, parse_json_body, today_utc
 from app.waiters import waiter_slots
@@ -53,7 +52,8 @@ _DOWN = (redis.ConnectionError, redis.TimeoutError, OperationalError, InterfaceE
 
 
 @bp.post("/predict")
-@limiter.limit(predict_limit, scope=MOVING_WINDOW)  # never more than the rate in any minute
+@limiter.exempt  # from the default limit: the predict limit is its own (a moving window)
+@predict_limiter.limit(predict_limit)  # never more than the rate in any minute
 @document(
     tags=("predictions",),
     request=PredictRequest,
