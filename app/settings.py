@@ -48,7 +48,7 @@ def from_environment() -> dict[str, Any]:
     """Every API setting, parsed from the environment as it is now."""
     env = os.environ
     return {
-        # Broker, result backend, wake-ups, caches and rate-limit counters.
+        # Broker, wake-ups, caches and rate-limit counters.
         "REDIS_URL": config.redis_url(),
         # Prospects, users and API keys (SQLite file by default, PostgreSQL in compose).
         "DATABASE_URL": config.database_url(),

@@ -55,7 +55,7 @@ def experiment_name() -> str:
 
 
 def redis_url() -> str:
-    """Broker, result backend, cache, locks and rate-limit storage."""
+    """Broker, wake-ups, cache, locks and rate-limit storage."""
     return os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

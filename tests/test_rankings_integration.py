@@ -239,6 +239,52 @@ def test_a_repeated_request_reuses_the_snapshot(client, auth, live, full):
     assert reused["reused"] is True and reused["ranking_id"] == first["ranking_id"]
 
 
+def test_a_ranking_whose_last_write_was_missed_is_resent_and_settled_from_its_snapshot(
+    client, auth, live, full
+):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from prospects.db.models import Job, RankingSnapshot
+    from prospects.jobrecords import records
+    from prospects.jobrecords.sweep import sweep
+
+    first = full[0]
+    with session_scope() as session:
+        job_id = session.scalars(
+            select(Job.id)
+            .where(Job.result_ref == f"ranking:{first['ranking_id']}")
+            .order_by(Job.created_at)
+        ).first()
+        # The finalizer ranked, then the database refused its last write: the row still says
+        # running, and Celery keeps no result that says otherwise.
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                state="running",
+                result=None,
+                result_ref=None,
+                finished_at=None,
+                updated_at=records.now() - timedelta(seconds=120),
+            )
+        )
+        snapshots = session.scalar(select(func.count()).select_from(RankingSnapshot))
+    sender = make_celery(live.redis_url)
+
+    def send(task: str, sent_id: str, kwargs: dict, queue: str) -> None:
+        sender.send_task(task, kwargs=kwargs, task_id=sent_id, queue=queue)
+
+    report = sweep(live.redis(), send, older_than=60)
+
+    assert job_id in report.requeued
+    settled = _finish(client, auth, job_id)  # the redelivery finds the finished snapshot
+    assert settled["ranking_id"] == first["ranking_id"] and settled["reused"] is True
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(RankingSnapshot)) == snapshots
+
+
 def test_export_csv_is_the_whole_board(client, auth, full):
     result = full[0]
     response = client.get(f"/api/ml/rankings/{result['ranking_id']}/export.csv", headers=auth)

@@ -1,8 +1,8 @@
 """``GET /api/ml/jobs/<id>``: a job's public status, one primary-key read of its row.
 
 The ``jobs`` row is the one record of a job's status, result, error and
-progress (docs/jobs.md): workers write it, and nothing here reads Redis or
-Celery's result backend, so there are no copies to reconcile. A database that
+progress (docs/jobs.md): workers write it, nothing here reads Redis, and
+Celery keeps no results, so there are no copies to reconcile. A database that
 is down is a ``503`` like any dependency.
 """
 

@@ -89,14 +89,15 @@ def apply(
     that is the sweeper's: it sends the job again and the redelivery settles
     the row (Celery keeps no result to catch it up from).
     """
+    failure: Exception | None = None
     for pause in (*pauses, None):
         try:
             with session_scope(database_url) as session:
                 change(session)
             return True
-        except OperationalError as exc:
+        except OperationalError as exc:  # refused or dropped: the database may be restarting
+            failure = exc
             if pause is None:
-                failure: Exception = exc
                 break
             time.sleep(pause)
         except Exception as exc:  # noqa: BLE001 - any database error: the task's outcome stands
