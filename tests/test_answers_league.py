@@ -36,7 +36,7 @@ from prospects.features.data import LeagueData
 from prospects.features.examples import build_examples
 from prospects.features.wording import WORDING
 from prospects.league_truth import true_success_rates
-from prospects.serving.confidence import HIGH_POINTS, LOW_POINTS, UNUSUAL_REASON
+from prospects.serving.confidence import UNUSUAL_REASON, log_odds_wide
 from prospects.serving.loaded import LoadedModel
 from prospects.serving.scoring import evidence, score
 from prospects.training.confidence_check import judge_against_truth
@@ -182,17 +182,26 @@ def test_at_matched_probability_high_confidence_answers_err_less_than_low(rollin
     assert matched["high_absolute"] < matched["low_absolute"], report["markdown"]
 
 
-def test_confidence_reads_the_interval_in_points(answers):
-    """No "high" answer moves more than 10 points, no "low" one is pinned within 10 points
-    unless its profile is unusual, and thin evidence is never "high"."""
+def test_confidence_reads_the_interval_on_the_log_odds_scale(answers, result):
+    """No "high" answer's interval is wider in log-odds than the model's lower line, no "low"
+    one narrower than its upper line unless its profile is unusual, thin evidence is never
+    "high" — and both "high" and "low" answer the same long shots (0.2-1%), where the
+    validation compares them."""
+    lines = result.uncertainty.widths
+    assert 0 < lines.high < lines.low
+    by_level: dict[str, list[float]] = {"high": [], "medium": [], "low": []}
     for answer in answers:
-        points = round((answer["interval"]["high"] - answer["interval"]["low"]) * 100, 1)
+        wide = log_odds_wide(answer["interval"]["low"], answer["interval"]["high"])
         unusual = UNUSUAL_REASON in answer["confidence_reasons"]
         thin = any(r.startswith("little professional") for r in answer["confidence_reasons"])
         if answer["confidence"] == "high":
-            assert points <= HIGH_POINTS and not unusual and not thin, answer
+            assert wide <= lines.high and not unusual and not thin, answer
         if answer["confidence"] == "low":
-            assert points > LOW_POINTS or unusual, answer
+            assert wide > lines.low or unusual, answer
+        by_level[answer["confidence"]].append(answer["probability"])
+    for level in ("high", "low"):
+        p = np.array(by_level[level])
+        assert ((p >= 0.002) & (p < 0.01)).sum() >= 20, (level, len(p))
 
 
 def test_profiles_unlike_the_training_population_err_more(result):

@@ -110,8 +110,8 @@ def assess(
         level = str(widths.levels(wide)[0])
         verb = {"high": "agree", "medium": "differ some", "low": "disagree"}[level]
         reasons.append(
-            f"the models {verb}: {share(probability)} could be {share(interval['low'])} "
-            f"or {share(interval['high'])}"
+            f"the models {verb} ({share(probability)} could be {share(interval['low'])} "
+            f"or {share(interval['high'])})"
         )
     if unusual:
         level = "low"
