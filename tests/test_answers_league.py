@@ -159,8 +159,10 @@ def truth() -> pd.DataFrame:
 def test_at_matched_probability_high_confidence_answers_err_less_than_low(rolling, truth):
     """Pooled over four holdout seasons, at matched probability (the validation's fixed bins,
     20+ rows per compared cell), "high" answers lie closer to the true chance of success the
-    league knows than "low" ones: a lower mean squared error (the truth's Monte Carlo noise
-    taken out) and a lower mean absolute error.
+    league knows than "low" ones: a lower mean absolute error, with the 95% bootstrap interval
+    (by prospect) of the gap above zero, and a lower mean squared error (the truth's Monte
+    Carlo noise taken out; its interval touches zero: docs/confidence.md). "medium" sits
+    between: its absolute error's gap to each side is above zero too.
 
     Against the 0/1 outcome, Brier and log loss at a matched calibrated probability cannot
     tell the levels apart beyond the outcome's own noise (docs/confidence.md); the truth
@@ -174,12 +176,13 @@ def test_at_matched_probability_high_confidence_answers_err_less_than_low(rollin
         rows["level"].to_numpy(),
         rows["prospect_id"].to_numpy(),
         TRUTH_REPLICATES,
-        n_boot=200,
     )
     matched = report["matched"]["high_vs_low"]
-    assert matched["common_rows"] > 100, report["markdown"]
+    # The levels share the long shots (0-1%): over a thousand rows, not one bin of 200.
+    assert matched["common_rows"] > 1000, report["markdown"]
     assert matched["high_squared"] < matched["low_squared"], report["markdown"]
-    assert matched["high_absolute"] < matched["low_absolute"], report["markdown"]
+    for pair in ("high_vs_low", "high_vs_medium", "medium_vs_low"):
+        assert report["gaps"][pair]["absolute"]["low"] > 0, (pair, report["markdown"])
 
 
 def test_confidence_reads_the_interval_on_the_log_odds_scale(answers, result):
