@@ -1,5 +1,6 @@
 r"""How often the population check flags a profile as unusual: on the holdout, and on a ranking
-of every eligible prospect on later days (today's included), for the same model.
+of every eligible prospect on later days (today's included), for the same model, and among
+the board's top ``--ranked`` answers.
 
 Trains as the product does (honest split, then refit on every labelled season; the
 population is fitted on the refit's rows) with the suite's faster recipe unless
@@ -37,14 +38,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--day", action="append", required=True, help="YYYY-MM-DD, repeatable")
     parser.add_argument("--product", action="store_true", help="the product's recipe (slow)")
-    parser.add_argument("--top", type=int, default=8)
+    parser.add_argument("--top", type=int, default=8, help="features listed per day")
+    parser.add_argument("--ranked", type=int, default=50, help="the board's top N, flagged share")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     from prospects import eligibility
     from prospects.features.build import build_features
     from prospects.features.context import LeagueContext
-    from prospects.training.model import TrainParams
+    from prospects.training.model import TrainParams, to_dmatrix
     from prospects.training.pipeline import train
     from tests.leagues import generated_league
 
@@ -83,6 +85,10 @@ def main() -> None:
         X = features.loc[eligible, names].to_numpy(dtype=np.float64)
         distance = population.distance(X)
         flagged = distance > population.threshold
+        logit = result.booster.predict(
+            to_dmatrix(features.loc[eligible, names]), output_margin=True
+        )
+        best = np.argsort(-logit, kind="stable")[: args.ranked]
         Z = np.nan_to_num((X - population.mean) / population.scale, nan=0.0)
         parts = Z * (Z @ population.precision)  # each feature's share of the squared distance
         pushed = parts[flagged].sum(axis=0)
@@ -93,6 +99,8 @@ def main() -> None:
             "unusual": int(flagged.sum()),
             "share": float(flagged.mean()),
             "median_distance": float(np.median(distance)),
+            "ranked": len(best),
+            "ranked_unusual": int(flagged[best].sum()),
             "threshold": population.threshold,
             "pushing": [
                 {
@@ -114,7 +122,8 @@ def main() -> None:
     for text, d in out["days"].items():  # type: ignore[union-attr]
         print(
             f"{text}: {d['unusual']} of {d['eligible']:,} eligible unusual ({d['share']:.1%}), "
-            f"median distance {d['median_distance']:.1f} (line {d['threshold']:.1f})"
+            f"median distance {d['median_distance']:.1f} (line {d['threshold']:.1f}); "
+            f"top {d['ranked']} of the board: {d['ranked_unusual']} unusual"
         )
         for f in d["pushing"]:
             print(
