@@ -120,20 +120,31 @@ def judge(args: argparse.Namespace) -> None:
 
 
 def _level(frame: pd.DataFrame, part: str) -> np.ndarray:
-    """The confidence level per row under the whole rule or one part of it."""
-    from prospects.serving.confidence import THIN_SAMPLE, levels_of
+    """The confidence level per row under the whole rule or one part of it (each holdout
+    season read with the width lines its own model fitted on its validation fold)."""
+    from prospects.serving.confidence import THIN_SAMPLE, Widths, levels_of
 
-    low, high = frame["low"].to_numpy(), frame["high"].to_numpy()
     unusual = frame["unusual"].to_numpy(dtype=bool)
     volume = frame["volume"].to_numpy()
     nobody = np.zeros(len(frame), dtype=bool)
-    return {
-        "rule": lambda: levels_of(low, high, unusual, volume),
-        "width": lambda: levels_of(low, high, nobody, np.full(len(frame), np.inf)),
-        "unusual": lambda: np.where(unusual, "low", "high"),
-        "thin": lambda: np.where(volume < THIN_SAMPLE, "medium", "high"),
-        "recorded": lambda: frame["level" if "level" in frame else "old_level"].to_numpy(),
-    }[part]()
+    if part == "unusual":
+        return np.where(unusual, "low", "high")
+    if part == "thin":
+        return np.where(volume < THIN_SAMPLE, "medium", "high")
+    if part == "recorded":
+        return frame["level" if "level" in frame else "old_level"].to_numpy()
+    out = np.empty(len(frame), dtype=object)
+    for _, rows in frame.groupby(["season", "width_high", "width_low"]).groups.items():
+        i = frame.index.get_indexer(rows)
+        part_of = frame.iloc[i]
+        widths = Widths(float(part_of["width_high"].iloc[0]), float(part_of["width_low"].iloc[0]))
+        low, high = part_of["low"].to_numpy(), part_of["high"].to_numpy()
+        out[i] = (
+            levels_of(low, high, unusual[i], volume[i], widths)
+            if part == "rule"
+            else levels_of(low, high, nobody[i], np.full(len(i), np.inf), widths)
+        )
+    return out.astype(str)
 
 
 def truth(args: argparse.Namespace) -> None:

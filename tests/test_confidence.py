@@ -1,81 +1,129 @@
-"""The confidence rule: the interval's width in points, an unusual profile, thin evidence."""
+"""The confidence rule: the interval's log-odds width, an unusual profile, thin evidence."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pytest
 
-from prospects.serving.confidence import THIN_SAMPLE, assess, levels_of
+from prospects.serving.confidence import (
+    NO_WIDTHS,
+    THIN_SAMPLE,
+    Widths,
+    assess,
+    levels_of,
+    log_odds_wide,
+    share,
+)
 from prospects.serving.narrative import Group, narrate
 from prospects.training.confidence_check import judge_against_truth
 
 SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
+# Lines as a model stores them (log-odds): odds at most e^1 = 2.7 times apart high, over
+# e^2 = 7.4 times apart low.
+WIDTHS = Widths(high=1.0, low=2.0)
 
 
 def _interval(low: float, high: float) -> dict[str, float]:
     return {"low": low, "high": high, "level": 0.8}
 
 
-def test_an_interval_at_most_ten_points_wide_for_a_usual_seasoned_profile_is_high():
-    c = assess(0.47, _interval(0.42, 0.52), unusual=False, sample=900, unit="PA")
+def test_the_width_is_read_on_the_log_odds_scale():
+    """1-4% is as uncertain as 20-50%: odds about four times apart either way."""
+    assert log_odds_wide(0.01, 0.04) == pytest.approx(np.log(4 / 96 * 99), rel=1e-9)
+    assert log_odds_wide(0.01, 0.04) == pytest.approx(log_odds_wide(0.20, 0.50), abs=0.05)
+    assert np.isfinite(log_odds_wide(0.0, 1.0))
+
+
+def test_the_lines_are_the_terciles_of_the_widths_they_are_fitted_on():
+    widths = np.random.default_rng(1).gamma(2.0, 1.0, 3000)
+    lines = Widths.fit(widths)
+    assert np.mean(widths <= lines.high) == pytest.approx(1 / 3, abs=0.001)
+    assert np.mean(widths > lines.low) == pytest.approx(1 / 3, abs=0.001)
+    assert Widths.from_json(lines.to_json()) == lines
+    assert json.loads(lines.to_json()) == {"high": lines.high, "low": lines.low}
+    assert Widths.from_json(None) is None
+
+
+def test_models_that_agree_on_a_seasoned_usual_profile_give_high():
+    c = assess(0.47, _interval(0.42, 0.52), unusual=False, sample=900, unit="PA", widths=WIDTHS)
     assert c.level == "high"
-    assert c.reasons[0] == "the answer could move little (interval 10.0 points wide)"
+    assert c.reasons[0] == "the models agree (47.0% could be 42.0% or 52.0%)"
 
 
-def test_a_long_shot_pinned_down_is_high_not_low():
-    """0.3% with 0.1-0.8%: the answer cannot move by a point; that is a confident answer."""
-    assert assess(0.003, _interval(0.001, 0.008), False, 900, "PA").level == "high"
-
-
-def test_an_interval_over_25_points_wide_is_low_whatever_the_probability():
-    """A 50% answer 46 points wide is never high."""
-    c = assess(0.50, _interval(0.27, 0.73), unusual=False, sample=900, unit="PA")
+def test_a_long_shot_whose_odds_could_be_eight_times_apart_is_low():
+    """0.3% with 0.1-0.8%: a few tenths of a point, yet the models disagree about how long a
+    shot he is, as much as 20% against 65% would."""
+    c = assess(0.003, _interval(0.001, 0.008), False, 900, "PA", WIDTHS)
     assert c.level == "low"
-    assert c.reasons[0] == "the answer could move a lot (interval 46.0 points wide)"
+    assert c.reasons[0] == "the models disagree (0.3% could be 0.1% or 0.8%)"
+    assert assess(0.42, _interval(0.20, 0.65), False, 900, "PA", WIDTHS).level == "low"
 
 
-def test_between_ten_and_25_points_is_medium():
-    c = assess(0.30, _interval(0.22, 0.40), unusual=False, sample=900, unit="PA")
+def test_a_contender_pinned_within_odds_twice_apart_is_high_however_many_points():
+    """35-55%: 20 points, odds 2.3 times apart."""
+    assert assess(0.45, _interval(0.35, 0.55), False, 900, "PA", WIDTHS).level == "high"
+
+
+def test_between_the_lines_is_medium():
+    c = assess(0.03, _interval(0.015, 0.06), unusual=False, sample=900, unit="PA", widths=WIDTHS)
     assert c.level == "medium"
+    assert c.reasons[0] == "the models differ some (3.0% could be 1.5% or 6.0%)"
+
+
+def test_small_shares_keep_two_significant_digits():
+    assert share(0.00031) == "0.031%"
+    assert share(0.0123) == "1.2%"
+    assert share(0.0) == "0.0%"
 
 
 def test_an_unusual_profile_is_low_however_narrow_the_interval():
-    c = assess(0.42, _interval(0.40, 0.45), unusual=True, sample=900, unit="PA")
+    c = assess(0.42, _interval(0.40, 0.45), unusual=True, sample=900, unit="PA", widths=WIDTHS)
     assert c.level == "low"
     assert "a profile unlike the prospects the model learned from" in c.reasons
 
 
 def test_thin_evidence_caps_the_level_at_medium_and_says_so():
-    c = assess(0.02, _interval(0.01, 0.04), unusual=False, sample=THIN_SAMPLE - 1, unit="BF")
+    c = assess(0.02, _interval(0.018, 0.022), False, THIN_SAMPLE - 1, "BF", WIDTHS)
     assert c.level == "medium"
     assert c.reasons[-1] == f"little professional playing time ({THIN_SAMPLE - 1} BF on record)"
-    wide = assess(0.5, _interval(0.2, 0.8), unusual=False, sample=0, unit="PA")
+    wide = assess(0.5, _interval(0.1, 0.9), unusual=False, sample=0, unit="PA", widths=WIDTHS)
     assert wide.level == "low"  # thin evidence never raises a level
 
 
 def test_the_array_rule_matches_the_single_one():
     rng = np.random.default_rng(0)
-    p = rng.uniform(0.0, 0.9, 2000)
-    half = rng.uniform(0.0, 0.2, 2000)
-    low, high = np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
+    z = rng.normal(-3.0, 2.0, 2000)
+    half = rng.uniform(0.0, 1.5, 2000)
+    p = 1 / (1 + np.exp(-z))
+    low, high = 1 / (1 + np.exp(-(z - half))), 1 / (1 + np.exp(-(z + half)))
     unusual = rng.random(2000) < 0.05
     sample = rng.integers(0, 600, 2000)
-    lv = levels_of(low, high, unusual, sample)
+    lv = levels_of(low, high, unusual, sample, WIDTHS)
     for i in range(2000):
-        one = assess(p[i], _interval(low[i], high[i]), bool(unusual[i]), int(sample[i]), "PA")
+        one = assess(
+            p[i], _interval(low[i], high[i]), bool(unusual[i]), int(sample[i]), "PA", WIDTHS
+        )
         assert one.level == lv[i]
     assert set(lv) == {"high", "medium", "low"}
 
 
 def test_a_model_without_an_interval_says_so():
-    c = assess(0.3, None, unusual=None, sample=40, unit="BF")
+    c = assess(0.3, None, unusual=None, sample=40, unit="BF", widths=WIDTHS)
     assert c.level == "medium"
     assert c.reasons == (
         "this model version states no interval",
         "little professional playing time (40 BF on record)",
     )
+
+
+def test_a_model_without_width_lines_says_so_and_still_flags_an_unusual_profile():
+    c = assess(0.3, _interval(0.2, 0.4), unusual=False, sample=400, unit="PA", widths=None)
+    assert c.level == "medium" and c.reasons[0] == NO_WIDTHS
+    odd = assess(0.3, _interval(0.2, 0.4), unusual=True, sample=400, unit="PA", widths=None)
+    assert odd.level == "low"
 
 
 def _groups() -> list[Group]:
@@ -89,7 +137,7 @@ def _groups() -> list[Group]:
 
 
 def test_the_narrative_states_eligibility_chance_interval_and_groups():
-    conf = assess(0.413, _interval(0.30, 0.52), unusual=False, sample=500, unit="PA")
+    conf = assess(0.413, _interval(0.30, 0.52), False, 500, "PA", WIDTHS)
     text = narrate(
         "Ana Ortiz",
         "SS, hitter",

@@ -8,6 +8,7 @@ import numpy as np
 import xgboost as xgb
 
 from prospects.serving.calibration import CALIBRATION_ATTR, Calibration
+from prospects.serving.confidence import WIDTHS_ATTR, Widths
 from prospects.serving.interval import INTERVAL_ATTR, IntervalEnsemble
 from prospects.serving.ood import OOD_ATTR, Population
 from prospects.training.model import booster_from_bytes, kept_trees
@@ -34,6 +35,7 @@ class LoadedModel:
     calibration: Calibration = field(default_factory=Calibration)
     ensemble: IntervalEnsemble | None = field(default=None, repr=False)
     population: Population | None = field(default=None, repr=False)
+    widths: Widths | None = None  # the confidence level's log-odds width lines
     # Copies of the booster placed on another device (``cuda``), made on first use.
     _placed: dict[str, xgb.Booster] = field(default_factory=dict, repr=False, compare=False)
 
@@ -55,6 +57,7 @@ class LoadedModel:
             calibration=Calibration.from_json(booster.attr(CALIBRATION_ATTR)),
             ensemble=IntervalEnsemble.from_json(booster.attr(INTERVAL_ATTR), SERVING_THREADS),
             population=Population.from_json(booster.attr(OOD_ATTR)),
+            widths=Widths.from_json(booster.attr(WIDTHS_ATTR)),
         )
 
     def booster_on(self, device: str) -> xgb.Booster:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from prospects.serving.confidence import log_odds_wide
 from prospects.training.pipeline import train
 
 
@@ -50,6 +51,9 @@ def rolling_holdouts(
                     "unusual": u.holdout_unusual,
                     "volume": hold["career_volume"].fillna(0).to_numpy(),
                     "level": u.holdout_level,
+                    "width": log_odds_wide(u.holdout_low, u.holdout_high),
+                    "width_high": u.widths.high,
+                    "width_low": u.widths.low,
                     "train_first": result.split.train[0],
                     "train_last": result.split.train[-1],
                 }

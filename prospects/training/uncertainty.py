@@ -15,6 +15,9 @@ judged on the holdout, which none of them saw:
   the decile's observed success rate fall inside its mean interval?).
 * **Population** for the out-of-distribution check, on every row the served
   model was fitted on.
+* **Width lines** of the confidence level: the terciles of the interval's
+  log-odds width on the validation fold, scored as a served answer is (the
+  members never trained on it), so the lines come from the training side only.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ import xgboost as xgb
 from scipy.stats import t as student_t
 
 from prospects.serving.calibration import CALIBRATION_ATTR, Calibration, fit_platt
-from prospects.serving.confidence import VOLUME_FEATURE, levels_of
+from prospects.serving.confidence import (
+    VOLUME_FEATURE,
+    WIDTHS_ATTR,
+    Widths,
+    levels_of,
+    log_odds_wide,
+)
 from prospects.serving.interval import INTERVAL_ATTR, IntervalEnsemble
 from prospects.serving.ood import OOD_ATTR, Population
 from prospects.training.confidence_check import EDGES, MIN_CELL, bin_of
@@ -82,6 +91,7 @@ class Uncertainty:
     calibration: Calibration
     ensemble: IntervalEnsemble
     population: Population
+    widths: Widths
     holdout_logit: np.ndarray  # evaluation model, raw
     holdout_p: np.ndarray  # calibrated
     holdout_low: np.ndarray
@@ -99,6 +109,7 @@ class Uncertainty:
             CALIBRATION_ATTR: self.calibration.to_json(),
             INTERVAL_ATTR: self.ensemble.to_json(),
             OOD_ATTR: self.population.to_json(),
+            WIDTHS_ATTR: self.widths.to_json(),
         }
 
     def matched(self, error: str = "brier", pair: tuple[str, ...] = LEVELS) -> dict[str, float]:
@@ -234,6 +245,22 @@ def confidence_rows(
     return tuple(rows)
 
 
+def _bounds(
+    X: pd.DataFrame,
+    evaluated: xgb.Booster,
+    members: tuple[xgb.Booster, ...],
+    ensemble: IntervalEnsemble,
+    calibration: Calibration,
+    margins: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Calibrated answer, interval low and interval high for the rows of ``X``."""
+    logit = evaluated.predict(to_dmatrix(X), output_margin=True).astype(np.float64)
+    if margins is None:
+        margins = member_margins(members, X)
+    lo, hi = ensemble.bounds(logit, margins.std(axis=0, ddof=1))
+    return calibration(logit), calibration(lo), calibration(hi)
+
+
 def fit_uncertainty(
     X: pd.DataFrame,
     meta: pd.DataFrame,
@@ -268,16 +295,20 @@ def fit_uncertainty(
     ensemble = IntervalEnsemble(level, fitted, half_width_factor(members, level))
     population = Population.fit(X[fitted_on].to_numpy(dtype=np.float64))
 
+    # The level's width lines: from the validation fold (a fold too thin: the training rows).
+    lines_from = valid_mask if valid_mask.sum() >= MIN_CALIBRATION_ROWS else train_mask
+    _, fold_low, fold_high = _bounds(X[lines_from], evaluated, fitted, ensemble, calibration)
+    widths = Widths.fit(log_odds_wide(fold_low, fold_high))
+
     X_hold, y_hold = X[holdout_mask], y[holdout_mask]
-    logit = evaluated.predict(to_dmatrix(X_hold), output_margin=True).astype(np.float64)
     margins = member_margins(fitted, X_hold)
-    lo, hi = ensemble.bounds(logit, margins.std(axis=0, ddof=1))
-    p, low, high = calibration(logit), calibration(lo), calibration(hi)
+    p, low, high = _bounds(X_hold, evaluated, fitted, ensemble, calibration, margins)
+    logit = evaluated.predict(to_dmatrix(X_hold), output_margin=True).astype(np.float64)
     unusual = population.unusual(X_hold.to_numpy(dtype=np.float64))
     coverage = leave_one_out_coverage(margins, level)
     deciles = decile_coverage(y_hold, p, low, high)
     volume = X_hold[VOLUME_FEATURE].fillna(0).to_numpy() if VOLUME_FEATURE in X else None
-    level_of = levels_of(low, high, unusual, np.zeros(len(p)) if volume is None else volume)
+    level_of = levels_of(low, high, unusual, np.zeros(len(p)) if volume is None else volume, widths)
     rows = confidence_rows(y_hold, p, level_of)
     metrics = {
         "holdout_ece_raw_eligible": expected_calibration_error(y_hold, 1 / (1 + np.exp(-logit))),
@@ -286,6 +317,8 @@ def fit_uncertainty(
         "interval_member_coverage": coverage,
         "interval_decile_coverage": float(np.mean([r.covered for r in deciles])),
         "interval_mean_width": float(np.mean(high - low)),
+        "confidence_width_high": widths.high,
+        "confidence_width_low": widths.low,
         "calibration_a": calibration.a,
         "calibration_b": calibration.b,
         "holdout_unusual_share": float(unusual.mean()),
@@ -304,6 +337,7 @@ def fit_uncertainty(
         calibration=calibration,
         ensemble=ensemble,
         population=population,
+        widths=widths,
         holdout_logit=logit,
         holdout_p=p,
         holdout_low=low,
