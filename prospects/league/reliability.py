@@ -34,9 +34,8 @@ PUBLISHED_STABILIZATION = {
     "pitcher K%": 70,
     "pitcher BB%": 170,
 }
-# Later studies with other methods differ from these by up to about half (Derek Carty's 2011
-# redo for Baseball Prospectus, random rather than odd/even halves), and the published figures
-# are for major leaguers: a factor of two either way is what a league can be held to.
+# The published points are for major leaguers, and a minor-league level holds a wider range of
+# talent: a league is held to within a factor of two either way (a choice, not a published figure).
 STABILIZATION_FACTOR = 2.0
 HALF = 150  # plate appearances (or batters faced) in each half of the split
 
