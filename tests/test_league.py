@@ -24,7 +24,7 @@ from prospects.db.models import (
     ScoutingReport,
 )
 from prospects.db.session import init_db, reset_engine, session_scope
-from prospects.league import figures
+from prospects.league import figures, reliability
 from prospects.league.careers import simulate_careers
 from prospects.league.generator import (
     clear_league,
@@ -163,9 +163,15 @@ FV_PEAK_CEILING = 0.6  # first-pro-season FV vs latent peak: scouts cannot see t
 
 
 @pytest.fixture(scope="module")
-def default_league() -> tuple:
-    """The default league (``callup seed``) simulated in memory, latent talent included."""
-    pop, _careers, tables = simulate_league(**DEFAULT_LEAGUE)
+def default_simulation() -> tuple:
+    """The default league (``callup seed``) simulated in memory: population, careers, tables."""
+    return simulate_league(**DEFAULT_LEAGUE)
+
+
+@pytest.fixture(scope="module")
+def default_league(default_simulation) -> tuple:
+    """The default league's latent population and its frames."""
+    pop, _careers, tables = default_simulation
     return pop, figures.frames_from_columns(tables)
 
 
@@ -184,6 +190,39 @@ def test_grades_sharpen_with_pro_time(default_league) -> None:
     pop, frames = default_league
     corr = [figures.fv_peak_correlation(frames, pop.peak, pro_season=k) for k in (1, 3, 5)]
     assert corr[0] < corr[1] < corr[2]
+
+
+# -- stat-line noise against published reliability (default league) -----------------------------
+
+
+def test_split_half_reliability_rises_with_the_sample_and_implies_one_stabilization_point(
+    default_simulation,
+) -> None:
+    """A rate's split-half correlation grows with the sample as binomial noise predicts
+    (Spearman-Brown), so the implied stabilization point does not depend on the half used."""
+    pop, careers, _tables = default_simulation
+    small, large = (reliability.split_half(pop, careers, half=h) for h in (50, 400))
+    for a, b in zip(small, large, strict=True):
+        assert a.figure == b.figure and a.r < b.r, (a, b)
+        assert 0.8 < a.stabilization / b.stabilization < 1.25, (a, b)
+
+
+# The league's lines carry less sampling noise than real ones (docs/league.md, "Stat-line
+# noise"): strict, so the day they are calibrated the test says so.
+NOISE_MISSED = "the league's stat lines stabilize faster than published: docs/league.md"
+
+
+@pytest.mark.parametrize(
+    "figure",
+    [
+        pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=NOISE_MISSED))
+        for f in reliability.PUBLISHED_STABILIZATION
+    ],
+)
+def test_stat_lines_stabilize_where_published(default_simulation, figure) -> None:
+    pop, careers, _tables = default_simulation
+    row = next(r for r in reliability.split_half(pop, careers) if r.figure == figure)
+    assert reliability.within_tolerance(row), row
 
 
 # -- careers shaped like real ones (20,000-prospect league) --------------------------------------
