@@ -18,6 +18,7 @@ displayed answer minus the displayed base rate.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from itertools import product
 from math import factorial
 
@@ -30,9 +31,17 @@ Link = Callable[[np.ndarray], np.ndarray]  # raw logit -> served probability
 
 def concept_index(names: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray]:
     """The concepts present among ``names`` (in CONCEPTS order) and each name's concept index."""
+    return _concept_index(tuple(names))
+
+
+@lru_cache(maxsize=8)
+def _concept_index(names: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
+    """The same for every answer of a model version: computed once per feature list."""
     concepts = tuple(c for c in CONCEPTS if any(wording(n).concept == c for n in names))
     position = {c: i for i, c in enumerate(concepts)}
-    return concepts, np.array([position[wording(n).concept] for n in names], dtype=np.int64)
+    index = np.array([position[wording(n).concept] for n in names], dtype=np.int64)
+    index.setflags(write=False)  # shared between calls
+    return concepts, index
 
 
 def group_logits(contrib: np.ndarray, index: np.ndarray, n_groups: int) -> np.ndarray:
@@ -45,10 +54,25 @@ def group_logits(contrib: np.ndarray, index: np.ndarray, n_groups: int) -> np.nd
 def shapley_points(bias: np.ndarray, groups: np.ndarray, link: Link) -> np.ndarray:
     """(n_rows, n_groups) Shapley values of ``link(bias + sum of groups)`` in probability."""
     n_rows, g = groups.shape
-    subsets = np.array(list(product((0, 1), repeat=g)), dtype=np.float64)  # (2^g, g)
+    subsets, pairs = _coalitions(g)
     values = link(bias[None, :] + subsets @ groups.T)  # (2^g, n_rows)
-    sizes = subsets.sum(axis=1).astype(int)
     out = np.zeros((n_rows, g))
+    for j, (weight, with_j, without_j) in enumerate(pairs):
+        out[:, j] = weight @ (values[with_j] - values[without_j])
+    return out
+
+
+@lru_cache(maxsize=16)
+def _coalitions(g: int) -> tuple[np.ndarray, tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]]:
+    """Every subset of ``g`` groups (rows of ``product((0, 1), repeat=g)``) and, per group j,
+    the Shapley weight of each subset S without j with the rows of S + {j} and of S.
+
+    The same for every answer with ``g`` groups, so built once (it was rebuilt per call:
+    about a third of the concept points' time for one row).
+    """
+    subsets = np.array(list(product((0, 1), repeat=g)), dtype=np.float64)  # (2^g, g)
+    sizes = subsets.sum(axis=1).astype(int)
+    pairs = []
     for j in range(g):
         without = subsets[:, j] == 0
         # each S without j pairs with S + {j}: weight |S|! (g - |S| - 1)! / g!
@@ -57,10 +81,10 @@ def shapley_points(bias: np.ndarray, groups: np.ndarray, link: Link) -> np.ndarr
         )
         with_j = subsets[without].copy()
         with_j[:, j] = 1
-        rows_with = _subset_rows(with_j)
-        marginal = values[rows_with] - values[without]
-        out[:, j] = weight @ marginal
-    return out
+        pairs.append((weight, _subset_rows(with_j), np.flatnonzero(without)))
+    for array in (subsets, *(a for pair in pairs for a in pair)):
+        array.setflags(write=False)  # shared between calls
+    return subsets, tuple(pairs)
 
 
 def _subset_rows(subsets: np.ndarray) -> np.ndarray:

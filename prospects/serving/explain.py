@@ -50,6 +50,7 @@ def contributions(
         model.matrix(X) if dmatrix is None else dmatrix,
         pred_contribs=True,
         iteration_range=model.iteration_range,
+        validate_features=False,  # X's columns are the model's, by name (LoadedModel.matrix)
     )
 
 

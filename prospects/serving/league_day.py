@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -81,16 +82,23 @@ class ProspectRows:
 
     def take(self, prospect_ids: Sequence[int]) -> ProspectRows | None:
         """These prospects' rows, in this order; None when one of them is not here."""
-        ids = pd.Index([int(i) for i in prospect_ids], name=self.features.index.name)
-        if not ids.isin(self.features.index).all():
+        positions = [self.positions.get(int(i)) for i in prospect_ids]
+        if None in positions:
             return None
+        # By position (a dict lookup per id, then ``iloc``): ``loc`` with an index and an
+        # ``isin`` check cost ~1 ms for one prospect, as much as his SHAP pass.
         return ProspectRows(
-            self.features.loc[ids],
-            self.standing.loc[ids],
-            self.people.loc[ids],
+            self.features.iloc[positions],
+            self.standing.iloc[positions],
+            self.people.iloc[positions],
             self.level,
             self.organization,
         )
+
+    @cached_property
+    def positions(self) -> dict[int, int]:
+        """Prospect id -> row number in these frames (built on first use, then kept)."""
+        return {int(pid): row for row, pid in enumerate(self.features.index)}
 
 
 @dataclass(frozen=True)

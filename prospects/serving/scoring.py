@@ -71,12 +71,15 @@ def _sum_by(ids: np.ndarray, lines: pd.DataFrame, column: str) -> np.ndarray:
 
 def feature_matrix(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
     """The columns the model was trained on, in its order."""
-    missing = [n for n in model.feature_names if n not in features.columns]
-    if missing:
+    columns = features.columns.get_indexer(model.feature_names)
+    if (columns < 0).any():
+        missing = [n for n, c in zip(model.feature_names, columns, strict=True) if c < 0]
         raise ModelUnavailableError(
             f"model v{model.version} expects features this code no longer builds: {missing[:5]}"
         )
-    return features[list(model.feature_names)].to_numpy(dtype=np.float32)
+    # The frame as float32, then the model's columns: the same values as selecting the
+    # columns first, without building a second frame (a third of a millisecond per answer).
+    return np.ascontiguousarray(features.to_numpy(dtype=np.float32)[:, columns])
 
 
 def probabilities(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
@@ -85,6 +88,7 @@ def probabilities(model: LoadedModel, features: pd.DataFrame) -> np.ndarray:
         model.matrix(feature_matrix(model, features)),
         iteration_range=model.iteration_range,
         output_margin=True,
+        validate_features=False,  # the columns are the model's, by name (LoadedModel.matrix)
     )
     return model.calibration(margin)
 
@@ -121,14 +125,14 @@ def _fact_columns(
     reads_right = (expected == 0) | (np.sign(np.nan_to_num(X)) * expected == pull)
     quotable = shown & present & reads_right
     strength = np.abs(contrib[:, :n])
-    out = np.full((len(X), points.shape[1], FACTS_PER_GROUP), -1)
-    for g in range(points.shape[1]):
-        sign = np.sign(points[:, g])[:, None]
-        ok = (index == g) & quotable & (pull == sign) & (sign != 0)
-        score = np.where(ok, strength, -1.0)
-        top = np.argsort(-score, axis=1, kind="stable")[:, :FACTS_PER_GROUP]
-        out[:, g, :] = np.where(np.take_along_axis(score, top, axis=1) > 0, top, -1)
-    return out
+    # Every group at once, axes (rows, groups, features): one argsort instead of one per group.
+    groups = np.arange(points.shape[1])
+    sign = np.sign(points)[:, :, None]
+    ok = (index[None, None, :] == groups[None, :, None]) & quotable[:, None, :]
+    ok &= (pull[:, None, :] == sign) & (sign != 0)
+    score = np.where(ok, strength[:, None, :], -1.0)
+    top = np.argsort(-score, axis=2, kind="stable")[:, :, :FACTS_PER_GROUP]
+    return np.where(np.take_along_axis(score, top, axis=2) > 0, top, -1)
 
 
 def _groups(
@@ -189,25 +193,25 @@ def score(
     else:
         lows = highs = None
     distance = model.population.distance(X) if model.population is not None else None
-    # The sample the rule reads is the model's own career-volume feature, as in its validation.
     names = list(model.feature_names)
     concepts, index = concept_index(names)
     shown = _traits(tuple(names))[0]
     points = shapley_points(bias, group_logits(contrib, index, len(concepts)), link)
     fact_columns = _fact_columns(contrib, X, names, index, points)
     similar = comparables(context, features) if context is not None else None
-    # Per-row values as Python objects once (a pandas row lookup per answer cost ~0.15 ms).
-    who_all = people.loc[features.index]
-    person_name = who_all["name"].astype(str).tolist()
-    position = who_all["position"].astype(str).tolist()
-    pitcher = who_all["is_pitcher"].astype(bool).tolist()
+    # Per-row values as Python objects once, from numpy (pandas' per-column conversions cost
+    # ~0.1 ms each for one row). The day's rows come aligned: no lookup needed then.
+    who_all = people if people.index.equals(features.index) else people.loc[features.index]
+    person_name = [str(v) for v in who_all["name"].to_numpy()]
+    position = [str(v) for v in who_all["position"].to_numpy()]
+    pitcher = [bool(v) for v in who_all["is_pitcher"].to_numpy()]
     # The sample the rule reads is the model's own career-volume feature, as in its validation.
-    volume = (
-        features[confidence_rule.VOLUME_FEATURE].fillna(0).astype(int).tolist()
-        if confidence_rule.VOLUME_FEATURE in features.columns
-        else who_all["sample"].astype(int).tolist()
-    )
-    unit = who_all["unit"].astype(str).tolist()
+    if confidence_rule.VOLUME_FEATURE in features.columns:
+        career = features[confidence_rule.VOLUME_FEATURE].to_numpy(dtype=np.float64)
+        volume = np.where(np.isnan(career), 0.0, career).astype(int).tolist()
+    else:
+        volume = who_all["sample"].to_numpy().astype(int).tolist()
+    unit = [str(v) for v in who_all["unit"].to_numpy()]
     nonzero = contrib[:, : len(names)] != 0
     rounded = np.round(contrib[:, : len(names)].astype(np.float64), 6)
     results = []
