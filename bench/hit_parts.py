@@ -65,10 +65,10 @@ def main() -> None:
 
     from app import create_app
     from prospects.ab import CHAMPION, cache_key
+    from prospects.apikeys import create_key
     from prospects.db.session import session_scope
     from prospects.db.version import cached_data_version
     from prospects.jobs import DATA_VERSION_KEY, JobStore, alias_key
-    from prospects.keys import create_key
     from prospects.serving.league_day import LeagueDays
     from prospects.serving.predict import predict_one
     from workers.model_holder import ModelHolder
