@@ -23,7 +23,8 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,42 @@ def environment(workdir: Path, redis_url: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class ServedDay:
+    """What a worker holds to answer for today on the bench's league: its Redis, the champion,
+    the materialized days, the data version and today's day."""
+
+    client: Any
+    model: Any
+    days: Any
+    today: date
+    version: str
+    day: Any
+
+
+def open_served_day(workdir: Path, redis_url: str) -> ServedDay:
+    """Today's served day on the league ``bench/predict.py --workdir DIR`` left behind, loaded
+    as a predict worker loads it (the champion from the registry, the day materialized)."""
+    environment(workdir, redis_url)
+    import redis
+
+    from prospects.db.session import session_scope
+    from prospects.db.version import cached_data_version
+    from prospects.serving.league_day import LeagueDays
+    from workers.model_holder import ModelHolder
+
+    client = redis.Redis.from_url(redis_url)
+    model = ModelHolder(client).get()
+    days = LeagueDays()
+    today = datetime.now(UTC).date()
+    with session_scope() as session:
+        version = cached_data_version(client, session)
+        day = days.get(session, version, today)
+    if day.vectors is None:
+        raise SystemExit(f"today ({today}) is not materialized on {workdir}")
+    return ServedDay(client, model, days, today, version, day)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True)
@@ -70,14 +107,19 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    environment(args.workdir, args.redis_url)
+    served = open_served_day(args.workdir, args.redis_url)
+    client, model, days, today, version = (
+        served.client,
+        served.model,
+        served.days,
+        served.today,
+        served.version,
+    )
 
     import numpy as np
-    import redis
 
     from prospects import eligibility
     from prospects.db.session import session_scope
-    from prospects.db.version import cached_data_version
     from prospects.jobrecords import records
     from prospects.jobs import JobStore, done_key
     from prospects.serving import confidence as confidence_rule
@@ -85,21 +127,11 @@ def main() -> None:
     from prospects.serving.comparables import comparables
     from prospects.serving.concepts import concept_index, group_logits, shapley_points, tenths
     from prospects.serving.explain import contributions, top_factors
-    from prospects.serving.league_day import LeagueDays
     from prospects.serving.narrative import narrate
     from prospects.serving.predict import predict_one, record_prediction
-    from workers.model_holder import ModelHolder
 
-    client = redis.Redis.from_url(args.redis_url)
-    model = ModelHolder(client).get()
     jobs = JobStore(client)
-    days = LeagueDays()
-    today = datetime.now(UTC).date()
-    with session_scope() as session:
-        version = cached_data_version(client, session)
-        day = days.get(session, version, today)
-    vectors = day.vectors
-    assert vectors is not None
+    vectors = served.day.vectors
     ids = [int(i) for i in vectors.standing.index[vectors.standing["eligible"].to_numpy()]]
     random.Random(1).shuffle(ids)
     ids = ids[: args.rows]
@@ -171,7 +203,9 @@ def main() -> None:
             facts = timed(
                 "fact columns", lambda: scoring._fact_columns(contrib, X, names, index, pts)
             )
-            similar = timed("comparables (k-d tree)", lambda: comparables(day.context, features))
+            similar = timed(
+                "comparables (k-d tree)", lambda: comparables(served.day.context, features)
+            )
 
             def who() -> tuple:
                 who_all = people.loc[features.index]
@@ -212,7 +246,13 @@ def main() -> None:
             result = timed(
                 "whole score()",
                 lambda: scoring.score(
-                    model, features, people, today, version, standing=standing, context=day.context
+                    model,
+                    features,
+                    people,
+                    today,
+                    version,
+                    standing=standing,
+                    context=served.day.context,
                 )[0],
             )
             whole = timed(

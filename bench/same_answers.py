@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.answer_parts import environment  # noqa: E402
+from bench.answer_parts import open_served_day  # noqa: E402
 
 
 def main() -> None:
@@ -25,26 +24,17 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     args = parser.parse_args()
-    environment(args.workdir, args.redis_url)
-
-    import redis
+    served = open_served_day(args.workdir, args.redis_url)
 
     from prospects.db.session import session_scope
-    from prospects.db.version import cached_data_version
-    from prospects.serving.league_day import LeagueDays
     from prospects.serving.predict import predict_one
-    from workers.model_holder import ModelHolder
 
-    client = redis.Redis.from_url(args.redis_url)
-    model = ModelHolder(client).get()
-    days = LeagueDays()
-    today = datetime.now(UTC).date()
+    vectors = served.day.vectors
     with session_scope() as session:
-        version = cached_data_version(client, session)
-        vectors = days.get(session, version, today).vectors
-        assert vectors is not None
         for pid in vectors.features.index:
-            answer = predict_one(session, model, days, int(pid), today, version)
+            answer = predict_one(
+                session, served.model, served.days, int(pid), served.today, served.version
+            )
             answer.pop("latency_ms")
             print(json.dumps(answer))
 

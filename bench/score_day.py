@@ -13,13 +13,12 @@ import json
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.answer_parts import environment  # noqa: E402
+from bench.answer_parts import open_served_day  # noqa: E402
 
 
 def main() -> None:
@@ -28,26 +27,13 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--calls", type=int, default=3)
     args = parser.parse_args()
-    environment(args.workdir, args.redis_url)
-
-    import redis
+    served = open_served_day(args.workdir, args.redis_url)
 
     from prospects import eligibility
-    from prospects.db.session import session_scope
-    from prospects.db.version import cached_data_version
-    from prospects.serving.league_day import LeagueDays
     from prospects.serving.scoring import score
-    from workers.model_holder import ModelHolder
 
-    client = redis.Redis.from_url(args.redis_url)
-    model = ModelHolder(client).get()
-    days = LeagueDays()
-    today = datetime.now(UTC).date()
-    with session_scope() as session:
-        version = cached_data_version(client, session)
-        day = days.get(session, version, today)
+    model, today, version, day = served.model, served.today, served.version, served.day
     rows = day.vectors
-    assert rows is not None
     records = rows.standing.to_dict("records")
     standing = {
         int(i): eligibility.status(r) for i, r in zip(rows.standing.index, records, strict=True)
