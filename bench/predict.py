@@ -28,7 +28,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,14 +39,13 @@ from pathlib import Path
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the live-stack builders callup up and the tests use
+
+from cli.up.commands import api_command, worker_command  # noqa: E402
+from cli.up.redis_local import free_port  # noqa: E402
+
 REDIS_DB = 15
-GUNICORN_FLAGS = ["-w", "2", "-k", "gthread", "--threads", "4", "--timeout", "60"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+API_WORKERS, API_THREADS = 2, 4  # gunicorn gthread: 2 processes of 4 threads, both APIs alike
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -432,46 +430,27 @@ def main() -> None:
     interval_cost = answer_cost(ids)
 
     api_port, lean_port, base_port = free_port(), free_port(), free_port()
-    worker_args = [
-        "-A",
-        "workers",
-        "worker",
-        "-Q",
-        "predict",
-        "-c",
-        str(args.worker_concurrency),
-        "--loglevel",
-        "WARNING",
-    ]
+    worker = worker_command(
+        queues="predict",
+        concurrency=args.worker_concurrency,
+        node="bench@localhost",
+        loglevel="WARNING",
+    )
+    # The lean worker is the same command run through bench/lean_worker.py instead of
+    # ``python -m celery`` (it takes the interval and comparables away, then starts Celery).
+    lean_worker = [sys.executable, str(ROOT / "bench" / "lean_worker.py"), *worker[3:]]
+    lean_worker[lean_worker.index("-n") + 1] = "bench-lean@localhost"
     lean_env = {**env, "REDIS_URL": lean_url}
+    baseline_api = api_command(f"127.0.0.1:{base_port}", workers=API_WORKERS, threads=API_THREADS)
+    baseline_api[baseline_api.index("app:create_app()")] = "baseline_app:create_app()"
+    baseline_api += ["--pythonpath", str(ROOT / "bench")]
     procs = [
-        start(
-            [sys.executable, "-m", "celery", *worker_args, "-n", "bench@localhost"],
-            {**env, "CALLUP_TASK_EVENTS": "0"},  # as docker-compose's predict-worker runs
-            workdir / "worker.log",
-        ),
-        start(
-            [
-                sys.executable,
-                str(ROOT / "bench" / "lean_worker.py"),
-                *worker_args,
-                "-n",
-                "bench-lean@localhost",
-            ],
-            {**lean_env, "CALLUP_TASK_EVENTS": "0"},
-            workdir / "lean-worker.log",
-        ),
+        # Without task events, as docker-compose's predict-worker runs.
+        start(worker, {**env, "CALLUP_TASK_EVENTS": "0"}, workdir / "worker.log"),
+        start(lean_worker, {**lean_env, "CALLUP_TASK_EVENTS": "0"}, workdir / "lean-worker.log"),
         *(
             start(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    *GUNICORN_FLAGS,
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "app:create_app()",
-                ],
+                api_command(f"127.0.0.1:{port}", workers=API_WORKERS, threads=API_THREADS),
                 stack_env,
                 workdir / log,
             )
@@ -480,21 +459,7 @@ def main() -> None:
                 (lean_port, lean_env, "lean-api.log"),
             )
         ),
-        start(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                *GUNICORN_FLAGS,
-                "-b",
-                f"127.0.0.1:{base_port}",
-                "--pythonpath",
-                str(ROOT / "bench"),
-                "baseline_app:create_app()",
-            ],
-            env,
-            workdir / "baseline.log",
-        ),
+        start(baseline_api, env, workdir / "baseline.log"),
     ]
     try:
         wait_http(api_port, "/healthz")
@@ -548,7 +513,7 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     print(
-        f"league: {len(ids)} prospects; gunicorn {' '.join(GUNICORN_FLAGS)}; "
+        f"league: {len(ids)} prospects; gunicorn -w {API_WORKERS} --threads {API_THREADS}; "
         f"worker -Q predict -c {args.worker_concurrency} (prefork, no task events)"
     )
     print(f"{'':28}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>8}")
