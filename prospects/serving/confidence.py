@@ -37,6 +37,11 @@ TERCILES = (1 / 3, 2 / 3)
 # Probabilities are clipped this far from 0 and 1 before taking log-odds (the answer is shown
 # to six decimals, so a bound of exactly 0 or 1 is a rounding, not an infinite width).
 _EPS = 1e-6
+WIDTH_REASONS = {
+    "high": "the models behind it agree more than usual",
+    "medium": "the models behind it differ about as much as usual",
+    "low": "the models behind it disagree more than usual",
+}
 NO_INTERVAL = "this model version states no interval"
 NO_WIDTHS = "this model version states no width lines for its interval"
 
@@ -85,15 +90,7 @@ class Confidence:
     reasons: tuple[str, ...]
 
 
-def share(p: float) -> str:
-    """A probability as a scout reads it: one decimal, two significant digits under 1%."""
-    if p >= 0.01 or p <= 0:
-        return f"{p * 100:.1f}%"
-    return f"{float(f'{p * 100:.2g}'):g}%"
-
-
 def assess(
-    probability: float,
     interval: Mapping[str, float] | None,
     unusual: bool | None,
     sample: int,
@@ -108,11 +105,9 @@ def assess(
     else:
         wide = log_odds_wide(np.array([interval["low"]]), np.array([interval["high"]]))
         level = str(widths.levels(wide)[0])
-        verb = {"high": "agree", "medium": "differ some", "low": "disagree"}[level]
-        reasons.append(
-            f"the models {verb} ({share(probability)} could be {share(interval['low'])} "
-            f"or {share(interval['high'])})"
-        )
+        # Relative to the model's own lines, and without the interval's numbers: the answer
+        # states the interval just before, and a narrative quoting it twice reads as padding.
+        reasons.append(WIDTH_REASONS[level])
     if unusual:
         level = "low"
         reasons.append(UNUSUAL_REASON)

@@ -227,7 +227,7 @@ def score(
             }
         )
         unusual = None if distance is None else bool(distance[row] > model.population.threshold)  # type: ignore[union-attr]
-        conf = confidence_rule.assess(p, interval, unusual, volume[row], unit[row], model.widths)
+        conf = confidence_rule.assess(interval, unusual, volume[row], unit[row], model.widths)
         shown_points = tenths(round(p, 6), round(float(base[row]), 6), points[row])
         groups = _groups(row, concepts, points, shown_points, X, names, fact_columns)
         pro, con = top_factors(contrib[row], X[row].astype(float), names, shown=shown)
