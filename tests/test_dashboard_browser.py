@@ -223,7 +223,7 @@ def test_dashboard_shows_the_ranking_and_an_explanation_chart(live, browser):
         browser,
         lambda d: d.find_element(By.ID, "prediction-probability").text == "not a prospect",
     )
-    assert browser.find_element(By.ID, "narrative").text.startswith("Not a prospect:")
+    assert browser.find_element(By.ID, "narrative").text.startswith(f"{name}: Not a prospect:")
     assert browser.find_element(By.ID, "prediction-confidence").text == "succeeded"
     assert name in browser.find_element(By.ID, "prediction-name").text
     assert browser.find_element(By.ID, "prediction-eligibility").text.startswith("Not a prospect:")

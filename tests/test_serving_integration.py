@@ -115,8 +115,8 @@ def test_a_player_who_is_not_a_prospect_gets_the_rule_and_no_probability(
     assert result["probability"] is None
     assert result["eligibility"]["eligible"] is False
     assert result["eligibility"]["reason"] == reason
-    assert result["narrative"].startswith("Not a prospect:")
-    assert result["narrative"] == result["eligibility"]["message"]
+    assert result["eligibility"]["message"].startswith("Not a prospect:")
+    assert result["narrative"] == f"{result['prospect_name']}: {result['eligibility']['message']}"
     assert "confidence" not in result and "top_factors" not in result
     # the answer validates against the documented schema, and nothing is stored as a prediction
     PredictionAnswer.model_validate(body)

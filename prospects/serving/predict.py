@@ -66,7 +66,8 @@ def not_a_prospect(
         "as_of": as_of.isoformat(),
         "probability": None,
         "eligibility": status,
-        "narrative": status["message"],
+        # Named like every other answer's narrative; the rule's own words follow.
+        "narrative": f"{name}: {status['message']}",
         "data_version": data_version,
     }
 
