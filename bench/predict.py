@@ -312,24 +312,27 @@ def summary(values: list[float], errors: int = 0) -> dict:
 class AnswerForgetter:
     """Deletes one prospect's cached answer, the way a cache miss finds it: absent.
 
-    The key is the one the worker stores and the API reads (``prospects.ab.cache_key``
-    for the champion, the model version and data version Redis publishes, today): only
-    the answer goes, not the data version, so the day stays materialized.
+    The key is the one the worker stores and the API reads: the champion's for today,
+    with the model and data versions of ``known``'s cached answer (the hit phase leaves
+    it; the published aliases expire and are refreshed, so they are not read here). Only
+    answers go, not the data version, so the day stays materialized.
     """
 
-    def __init__(self, client: redis.Redis, as_of):
-        from prospects import ab
-        from prospects.jobs import DATA_VERSION_KEY, alias_key
+    def __init__(self, client: redis.Redis, as_of, known: int):
+        from prospects.jobs import prediction_cache_key_frame
 
-        champion, data_version = client.mget(alias_key(ab.CHAMPION), DATA_VERSION_KEY)
-        _, version = ab.parse_alias(champion)
-        if version is None or data_version is None:
-            raise RuntimeError("no champion or data version published: nothing to forget")
-        self.client = client
-        self.key = lambda pid: ab.cache_key(ab.CHAMPION, version, data_version.decode(), as_of, pid)
+        head, _, tail = prediction_cache_key_frame(as_of, known)
+        keys = [k.decode() for k in client.scan_iter(f"{head}*{tail}", count=1000)]
+        if len(keys) != 1:
+            raise RuntimeError(f"expected one cached answer for prospect {known}: {keys}")
+        self.versions = keys[0][len(head) : -len(tail)]  # model version, ":", data version
+        self.client, self.as_of = client, as_of
 
     def __call__(self, prospect_id: int) -> None:
-        self.client.delete(self.key(prospect_id))
+        from prospects.jobs import prediction_cache_key_frame
+
+        head, _, tail = prediction_cache_key_frame(self.as_of, prospect_id)
+        self.client.delete(f"{head}{self.versions}{tail}")
 
 
 def concurrent(
@@ -552,7 +555,7 @@ def main() -> None:
         # Single-client figures first, then the concurrent runs (which leave backlogs behind).
         hits = cache_hits(api, ids[0], 1000, client)
         floor = http_floor(api_port, 1000)
-        forget = AnswerForgetter(client, today)
+        forget = AnswerForgetter(client, today, ids[0])
         clear_prediction_cache(client)
         conc_base = concurrent(base, ids, args.clients, args.seconds, before_each=forget)
         clear_prediction_cache(client)
