@@ -18,6 +18,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from prospects.features.hitting import HIT_SCALE
+from prospects.features.pitching import FIP_SCALE
+
 # Concept groups, in the order an answer lists them when effects tie.
 CONCEPTS: dict[str, str] = {
     "age_for_level": "age for level",
@@ -135,28 +138,41 @@ def _runs(stat: str) -> Formatter:
     return _relative(stat, lambda v: None if abs(v) < 0.005 else f"{abs(v):.2f}")
 
 
-def _composite(kind: str, when: str) -> Formatter:
+# The composites are in abstract units (prospects/features/hitting.py, pitching.py); a scout
+# reads them in the stat each unit stands for: a hitter's unit is HIT_SCALE of wOBA, a
+# pitcher's the FIP_SCALE runs its FIP half is scaled by (its K-BB% half counts the same).
+HITTING_UNIT = (HIT_SCALE * 1000, 0, "points of wOBA", ("above", "below"))
+PITCHING_UNIT = (FIP_SCALE, 2, "runs of FIP", ("better than", "worse than"))
+
+
+def _composite(kind: str, when: str, unit: tuple[float, int, str, tuple[str, str]]) -> Formatter:
+    scale, digits, words, (better, worse) = unit
+
     def fmt(v: float) -> str:
         if missing(v):
             return f"no {when} {kind} line"
         if abs(v) < 0.05:
             return f"{when} {kind} at his level's average for his age"
         return (
-            f"{when} {kind} {_n(abs(v))} units {'above' if v > 0 else 'below'} "
-            "his level's average, age considered"
+            f"{when} {kind} worth {_n(abs(v) * scale, digits)} {words} "
+            f"{better if v > 0 else worse} his level's average, age considered"
         )
 
     return fmt
 
 
-def _trend(stat: str, scale: float, unit: str) -> Formatter:
+def _trend(
+    stat: str, scale: float, unit: str, directions: tuple[str, str] = ("up", "down")
+) -> Formatter:
+    up, down = directions
+
     def fmt(v: float) -> str:
         if missing(v):
             return f"no earlier season to compare his {stat}"
         amount = v * scale
         if abs(amount) < 0.05:
             return f"{stat} steady on last season"
-        return f"{stat} {'up' if amount > 0 else 'down'} {_n(abs(amount))}{unit} on last season"
+        return f"{stat} {up if amount > 0 else down} {_n(abs(amount))}{unit} on last season"
 
     return fmt
 
@@ -335,7 +351,12 @@ def _catalog_wording() -> dict[str, Wording]:
         "performance",
         lambda v: "no walk or strikeout record" if missing(v) else f"{v:.2f} walks per strikeout",
     )
-    add("h_composite", "hitting line", "performance", _composite("hitting line", "latest"))
+    add(
+        "h_composite",
+        "hitting line",
+        "performance",
+        _composite("hitting line", "latest", HITTING_UNIT),
+    )
     for key, stat in (("ops", "OPS"), ("woba", "wOBA"), ("iso", "ISO")):
         add(f"h_{key}_rel_career", f"career {stat}", "performance", _avg_points(f"career {stat}"))
     for key, stat in (("k", "K%"), ("bb", "BB%")):
@@ -354,7 +375,7 @@ def _catalog_wording() -> dict[str, Wording]:
         "h_composite_career",
         "career hitting line",
         "performance",
-        _composite("hitting line", "career"),
+        _composite("hitting line", "career", HITTING_UNIT),
     )
     add(
         "h_woba_trend",
@@ -363,7 +384,12 @@ def _catalog_wording() -> dict[str, Wording]:
         _trend("wOBA against his level", 1000, " points"),
     )
     add("h_k_trend", "K% trend", "performance", _trend("K% against his level", 100, " points"))
-    add("h_composite_trend", "hitting trend", "performance", _trend("hitting line", 1, " units"))
+    add(
+        "h_composite_trend",
+        "hitting trend",
+        "performance",
+        _trend("hitting line", HIT_SCALE * 1000, " points of wOBA"),
+    )
 
     add(
         "p_ip",
@@ -376,7 +402,12 @@ def _catalog_wording() -> dict[str, Wording]:
     for key, stat in (("fip", "FIP"), ("era", "ERA"), ("whip", "WHIP"), ("hr9", "HR/9")):
         add(f"p_{key}_rel", stat, "performance", _runs(stat))
     add("p_baa_rel", "average against", "performance", _avg_points("average against"))
-    add("p_composite", "pitching line", "performance", _composite("pitching line", "latest"))
+    add(
+        "p_composite",
+        "pitching line",
+        "performance",
+        _composite("pitching line", "latest", PITCHING_UNIT),
+    )
     for key, stat in (("k", "K%"), ("bb", "BB%"), ("kbb", "K-BB%")):
         add(f"p_{key}_rel_career", f"career {stat}", "performance", _pct_points(f"career {stat}"))
     for key, stat in (("fip", "FIP"), ("era", "ERA"), ("whip", "WHIP")):
@@ -391,7 +422,7 @@ def _catalog_wording() -> dict[str, Wording]:
         "p_composite_career",
         "career pitching line",
         "performance",
-        _composite("pitching line", "career"),
+        _composite("pitching line", "career", PITCHING_UNIT),
     )
     add(
         "p_kbb_trend",
@@ -400,7 +431,12 @@ def _catalog_wording() -> dict[str, Wording]:
         _trend("K-BB% against his level", 100, " points"),
     )
     add("p_fip_trend", "FIP trend", "performance", _trend("FIP against his level", 1, ""))
-    add("p_composite_trend", "pitching trend", "performance", _trend("pitching line", 1, " units"))
+    add(
+        "p_composite_trend",
+        "pitching trend",
+        "performance",
+        _trend("pitching line", FIP_SCALE, " runs of FIP"),
+    )
 
     tools = {
         "hit": "hit tool", "power": "power", "run": "speed", "arm": "arm", "field": "glove",
