@@ -60,13 +60,19 @@ def db_reset() -> None:
 def seed(n_prospects: int, first_season: int, last_season: int, seed: int, replace: bool) -> None:
     """Generate a deterministic synthetic league into the database."""
     from prospects.db.session import init_db, session_scope
-    from prospects.league.generator import clear_league, generate_league, league_is_empty
+    from prospects.league.generator import (
+        clear_league,
+        generate_league,
+        league_is_empty,
+        record_replacement,
+    )
 
     if last_season < first_season:
         raise click.BadParameter("must not be before --first-season", param_hint="--last-season")
     init_db()
     with session_scope() as session:
-        if not league_is_empty(session):
+        replaced = not league_is_empty(session)
+        if replaced:
             if not replace:
                 raise click.ClickException(
                     "the database already holds a league; pass --replace to overwrite it"
@@ -82,6 +88,8 @@ def seed(n_prospects: int, first_season: int, last_season: int, seed: int, repla
                 seed=seed,
                 progress=bar.update,
             )
+            if replaced:
+                record_replacement(session, summary)
     click.echo(summary.describe())
 
 

@@ -17,6 +17,7 @@ from prospects.db.models import (
     LEVELS,
     Base,
     BattingLine,
+    Ingest,
     Outcome,
     PitchingLine,
     Prospect,
@@ -24,6 +25,7 @@ from prospects.db.models import (
     ScoutingReport,
 )
 from prospects.db.session import init_db, reset_engine, session_scope
+from prospects.db.version import data_version
 from prospects.league import figures, reliability
 from prospects.league.careers import simulate_careers
 from prospects.league.generator import (
@@ -527,6 +529,27 @@ def test_rows_added_after_a_seed_on_postgresql_get_fresh_ids(postgres_url) -> No
         session.add(added)
         session.flush()
         assert added.id == top + 1
+
+
+def test_a_league_replaced_with_the_same_seed_gets_a_new_data_version(tmp_path) -> None:
+    """Ids restart and the newest rows can match, so the replacement itself must move the
+    fingerprint, or answers cached on the old league would still be served."""
+    url = f"sqlite:///{tmp_path / 'replace.db'}"
+    env = {"DATABASE_URL": url}
+    args = ["seed", "--prospects", "60", "--first-season", "2020", "--last-season", "2022"]
+    runner = CliRunner()
+    try:
+        assert runner.invoke(main, args, env=env).exit_code == 0
+        with session_scope(url) as session:
+            before = data_version(session)
+        replaced = runner.invoke(main, [*args, "--replace"], env=env)
+        assert replaced.exit_code == 0, replaced.output
+        with session_scope(url) as session:
+            assert data_version(session) != before
+            ingest = session.scalars(select(Ingest)).one()
+            assert ingest.source.startswith("callup seed --replace") and ingest.changed > 60
+    finally:
+        reset_engine(url)
 
 
 def test_cli_seed_generates_then_refuses_to_overwrite_without_replace(tmp_path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 from sqlalchemy import delete, insert, select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from prospects.db.models import (
     BattingLine,
+    Ingest,
     Outcome,
     PitchingLine,
     Prospect,
@@ -136,6 +138,34 @@ def clear_league(session: Session) -> None:
     """Delete every league row, children before the prospects they point at."""
     for model in _TABLES_CHILDREN_FIRST:
         session.execute(delete(model))
+
+
+def record_replacement(session: Session, summary: LeagueSummary) -> None:
+    """Record a league written over another as an import that changed everything.
+
+    The data version (``prospects.db.version``) reads row counts, the newest
+    row's key columns and the newest import that changed something. A league
+    regenerated in place reuses the ids, and with the same seed (another
+    generator version, say) its newest rows can carry the same key columns, so
+    without this row cached answers computed on the old league would still match.
+    """
+    rows = (
+        summary.prospects
+        + summary.batting_lines
+        + summary.pitching_lines
+        + summary.scouting_reports
+        + summary.outcomes
+    )
+    session.add(
+        Ingest(
+            source=f"callup seed --replace (seed {summary.seed}, {summary.prospects} prospects)",
+            mode="insert",
+            arrived_on=datetime.now(UTC).date(),
+            counts={},
+            changed=rows,
+        )
+    )
+    session.flush()
 
 
 # -- from simulation to columns ------------------------------------------------------------------
