@@ -77,6 +77,14 @@ class ServedDay:
     day: Any
 
 
+def served_day_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every bench on ``bench/predict.py``'s served day takes: its workdir and Redis."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    return parser
+
+
 def open_served_day(workdir: Path, redis_url: str) -> ServedDay:
     """Today's served day on the league ``bench/predict.py --workdir DIR`` left behind, loaded
     as a predict worker loads it (the champion from the registry, the day materialized)."""
@@ -101,10 +109,8 @@ def open_served_day(workdir: Path, redis_url: str) -> ServedDay:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", type=Path, required=True)
+    parser = served_day_parser(__doc__)
     parser.add_argument("--rows", type=int, default=300)
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     served = open_served_day(args.workdir, args.redis_url)
@@ -223,7 +229,7 @@ def main() -> None:
             conf = timed(
                 "confidence rule",
                 lambda: confidence_rule.assess(
-                    p, iv, unusual, volume[0], str(who_all["unit"].iloc[0])
+                    iv, unusual, volume[0], str(who_all["unit"].iloc[0]), model.widths
                 ),
             )
 

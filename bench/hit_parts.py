@@ -13,7 +13,6 @@ separately. Usage: ``python bench/hit_parts.py --workdir var/bench-predict
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import os
@@ -29,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.answer_parts import environment  # noqa: E402
+from bench.answer_parts import environment, served_day_parser  # noqa: E402
 
 
 def _name(hook: Callable[..., Any]) -> str:
@@ -39,10 +38,8 @@ def _name(hook: Callable[..., Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", type=Path, required=True)
+    parser = served_day_parser(__doc__)
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
         "--window-entries",

@@ -8,7 +8,6 @@ passes them; one warm-up call, then ``--calls`` timed ones. Usage:
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -18,13 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.answer_parts import open_served_day  # noqa: E402
+from bench.answer_parts import open_served_day, served_day_parser  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", type=Path, required=True)
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser = served_day_parser(__doc__)
     parser.add_argument("--calls", type=int, default=3)
     args = parser.parse_args()
     served = open_served_day(args.workdir, args.redis_url)
