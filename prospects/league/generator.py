@@ -149,20 +149,22 @@ def record_replacement(session: Session, summary: LeagueSummary) -> None:
     generator version, say) its newest rows can carry the same key columns, so
     without this row cached answers computed on the old league would still match.
     """
-    rows = (
-        summary.prospects
-        + summary.batting_lines
-        + summary.pitching_lines
-        + summary.scouting_reports
-        + summary.outcomes
-    )
+    inserted = {
+        "prospects": summary.prospects,
+        "batting_lines": summary.batting_lines,
+        "pitching_lines": summary.pitching_lines,
+        "scouting_reports": summary.scouting_reports,
+        "outcomes": summary.outcomes,
+        "releases": summary.released,
+    }
     session.add(
         Ingest(
             source=f"callup seed --replace (seed {summary.seed}, {summary.prospects} prospects)",
             mode="insert",
             arrived_on=datetime.now(UTC).date(),
-            counts={},
-            changed=rows,
+            # the shape an import records (prospects.csvio.load): per table, what it did
+            counts={t: {"inserted": n, "updated": 0, "unchanged": 0} for t, n in inserted.items()},
+            changed=sum(inserted.values()),
         )
     )
     session.flush()
